@@ -1,0 +1,82 @@
+# cors-wrap — see README.md.  GNU make.
+
+PREFIX	?= /usr/local
+BINDIR	?= $(PREFIX)/bin
+MANDIR	?= $(PREFIX)/share/man
+DOCDIR	?= $(PREFIX)/share/doc/cors-wrap
+SYSCONFDIR ?= /etc
+
+CC	?= cc
+VERSION	 = 0.1
+
+# Hardening is part of the build, not an option: FORTIFY, stack
+# protector, PIE, full RELRO, non-executable stack.
+WARN	 = -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
+	   -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral
+CFLAGS	?= -O2 -g
+CPPFLAGS += -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -DVERSION='"$(VERSION)"' \
+	   -I/usr/include/iniparser
+ALL_CFLAGS = -std=c11 $(WARN) -fPIE -fstack-protector-strong $(CFLAGS)
+LDFLAGS	+= -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack -Wl,--as-needed
+
+# iniparser is linked statically: the CGI path starts a process per
+# request, and every shared library is a cost at each start.
+LIBS	 = -Wl,-Bstatic -liniparser -Wl,-Bdynamic
+
+ifdef SANITIZE
+ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer
+LDFLAGS	+= -fsanitize=address,undefined
+CPPFLAGS := $(filter-out -D_FORTIFY_SOURCE=2,$(CPPFLAGS))
+endif
+
+LIB_SRCS = lib/cgi.c lib/cgiheader.c lib/config.c lib/diag.c lib/inifile.c \
+	   lib/io.c lib/launch.c lib/log.c lib/origin.c lib/policy.c \
+	   lib/request.c lib/response.c lib/script.c lib/token.c
+SRCS	 = cors-wrap.c $(LIB_SRCS)
+OBJS	 = $(SRCS:.c=.o)
+
+all: cors-wrap
+
+cors-wrap: $(OBJS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LIBS)
+
+%.o: %.c
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+-include $(OBJS:.o=.d)
+
+deps-build:
+	@bash tests/deps.sh build
+
+check: deps-check
+	$(MAKE) cors-wrap
+	bash tests/run
+
+deps-check:
+	@bash tests/deps.sh check
+
+demo:
+	@bash tests/deps.sh demo
+	$(MAKE) cors-wrap
+	bash etc/demo.sh
+
+install: cors-wrap
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(DOCDIR)/examples
+	install -m 755 cors-wrap $(DESTDIR)$(BINDIR)/cors-wrap
+	install -m 644 man/cors-wrap.1 $(DESTDIR)$(MANDIR)/man1/cors-wrap.1
+	install -m 644 man/cors-wrap.ini.5 \
+	    $(DESTDIR)$(MANDIR)/man5/cors-wrap.ini.5
+	install -m 644 etc/cors-wrap.ini $(DESTDIR)$(DOCDIR)/examples/
+	cp -R etc/apache etc/lighttpd etc/nginx $(DESTDIR)$(DOCDIR)/examples/
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/cors-wrap \
+	    $(DESTDIR)$(MANDIR)/man1/cors-wrap.1 \
+	    $(DESTDIR)$(MANDIR)/man5/cors-wrap.ini.5
+	rm -rf $(DESTDIR)$(DOCDIR)
+
+clean:
+	rm -f cors-wrap $(OBJS) $(OBJS:.o=.d)
+
+.PHONY: all check deps-build deps-check demo install uninstall clean

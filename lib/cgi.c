@@ -1,0 +1,331 @@
+#include "cgi.h"
+
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cgiheader.h"
+#include "config.h"
+#include "io.h"
+#include "log.h"
+#include "policy.h"
+#include "request.h"
+#include "response.h"
+#include "script.h"
+
+/*
+ * The one piece of process state: a signal handler can reach the script
+ * only through it.  When the server gives up on cors-wrap (a timeout, a
+ * client gone), the script must not run on alone.
+ */
+static volatile sig_atomic_t	 script_pid;
+
+static void
+forward(int sig)
+{
+	if (script_pid > 0)
+		kill((pid_t)script_pid, sig);
+	_exit(128 + sig);
+}
+
+static void
+catch_signals(void)
+{
+	struct sigaction	 sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = forward;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	/* A client gone shows as EPIPE on write, handled there. */
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
+static int
+respond(int status, const struct answer *a)
+{
+	char	 buf[RESPONSE_MAX];
+	size_t	 n;
+
+	if ((n = response_format(buf, sizeof(buf), status, a)) == 0)
+		n = response_format(buf, sizeof(buf), status, NULL);
+	return io_write_all(STDOUT_FILENO, buf, n);
+}
+
+static void
+log_config_errors(const struct logger *lg, const struct diag *d)
+{
+	const char	*p = d->text, *nl;
+
+	while (p != NULL && *p != '\0') {
+		nl = strchr(p, '\n');
+		log_msg(lg, LOG_ERROR, "configuration: %.*s",
+		    (int)(nl != NULL ? nl - p : (long)strlen(p)), p);
+		p = nl != NULL ? nl + 1 : NULL;
+	}
+}
+
+static void
+log_decision(const struct logger *lg, const struct request *r,
+    const struct section *sec, const struct answer *a)
+{
+	const char	*kind = r->preflight ? "preflight" : "request";
+
+	if (a->verdict == VERDICT_REFUSED)
+		log_msg(lg, LOG_INFO, "refused %s %s %s from origin \"%.*s\" "
+		    "[%s]: %s%s%.*s", kind, r->method, r->path,
+		    (int)(r->origin_len > 256 ? 256 : r->origin_len),
+		    r->origin != NULL ? r->origin : "", sec->name,
+		    reason_str(a->reason), a->detail != NULL ? " " : "",
+		    (int)a->detail_len, a->detail != NULL ? a->detail : "");
+	else
+		log_msg(lg, LOG_DEBUG, "%s %s %s from origin \"%.*s\" [%s]: "
+		    "%s", kind, r->method, r->path,
+		    (int)(r->origin_len > 256 ? 256 : r->origin_len),
+		    r->origin != NULL ? r->origin : "", sec->name,
+		    reason_str(a->reason));
+}
+
+static void
+describe_exit(int st, char *buf, size_t len)
+{
+	if (WIFEXITED(st))
+		snprintf(buf, len, "exited with status %d", WEXITSTATUS(st));
+	else if (WIFSIGNALED(st))
+		snprintf(buf, len, "killed by signal %d (%s)", WTERMSIG(st),
+		    strsignal(WTERMSIG(st)));
+	else
+		snprintf(buf, len, "stopped");
+}
+
+static pid_t
+reap(pid_t pid, int *st)
+{
+	pid_t	 r;
+
+	while ((r = waitpid(pid, st, 0)) == -1 && errno == EINTR)
+		;
+	return r;
+}
+
+/* The script failed before a valid header block: 502, with the CORS
+ * answer when intercept_exceptions is on so the page can see it. */
+static int
+bad_gateway(const struct logger *lg, const struct policy *p,
+    const struct answer *a, pid_t pid, const char *prog, const char *cause)
+{
+	char	 how[128];
+	int	 st;
+
+	kill(pid, SIGTERM);
+	if (reap(pid, &st) == pid)
+		describe_exit(st, how, sizeof(how));
+	else
+		snprintf(how, sizeof(how), "could not be reaped");
+	script_pid = 0;
+	log_msg(lg, LOG_ERROR, "%s: %s (the script %s)", prog, cause, how);
+	respond(502, p->intercept_exceptions ? a : NULL);
+	return 1;
+}
+
+struct relay_buf {
+	char			 in[CGI_HEADER_MAX];
+	char			 out[CGI_HEADER_MAX + CGIHDR_MERGE_EXTRA];
+	struct cgi_headers	 h;
+};
+
+static int
+relay(const struct logger *lg, const struct script *s, char **env,
+    const struct policy *p, const struct answer *a, struct relay_buf *b)
+{
+	enum cgihdr_result	 r = CGIHDR_INCOMPLETE;
+	const char		*bad, *prog = s->argv[0];
+	char			 cause[160];
+	size_t			 len = 0, n;
+	ssize_t			 got;
+	pid_t			 pid;
+	int			 fd, rc, eof = 0, wfail, st;
+
+	if ((rc = script_spawn(s, env, &pid, &fd)) != 0) {
+		log_msg(lg, LOG_ERROR, "%s: cannot run: %s", prog,
+		    strerror(rc));
+		respond(502, p->intercept_exceptions ? a : NULL);
+		return 1;
+	}
+	script_pid = pid;
+	/* The script owns the request body now.  With mod_cgid stdin and
+	 * stdout are one socket: the server sees the end of the answer only
+	 * when every copy is closed. */
+	close(STDIN_FILENO);
+
+	while (r == CGIHDR_INCOMPLETE && !eof && len < sizeof(b->in)) {
+		got = read(fd, b->in + len, sizeof(b->in) - len);
+		if (got == -1 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			eof = 1;
+		else
+			len += (size_t)got;
+		r = cgiheader_parse(b->in, len, eof, &b->h, &bad);
+	}
+	if (r != CGIHDR_OK) {
+		if (r == CGIHDR_BAD_LINE) {
+			size_t	 l = strcspn(bad, "\r\n");
+
+			snprintf(cause, sizeof(cause), "%s: \"%.*s\"",
+			    cgihdr_str(r), (int)(l > 80 ? 80 : l), bad);
+		} else
+			snprintf(cause, sizeof(cause), "%s", cgihdr_str(r));
+		close(fd);
+		return bad_gateway(lg, p, a, pid, prog, cause);
+	}
+
+	n = cgiheader_merge(&b->h, a, b->out, sizeof(b->out));
+	if (n == 0) {
+		close(fd);
+		return bad_gateway(lg, p, a, pid, prog,
+		    "merged header block too large");
+	}
+	rc = io_write2(STDOUT_FILENO, b->out, n, b->in + b->h.block_len,
+	    len - b->h.block_len);
+	if (rc == 0 && !eof)
+		rc = io_copy(fd, STDOUT_FILENO, &wfail);
+	else
+		wfail = rc != 0;
+	close(fd);
+	if (rc != 0) {
+		/* The client or server went away: stop the script too. */
+		log_msg(lg, wfail ? LOG_INFO : LOG_ERROR, "%s: %s while "
+		    "relaying the answer: %s", prog, wfail ? "write failed" :
+		    "read failed", strerror(errno));
+		kill(pid, SIGTERM);
+	}
+	/* The answer is complete; let the server finish it while the
+	 * script exits. */
+	close(STDOUT_FILENO);
+	if (reap(pid, &st) == pid && !(WIFEXITED(st) && WEXITSTATUS(st) == 0) &&
+	    rc == 0) {
+		describe_exit(st, cause, sizeof(cause));
+		log_msg(lg, LOG_WARN, "%s: %s after its answer", prog, cause);
+	}
+	script_pid = 0;
+	return rc == 0 ? 0 : 1;
+}
+
+static int
+choose_script(const struct cgi_opts *o, const struct config *cfg,
+    struct script *s, const struct logger *lg)
+{
+	if (o->nprog > 0)
+		return script_from_argv(s, o->prog, o->nprog, o->extra,
+		    o->nextra);
+	if (cfg->exec != NULL)
+		return script_from_exec(s, cfg->exec, o->extra, o->nextra);
+	if (cfg->script_root != NULL) {
+		if (script_from_root(s, cfg->script_root, o->extra, o->nextra,
+		    request_env_get, (void *)(uintptr_t)o->envp) == -1) {
+			log_msg(lg, s->status == 500 ? LOG_ERROR : LOG_WARN,
+			    "%s", s->why);
+			return -1;
+		}
+		return 0;
+	}
+	memset(s, 0, sizeof(*s));
+	s->status = 500;
+	log_msg(lg, LOG_ERROR, "no program to run: set CORS_EXEC or "
+	    "CORS_SCRIPT_ROOT, or name the program as an argument");
+	return -1;
+}
+
+int
+cgi_serve(const struct cgi_opts *o)
+{
+	struct logger		 lg = { LOG_WARN, STDERR_FILENO };
+	struct config		 cfg;
+	struct diag		 d = { NULL, 0, 0, 0 };
+	struct request		 req;
+	struct answer		 ans;
+	struct script		 s;
+	const struct section	*sec;
+	const struct policy	*p;
+	static struct relay_buf	 buf;
+	void			*env = (void *)(uintptr_t)o->envp;
+	const char		*ini;
+	char			 hdr[RESPONSE_MAX];
+	char			**senv;
+	size_t			 n;
+	int			 rc;
+
+	catch_signals();
+	ini = o->config != NULL ? o->config : request_env_get(env,
+	    "CORS_CONFIG");
+	if (config_load(&cfg, ini, o->envp, &d) == -1) {
+		/* Fail closed: no CORS header on a broken configuration. */
+		log_config_errors(&lg, &d);
+		diag_free(&d);
+		respond(500, NULL);
+		return 1;
+	}
+	lg.level = cfg.log_level;
+	if (o->argv_ignored)
+		log_msg(&lg, LOG_DEBUG, "arguments that do not name "
+		    "SCRIPT_FILENAME were not used to choose the program");
+
+	request_read(&req, request_env_get, env);
+	if (req.path_ok) {
+		sec = config_select(&cfg, req.path);
+		policy_decide(&sec->policy, &req, &ans);
+	} else {
+		/* Fail closed: an undecodable path cannot pick a section. */
+		sec = &cfg.sections[cfg.nsections - 1];
+		policy_refuse(&sec->policy, &req, REASON_PATH_INVALID, &ans);
+	}
+	p = &sec->policy;
+	log_decision(&lg, &req, sec, &ans);
+
+	if (req.preflight && p->automatic_options) {
+		rc = respond(p->preflight_status, &ans);
+		config_free(&cfg);
+		return rc == 0 ? 0 : 1;
+	}
+
+	if (choose_script(o, &cfg, &s, &lg) == -1) {
+		respond(s.status != 0 ? s.status : 500, &ans);
+		script_free(&s);
+		config_free(&cfg);
+		return 1;
+	}
+	if ((senv = script_environ(&s, o->envp)) == NULL) {
+		log_msg(&lg, LOG_ERROR, "out of memory");
+		respond(500, &ans);
+		return 1;
+	}
+
+	if (cfg.mode == MODE_PREPEND) {
+		/* The answer first, then the script in this very process:
+		 * nothing to copy, nothing to wait for. */
+		n = answer_format(&ans, "\r\n", hdr, sizeof(hdr));
+		if (n > 0 && io_write_all(STDOUT_FILENO, hdr, n) == -1)
+			return 1;
+		script_exec(&s, senv);
+		log_msg(&lg, LOG_ERROR, "%s: cannot run: %s", s.argv[0],
+		    strerror(errno));
+		respond(502, NULL);
+		return 1;
+	}
+
+	rc = relay(&lg, &s, senv, p, &ans, &buf);
+	free(senv);
+	script_free(&s);
+	config_free(&cfg);
+	return rc;
+}

@@ -1,0 +1,254 @@
+#include "cgiheader.h"
+
+#include <string.h>
+
+#include "token.h"
+
+const char *
+cgihdr_str(enum cgihdr_result r)
+{
+	switch (r) {
+	case CGIHDR_OK:
+		return "ok";
+	case CGIHDR_INCOMPLETE:
+		return "end of output before the blank line ending the headers";
+	case CGIHDR_TOO_BIG:
+		return "header block larger than 64 KiB";
+	case CGIHDR_TOO_MANY:
+		return "too many header lines";
+	case CGIHDR_BAD_LINE:
+		return "malformed header line";
+	case CGIHDR_EMPTY:
+		return "no output";
+	}
+	return "?";
+}
+
+static bool
+name_is(const struct cgi_line *l, const char *name)
+{
+	return tok_eq_nocase(l->name, l->name_len, name, strlen(name));
+}
+
+static int
+parse_status(const char *v, size_t n)
+{
+	if (n < 3 || v[0] < '1' || v[0] > '5' || v[1] < '0' || v[1] > '9' ||
+	    v[2] < '0' || v[2] > '9' || (n > 3 && v[3] != ' '))
+		return -1;
+	return (v[0] - '0') * 100 + (v[1] - '0') * 10 + (v[2] - '0');
+}
+
+/* An NPH script's status line, "HTTP/1.1 200 OK": kept as a Status field
+ * so the server, which parses CGI headers, still gets a valid block. */
+static bool
+is_http_status_line(const char *s, size_t n)
+{
+	return n >= 12 && memcmp(s, "HTTP/", 5) == 0 && s[6] == '.' &&
+	    s[8] == ' ' && parse_status(s + 9, n - 9) > 0;
+}
+
+enum cgihdr_result
+cgiheader_parse(const char *buf, size_t len, bool eof, struct cgi_headers *h,
+    const char **bad)
+{
+	const char	*p = buf, *end, *nl, *colon, *v;
+	size_t		 n, vlen;
+	struct cgi_line	*l;
+
+	h->nlines = 0;
+	h->block_len = 0;
+	h->crlf = false;
+	h->status = 200;
+	h->status_line = NULL;
+	h->status_line_len = 0;
+	h->has_status = h->has_location = h->local_redirect = false;
+	h->has_acao = false;
+	h->vary = -1;
+	*bad = NULL;
+
+	if (len == 0)
+		return eof ? CGIHDR_EMPTY : CGIHDR_INCOMPLETE;
+	end = buf + (len < CGI_HEADER_MAX ? len : CGI_HEADER_MAX);
+	for (;;) {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL) {
+			if (len >= CGI_HEADER_MAX)
+				return CGIHDR_TOO_BIG;
+			return eof ? CGIHDR_INCOMPLETE : CGIHDR_INCOMPLETE;
+		}
+		n = (size_t)(nl - p);
+		if (n > 0 && p[n - 1] == '\r') {
+			n--;
+			h->crlf = true;
+		} else
+			h->crlf = false;
+		if (n == 0) {
+			h->block_len = (size_t)(nl + 1 - buf);
+			break;
+		}
+		if (memchr(p, '\r', n) != NULL || memchr(p, '\0', n) != NULL) {
+			*bad = p;
+			return CGIHDR_BAD_LINE;
+		}
+		if (h->nlines == 0 && is_http_status_line(p, n)) {
+			h->status_line = p + 9;
+			h->status_line_len = n - 9;
+			h->status = parse_status(p + 9, n - 9);
+			h->has_status = true;
+			p = nl + 1;
+			continue;
+		}
+		colon = memchr(p, ':', n);
+		if (colon == NULL || !tok_is_token(p, (size_t)(colon - p))) {
+			*bad = p;
+			return CGIHDR_BAD_LINE;
+		}
+		if (h->nlines == CGI_HEADER_LINES_MAX)
+			return CGIHDR_TOO_MANY;
+		v = colon + 1;
+		vlen = n - (size_t)(v - p);
+		while (vlen > 0 && (*v == ' ' || *v == '\t')) {
+			v++;
+			vlen--;
+		}
+		while (vlen > 0 && (v[vlen - 1] == ' ' || v[vlen - 1] == '\t'))
+			vlen--;
+		l = &h->lines[h->nlines++];
+		l->name = p;
+		l->name_len = (size_t)(colon - p);
+		l->value = v;
+		l->value_len = vlen;
+		if (name_is(l, "Status")) {
+			h->status = parse_status(v, vlen);
+			h->has_status = true;
+			if (h->status < 0) {
+				*bad = p;
+				return CGIHDR_BAD_LINE;
+			}
+		} else if (name_is(l, "Location")) {
+			h->has_location = true;
+			h->local_redirect = vlen > 0 && v[0] == '/';
+		} else if (name_is(l, "Access-Control-Allow-Origin")) {
+			h->has_acao = true;
+		} else if (name_is(l, "Vary") && h->vary < 0) {
+			h->vary = (int)(h->nlines - 1);
+		}
+		p = nl + 1;
+	}
+	/* RFC 3875 6.2.2: a local redirect is Location: /path alone; the
+	 * server follows it internally (Apache keeps added fields into the
+	 * target's answer), so nothing may be added. */
+	if (h->local_redirect && h->has_status && h->status != 200)
+		h->local_redirect = false;
+	return CGIHDR_OK;
+}
+
+static bool
+put(char *out, size_t outlen, size_t *o, const char *s, size_t n)
+{
+	if (*o + n > outlen)
+		return false;
+	memcpy(out + *o, s, n);
+	*o += n;
+	return true;
+}
+
+/* Is token t (n bytes) one of the elements of the list value v? */
+static bool
+list_has(const char *v, size_t vlen, const char *t, size_t n)
+{
+	struct tok_iter	 it;
+	const char	*s;
+	size_t		 len;
+
+	tok_iter_init(&it, v, vlen);
+	while (tok_next_field(&it, &s, &len))
+		if (tok_eq_nocase(s, len, t, n) || (len == 1 && *s == '*'))
+			return true;
+	return false;
+}
+
+/* Appends to the script's Vary value the tokens it does not list yet. */
+static bool
+put_vary(char *out, size_t outlen, size_t *o, const struct cgi_line *l,
+    const char *add)
+{
+	struct tok_iter	 it;
+	const char	*s;
+	size_t		 len;
+	bool		 first = l == NULL || l->value_len == 0;
+
+	if (l != NULL && !put(out, outlen, o, l->value, l->value_len))
+		return false;
+	tok_iter_init(&it, add, strlen(add));
+	while (tok_next_field(&it, &s, &len)) {
+		if (l != NULL && list_has(l->value, l->value_len, s, len))
+			continue;
+		if (!first && !put(out, outlen, o, ", ", 2))
+			return false;
+		if (!put(out, outlen, o, s, len))
+			return false;
+		first = false;
+	}
+	return true;
+}
+
+size_t
+cgiheader_merge(const struct cgi_headers *h, const struct answer *a,
+    char *out, size_t outlen)
+{
+	const char	*eol = h->crlf ? "\r\n" : "\n";
+	size_t		 el = strlen(eol), i, j, o = 0;
+	char		 vary[160];
+	bool		 add = !h->has_acao && !h->local_redirect;
+	const struct cgi_line	*l;
+
+	if (add)
+		answer_vary(a, vary, sizeof(vary));
+	else
+		vary[0] = '\0';
+
+	if (h->status_line != NULL &&
+	    (!put(out, outlen, &o, "Status: ", 8) ||
+	    !put(out, outlen, &o, h->status_line, h->status_line_len) ||
+	    !put(out, outlen, &o, eol, el)))
+		return 0;
+	for (i = 0; i < h->nlines; i++) {
+		l = &h->lines[i];
+		if (!put(out, outlen, &o, l->name, l->name_len) ||
+		    !put(out, outlen, &o, ": ", 2))
+			return 0;
+		if ((int)i == h->vary && vary[0] != '\0') {
+			if (!put_vary(out, outlen, &o, l, vary))
+				return 0;
+		} else if (!put(out, outlen, &o, l->value, l->value_len))
+			return 0;
+		if (!put(out, outlen, &o, eol, el))
+			return 0;
+	}
+	for (i = 0; add && i < a->nfields; i++) {
+		/* A field the script set itself is its own choice; adding
+		 * ours would make the server fold them into "a, b". */
+		for (j = 0; j < h->nlines; j++)
+			if (name_is(&h->lines[j], a->fields[i].name))
+				break;
+		if (j < h->nlines)
+			continue;
+		if (!put(out, outlen, &o, a->fields[i].name,
+		    strlen(a->fields[i].name)) ||
+		    !put(out, outlen, &o, ": ", 2) ||
+		    !put(out, outlen, &o, a->fields[i].value,
+		    strlen(a->fields[i].value)) ||
+		    !put(out, outlen, &o, eol, el))
+			return 0;
+	}
+	if (h->vary < 0 && vary[0] != '\0') {
+		if (!put(out, outlen, &o, "Vary: ", 6) ||
+		    !put_vary(out, outlen, &o, NULL, vary) ||
+		    !put(out, outlen, &o, eol, el))
+			return 0;
+	}
+	if (!put(out, outlen, &o, eol, el))
+		return 0;
+	return o;
+}

@@ -1,0 +1,62 @@
+/*
+ * A CGI script's header block (RFC 3875 6): parsing it, bounded, and
+ * writing it back once with the CORS answer merged in.
+ */
+#ifndef CORS_CGIHEADER_H
+#define CORS_CGIHEADER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "limits.h"
+#include "policy.h"
+
+struct cgi_line {
+	const char	*name;
+	size_t		 name_len;
+	const char	*value;
+	size_t		 value_len;
+};
+
+struct cgi_headers {
+	struct cgi_line	 lines[CGI_HEADER_LINES_MAX];
+	size_t		 nlines;
+	size_t		 block_len;	/* bytes up to and including the
+					   blank line */
+	bool		 crlf;		/* the script ends lines with CRLF */
+	int		 status;	/* 200 when absent */
+	const char	*status_line;	/* from an NPH "HTTP/1.1 ..." line */
+	size_t		 status_line_len;
+	bool		 has_status;
+	bool		 has_location;
+	bool		 local_redirect;	/* RFC 3875 6.2.2 */
+	bool		 has_acao;		/* script's own CORS policy */
+	int		 vary;			/* index of the first Vary */
+};
+
+enum cgihdr_result {
+	CGIHDR_OK,
+	CGIHDR_INCOMPLETE,	/* no blank line yet: read more */
+	CGIHDR_TOO_BIG,
+	CGIHDR_TOO_MANY,
+	CGIHDR_BAD_LINE,	/* no colon, bad name, stray CR or NUL */
+	CGIHDR_EMPTY		/* EOF before any byte */
+};
+
+const char	*cgihdr_str(enum cgihdr_result);
+
+/* Parses buf[0..len).  With eof, a block without a blank line is an
+ * error rather than INCOMPLETE.  On CGIHDR_BAD_LINE, *bad points at the
+ * offending line. */
+enum cgihdr_result	cgiheader_parse(const char *buf, size_t len, bool eof,
+			    struct cgi_headers *, const char **bad);
+
+/* Writes the merged header block (ending with the blank line) into out.
+ * Returns its length, or 0 if out is too small. */
+size_t	cgiheader_merge(const struct cgi_headers *, const struct answer *,
+	    char *out, size_t outlen);
+
+/* Room cgiheader_merge needs beyond the script's block. */
+#define CGIHDR_MERGE_EXTRA	(ORIGIN_MAX + REQ_HEADERS_MAX + 4096)
+
+#endif

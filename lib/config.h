@@ -1,0 +1,109 @@
+/*
+ * Configuration: the table of keys (one place for names, defaults and
+ * scope), the INI file and CORS_* variables merged by precedence, and the
+ * compiled policy of every section.
+ *
+ * Precedence: defaults < INI global < INI section < CORS_* environment.
+ */
+#ifndef CORS_CONFIG_H
+#define CORS_CONFIG_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "diag.h"
+#include "log.h"
+#include "policy.h"
+
+enum config_key {
+	KEY_ORIGINS,
+	KEY_METHODS,
+	KEY_ALLOW_HEADERS,
+	KEY_EXPOSE_HEADERS,
+	KEY_SUPPORTS_CREDENTIALS,
+	KEY_MAX_AGE,
+	KEY_SEND_WILDCARD,
+	KEY_ALWAYS_SEND,
+	KEY_AUTOMATIC_OPTIONS,
+	KEY_VARY_HEADER,
+	KEY_ALLOW_PRIVATE_NETWORK,
+	KEY_INTERCEPT_EXCEPTIONS,
+	KEY_PREFLIGHT_STATUS,
+	/* global only */
+	KEY_MODE,
+	KEY_EXEC,
+	KEY_SCRIPT_ROOT,
+	KEY_LOG_LEVEL,
+	/* sections only */
+	KEY_PATH,
+	KEY_COUNT
+};
+
+#define KEY_POLICY_LAST	KEY_PREFLIGHT_STATUS
+
+enum key_scope {
+	SCOPE_ANY,		/* global or section */
+	SCOPE_GLOBAL,
+	SCOPE_SECTION
+};
+
+struct config_keydef {
+	const char	*ini;		/* "allow_headers" */
+	const char	*env;		/* "CORS_ALLOW_HEADERS" */
+	const char	*ini_alias;	/* Flask-Cors 1.6.1's "headers" */
+	const char	*env_alias;
+	const char	*def;		/* default, as text; NULL: unset */
+	const char	*syntax;	/* for messages and --check */
+	enum key_scope	 scope;
+};
+
+extern const struct config_keydef config_keys[KEY_COUNT];
+
+/* Where a value came from: "default", "FILE:LINE" or "CORS_X". */
+struct setting {
+	char		*value;
+	char		*source;
+};
+
+struct section {
+	char		*name;		/* "global" or the INI section name */
+	char		*path;		/* glob; NULL for global */
+	char		*path_base;	/* path without a trailing slash-star */
+	bool		 literal;
+	size_t		 slashes;
+	size_t		 order;
+	struct setting	 set[KEY_COUNT];
+	struct policy	 policy;
+};
+
+enum run_mode {
+	MODE_MERGE,
+	MODE_PREPEND
+};
+
+struct config {
+	char		*file;		/* the INI file, or NULL */
+	struct section	*sections;	/* most specific first, global last */
+	size_t		 nsections;
+	enum run_mode	 mode;
+	char		*exec;
+	char		*script_root;
+	enum log_level	 log_level;
+};
+
+/*
+ * Loads ini (may be NULL) and the CORS_* entries of env ("NAME=VALUE",
+ * NULL-terminated; may be NULL).  Returns 0, or -1 with the reasons in d;
+ * on error c holds nothing to free.
+ */
+int	config_load(struct config *, const char *ini, char *const *env,
+	    struct diag *);
+void	config_free(struct config *);
+
+/* The section whose path matches (most specific first), else global. */
+const struct section	*config_select(const struct config *, const char *);
+
+/* The effective policy of every section, as --check prints it. */
+void	config_print(const struct config *, FILE *);
+
+#endif

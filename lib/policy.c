@@ -1,0 +1,406 @@
+#include "policy.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "token.h"
+
+void
+policy_free(struct policy *p)
+{
+	size_t	 i;
+
+	for (i = 0; i < p->norigins; i++)
+		origin_entry_free(&p->origins[i]);
+	free(p->origins);
+	for (i = 0; i < p->nmethods; i++)
+		free(p->methods[i]);
+	free(p->methods);
+	free(p->methods_value);
+	for (i = 0; i < p->nallow_headers; i++) {
+		if (p->allow_headers[i].regex)
+			regfree(&p->allow_headers[i].re);
+		free(p->allow_headers[i].name);
+	}
+	free(p->allow_headers);
+	free(p->expose_value);
+	memset(p, 0, sizeof(*p));
+}
+
+const char *
+reason_str(enum reason r)
+{
+	switch (r) {
+	case REASON_ALLOWED:
+		return "allowed";
+	case REASON_NO_ORIGIN:
+		return "no-origin";
+	case REASON_ORIGIN_INVALID:
+		return "origin-invalid";
+	case REASON_ORIGIN_NOT_ALLOWED:
+		return "origin-not-allowed";
+	case REASON_METHOD_INVALID:
+		return "method-invalid";
+	case REASON_METHOD_NOT_ALLOWED:
+		return "method-not-allowed";
+	case REASON_HEADER_INVALID:
+		return "header-invalid";
+	case REASON_HEADERS_TOO_MANY:
+		return "headers-too-many";
+	case REASON_PATH_INVALID:
+		return "path-invalid";
+	}
+	return "unknown";
+}
+
+static void
+add(struct answer *a, const char *name, const char *value)
+{
+	if (value != NULL && a->nfields < ANSWER_FIELDS_MAX) {
+		a->fields[a->nfields].name = name;
+		a->fields[a->nfields].value = value;
+		a->nfields++;
+	}
+}
+
+/* The answer depends on the request's Origin unless it is a constant "*"
+ * sent to every request (Fetch, "CORS protocol and HTTP caches"). */
+static bool
+static_star(const struct policy *p)
+{
+	return p->origins_any && p->send_wildcard;
+}
+
+static void
+answer_init(const struct policy *p, const struct request *r,
+    struct answer *a)
+{
+	a->preflight = r->preflight;
+	a->verdict = VERDICT_NONE;
+	a->reason = REASON_ALLOWED;
+	a->detail = NULL;
+	a->detail_len = 0;
+	a->nfields = 0;
+	a->vary = 0;
+	if (!p->vary_header)
+		return;
+	if (!(static_star(p) && p->always_send))
+		a->vary |= VARY_ORIGIN;
+	if (r->preflight) {
+		a->vary |= VARY_ACRM | VARY_ACRH;
+		if (p->allow_private_network)
+			a->vary |= VARY_ACRPN;
+	}
+}
+
+static void
+refuse(struct answer *a, enum reason why, const char *detail, size_t len)
+{
+	a->verdict = VERDICT_REFUSED;
+	a->reason = why;
+	a->detail = detail;
+	a->detail_len = len;
+	a->nfields = 0;
+}
+
+void
+policy_refuse(const struct policy *p, const struct request *r,
+    enum reason why, struct answer *a)
+{
+	answer_init(p, r, a);
+	refuse(a, why, NULL, 0);
+}
+
+static const char *
+allowed_origin(const struct policy *p, const struct request *r,
+    enum reason *why)
+{
+	const struct origin_parts	*parts = &r->origin_parts;
+	size_t				 i;
+
+	if (r->origin_state == RORIGIN_ABSENT) {
+		*why = REASON_NO_ORIGIN;
+		return NULL;
+	}
+	/* A constant "*" reflects nothing, so it is safe for any Origin,
+	 * even a malformed one, and keeps the answer the same for all. */
+	if (static_star(p))
+		return "*";
+	switch (r->origin_state) {
+	case RORIGIN_ABSENT:
+		return NULL;
+	case RORIGIN_INVALID:
+		*why = REASON_ORIGIN_INVALID;
+		return NULL;
+	case RORIGIN_OPAQUE:
+		parts = NULL;
+		break;
+	case RORIGIN_VALID:
+		break;
+	}
+	for (i = 0; i < p->norigins; i++)
+		if (origin_entry_matches(&p->origins[i], r->origin,
+		    r->origin_len, parts))
+			return r->origin;
+	*why = REASON_ORIGIN_NOT_ALLOWED;
+	return NULL;
+}
+
+static bool
+header_allowed(const struct policy *p, const char *name, size_t len)
+{
+	char	 buf[REQ_HEADERS_MAX + 1];
+	size_t	 i;
+	bool	 copied = false;
+
+	if (p->allow_headers_any)
+		return true;
+	for (i = 0; i < p->nallow_headers; i++) {
+		const struct header_entry	*h = &p->allow_headers[i];
+
+		if (!h->regex) {
+			if (tok_eq_nocase(name, len, h->name, strlen(h->name)))
+				return true;
+			continue;
+		}
+		if (!copied) {
+			memcpy(buf, name, len);
+			buf[len] = '\0';
+			copied = true;
+		}
+		if (regexec(&h->re, buf, 0, NULL, 0) == 0)
+			return true;
+	}
+	return false;
+}
+
+struct span {
+	const char	*p;
+	size_t		 len;
+};
+
+static int
+span_cmp(const struct span *a, const struct span *b)
+{
+	size_t	 n = a->len < b->len ? a->len : b->len;
+	int	 c = memcmp(a->p, b->p, n);
+
+	if (c != 0)
+		return c;
+	return a->len < b->len ? -1 : a->len > b->len;
+}
+
+/* Fills a->acah with the requested names the policy permits, sorted (as
+ * flask-cors does) and without duplicates.  Refuses the preflight when a
+ * name is not a token or there are too many. */
+static bool
+allow_headers(const struct policy *p, const struct request *r,
+    struct answer *a)
+{
+	struct span	 names[REQ_HEADER_NAMES_MAX], t;
+	struct tok_iter	 it;
+	const char	*s;
+	size_t		 len, n = 0, i, j, o = 0;
+
+	a->acah[0] = '\0';
+	if (r->acrh == NULL)
+		return true;
+	len = strnlen(r->acrh, REQ_HEADERS_MAX + 1);
+	if (len > REQ_HEADERS_MAX) {
+		refuse(a, REASON_HEADERS_TOO_MANY, NULL, 0);
+		return false;
+	}
+	tok_iter_init(&it, r->acrh, len);
+	while (tok_next_field(&it, &s, &len)) {
+		if (!tok_is_token(s, len)) {
+			refuse(a, REASON_HEADER_INVALID, s, len);
+			return false;
+		}
+		if (n == REQ_HEADER_NAMES_MAX) {
+			refuse(a, REASON_HEADERS_TOO_MANY, NULL, 0);
+			return false;
+		}
+		if (header_allowed(p, s, len)) {
+			names[n].p = s;
+			names[n].len = len;
+			n++;
+		}
+	}
+	/* Insertion sort: n is small and this allocates nothing. */
+	for (i = 1; i < n; i++) {
+		t = names[i];
+		for (j = i; j > 0 && span_cmp(&names[j - 1], &t) > 0; j--)
+			names[j] = names[j - 1];
+		names[j] = t;
+	}
+	for (i = 0; i < n; i++) {
+		if (i > 0 && span_cmp(&names[i - 1], &names[i]) == 0)
+			continue;
+		/* Fits: the names come from a value of at most
+		 * REQ_HEADERS_MAX bytes with at least one comma between. */
+		if (o > 0) {
+			memcpy(a->acah + o, ", ", 2);
+			o += 2;
+		}
+		memcpy(a->acah + o, names[i].p, names[i].len);
+		o += names[i].len;
+	}
+	a->acah[o] = '\0';
+	return true;
+}
+
+static bool
+allow_method(const struct policy *p, const struct request *r,
+    struct answer *a, const char **acam)
+{
+	size_t	 len = strnlen(r->acrm, METHOD_MAX + 1), i, vlen;
+	bool	 exact = false, found = false;
+
+	if (len > METHOD_MAX || !tok_is_token(r->acrm, len)) {
+		refuse(a, REASON_METHOD_INVALID, r->acrm,
+		    len > METHOD_MAX ? METHOD_MAX : len);
+		return false;
+	}
+	if (p->methods_any) {
+		*acam = r->acrm;
+		return true;
+	}
+	for (i = 0; i < p->nmethods && !exact; i++) {
+		if (tok_eq_nocase(r->acrm, len, p->methods[i],
+		    strlen(p->methods[i]))) {
+			found = true;
+			exact = strcmp(r->acrm, p->methods[i]) == 0;
+		}
+	}
+	if (!found) {
+		refuse(a, REASON_METHOD_NOT_ALLOWED, r->acrm, len);
+		return false;
+	}
+	*acam = p->methods_value;
+	/* Browsers upper-case only the six standard methods; "patch" stays
+	 * "patch" and the CORS check compares bytes, so echo it as sent. */
+	vlen = strlen(p->methods_value);
+	if (!exact && vlen + 2 + len < sizeof(a->acam)) {
+		memcpy(a->acam, p->methods_value, vlen);
+		memcpy(a->acam + vlen, ", ", 2);
+		memcpy(a->acam + vlen + 2, r->acrm, len);
+		a->acam[vlen + 2 + len] = '\0';
+		*acam = a->acam;
+	}
+	return true;
+}
+
+void
+policy_decide(const struct policy *p, const struct request *r,
+    struct answer *a)
+{
+	const char	*acao, *acam = NULL;
+	enum reason	 why = REASON_ALLOWED;
+
+	answer_init(p, r, a);
+	acao = allowed_origin(p, r, &why);
+	if (acao == NULL && r->origin_state == RORIGIN_ABSENT) {
+		/* Not a CORS request.  always_send still gives a static
+		 * answer, as flask-cors does: "*" or the first exact origin
+		 * (never "*" with credentials: that is a config error). */
+		a->reason = REASON_NO_ORIGIN;
+		if (!p->always_send)
+			return;
+		acao = p->origins_any ? "*" : p->first_exact;
+		if (acao == NULL)
+			return;
+	} else if (acao == NULL) {
+		refuse(a, why, NULL, 0);
+		return;
+	} else {
+		a->verdict = VERDICT_ALLOWED;
+	}
+
+	if (r->preflight && a->verdict == VERDICT_ALLOWED) {
+		if (!allow_method(p, r, a, &acam) || !allow_headers(p, r, a))
+			return;
+	}
+
+	add(a, "Access-Control-Allow-Origin", acao);
+	add(a, "Access-Control-Expose-Headers", p->expose_value);
+	if (p->supports_credentials)
+		add(a, "Access-Control-Allow-Credentials", "true");
+	if (!r->preflight || a->verdict != VERDICT_ALLOWED)
+		return;
+	if (r->acrpn && p->allow_private_network)
+		add(a, "Access-Control-Allow-Private-Network", "true");
+	if (a->acah[0] != '\0')
+		add(a, "Access-Control-Allow-Headers", a->acah);
+	if (p->max_age >= 0)
+		add(a, "Access-Control-Max-Age", p->max_age_value);
+	add(a, "Access-Control-Allow-Methods", acam);
+}
+
+size_t
+answer_vary(const struct answer *a, char *buf, size_t len)
+{
+	static const struct {
+		unsigned	 bit;
+		const char	*name;
+	} names[] = {
+		{ VARY_ORIGIN, "Origin" },
+		{ VARY_ACRM, "Access-Control-Request-Method" },
+		{ VARY_ACRH, "Access-Control-Request-Headers" },
+		{ VARY_ACRPN, "Access-Control-Request-Private-Network" },
+	};
+	size_t	 i, o = 0, n;
+
+	if (len == 0)
+		return 0;
+	buf[0] = '\0';
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!(a->vary & names[i].bit))
+			continue;
+		n = strlen(names[i].name);
+		if (o + n + 3 > len)
+			return 0;
+		if (o > 0) {
+			memcpy(buf + o, ", ", 2);
+			o += 2;
+		}
+		memcpy(buf + o, names[i].name, n);
+		o += n;
+	}
+	buf[o] = '\0';
+	return o;
+}
+
+static bool
+put(char *buf, size_t len, size_t *o, const char *s, size_t n)
+{
+	if (*o + n >= len)
+		return false;
+	memcpy(buf + *o, s, n);
+	*o += n;
+	return true;
+}
+
+size_t
+answer_format(const struct answer *a, const char *eol, char *buf, size_t len)
+{
+	char	 vary[160];
+	size_t	 i, o = 0, el = strlen(eol), vl;
+
+	for (i = 0; i < a->nfields; i++) {
+		if (!put(buf, len, &o, a->fields[i].name,
+		    strlen(a->fields[i].name)) ||
+		    !put(buf, len, &o, ": ", 2) ||
+		    !put(buf, len, &o, a->fields[i].value,
+		    strlen(a->fields[i].value)) ||
+		    !put(buf, len, &o, eol, el))
+			return 0;
+	}
+	if ((vl = answer_vary(a, vary, sizeof(vary))) > 0) {
+		if (!put(buf, len, &o, "Vary: ", 6) ||
+		    !put(buf, len, &o, vary, vl) ||
+		    !put(buf, len, &o, eol, el))
+			return 0;
+	}
+	buf[o] = '\0';
+	return o;
+}

@@ -1,0 +1,117 @@
+/*
+ * The compiled CORS policy of one resource and the decision: a pure
+ * function from (policy, request) to the answer's header fields.  No I/O,
+ * no allocation: the answer lives in a caller-provided structure.
+ */
+#ifndef CORS_POLICY_H
+#define CORS_POLICY_H
+
+#include <regex.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "limits.h"
+#include "origin.h"
+#include "request.h"
+
+struct header_entry {
+	char		*name;		/* literal, or the regex source */
+	bool		 regex;
+	regex_t		 re;
+};
+
+struct policy {
+	struct origin_entry	*origins;
+	size_t			 norigins;
+	bool			 origins_any;	/* "*" listed */
+	const char		*first_exact;	/* smallest exact origin, for
+						   always_send without Origin */
+
+	char			**methods;	/* upper-cased, sorted, unique */
+	size_t			 nmethods;
+	bool			 methods_any;
+	char			*methods_value;	/* "DELETE, GET, ..." */
+
+	struct header_entry	*allow_headers;
+	size_t			 nallow_headers;
+	bool			 allow_headers_any;
+
+	char			*expose_value;	/* sorted, ", "-joined; or NULL */
+
+	bool			 supports_credentials;
+	bool			 send_wildcard;
+	bool			 always_send;
+	bool			 automatic_options;
+	bool			 vary_header;
+	bool			 allow_private_network;
+	bool			 intercept_exceptions;
+	long			 max_age;	/* -1: not sent */
+	char			 max_age_value[24];
+	int			 preflight_status;	/* 204 or 200 */
+};
+
+void	policy_free(struct policy *);
+
+enum verdict {
+	VERDICT_ALLOWED,	/* CORS headers sent */
+	VERDICT_REFUSED,	/* a CORS request we said no to */
+	VERDICT_NONE		/* not a CORS request; nothing (or * ) sent */
+};
+
+/* Why, in one word each; used in log lines, --explain and X-CORS. */
+enum reason {
+	REASON_ALLOWED,
+	REASON_NO_ORIGIN,
+	REASON_ORIGIN_INVALID,
+	REASON_ORIGIN_NOT_ALLOWED,
+	REASON_METHOD_INVALID,
+	REASON_METHOD_NOT_ALLOWED,
+	REASON_HEADER_INVALID,
+	REASON_HEADERS_TOO_MANY,
+	REASON_PATH_INVALID
+};
+
+const char	*reason_str(enum reason);
+
+#define VARY_ORIGIN	0x1u
+#define VARY_ACRM	0x2u
+#define VARY_ACRH	0x4u
+#define VARY_ACRPN	0x8u
+
+#define ANSWER_FIELDS_MAX	8
+
+struct field {
+	const char	*name;
+	const char	*value;
+};
+
+struct answer {
+	bool		 preflight;	/* decided as a preflight */
+	enum verdict	 verdict;
+	enum reason	 reason;
+	const char	*detail;	/* the offending method/header, or NULL */
+	size_t		 detail_len;
+	struct field	 fields[ANSWER_FIELDS_MAX];
+	size_t		 nfields;
+	unsigned	 vary;		/* VARY_* */
+	/* Storage for computed values: Allow-Headers, Allow-Methods. */
+	char		 acah[REQ_HEADERS_MAX + 1];
+	char		 acam[1024 + METHOD_MAX];
+};
+
+void	policy_decide(const struct policy *, const struct request *,
+	    struct answer *);
+
+/* An answer for a request whose path could not be decoded: no CORS header,
+ * and the Vary the policy would have used.  Fails closed. */
+void	policy_refuse(const struct policy *, const struct request *,
+	    enum reason, struct answer *);
+
+/* The Vary tokens of an answer, ", "-joined, into buf; returns length. */
+size_t	answer_vary(const struct answer *, char *, size_t);
+
+/* Formats the answer's fields and Vary as header lines ending in eol.
+ * Returns the length, or 0 if it did not fit. */
+size_t	answer_format(const struct answer *, const char *eol, char *, size_t);
+
+#endif

@@ -1,0 +1,297 @@
+#include "script.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *const env_names[SENV_COUNT] = {
+	"SCRIPT_NAME", "SCRIPT_FILENAME", "PATH_INFO", "PATH_TRANSLATED"
+};
+
+void
+script_free(struct script *s)
+{
+	int	 i;
+
+	free(s->argv);
+	free(s->dir);
+	for (i = 0; i < SENV_COUNT; i++)
+		free(s->env[i]);
+	memset(s, 0, sizeof(*s));
+}
+
+static int
+set_argv(struct script *s, const char *prog, char **args, int nargs,
+    char **extra, int nextra)
+{
+	int	 i;
+
+	s->argv = calloc((size_t)(1 + nargs + nextra + 1), sizeof(char *));
+	if (s->argv == NULL)
+		return -1;
+	s->argv[s->argc++] = (char *)(uintptr_t)prog;
+	for (i = 0; i < nargs; i++)
+		s->argv[s->argc++] = args[i];
+	for (i = 0; i < nextra; i++)
+		s->argv[s->argc++] = extra[i];
+	s->argv[s->argc] = NULL;
+	return 0;
+}
+
+/* The script's own directory, where CGI servers run scripts (Apache
+ * mod_cgi, lighttpd and fcgiwrap all chdir there). */
+static char *
+dir_of(const char *path)
+{
+	const char	*slash = strrchr(path, '/');
+
+	if (slash == NULL)
+		return NULL;
+	if (slash == path)
+		return strdup("/");
+	return strndup(path, (size_t)(slash - path));
+}
+
+int
+script_from_argv(struct script *s, char **prog, int nprog, char **extra,
+    int nextra)
+{
+	memset(s, 0, sizeof(*s));
+	if (set_argv(s, prog[0], prog + 1, nprog - 1, extra, nextra) == -1)
+		return -1;
+	/* The server already chdir'ed to the script's directory. */
+	return 0;
+}
+
+int
+script_from_exec(struct script *s, const char *exec, char **extra,
+    int nextra)
+{
+	memset(s, 0, sizeof(*s));
+	if (set_argv(s, exec, NULL, 0, extra, nextra) == -1)
+		return -1;
+	s->dir = dir_of(exec);
+	/* The script is the program the server would have run. */
+	s->env[SENV_SCRIPT_FILENAME] = strdup(exec);
+	return 0;
+}
+
+static int
+fail(struct script *s, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+fail(struct script *s, int status, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(s->why, sizeof(s->why), fmt, ap);
+	va_end(ap);
+	s->status = status;
+	return -1;
+}
+
+static char *
+concat(const char *a, const char *b, size_t blen)
+{
+	size_t	 alen = strlen(a);
+	char	*p;
+
+	if ((p = malloc(alen + blen + 1)) == NULL)
+		return NULL;
+	memcpy(p, a, alen);
+	memcpy(p + alen, b, blen);
+	p[alen + blen] = '\0';
+	return p;
+}
+
+int
+script_from_root(struct script *s, const char *root, char **extra,
+    int nextra, request_getter g, void *ctx)
+{
+	const char	*pi = g(ctx, "PATH_INFO"), *seg, *rest, *sn, *dr;
+	char		 rroot[PATH_MAX], rfile[PATH_MAX], file[PATH_MAX];
+	struct stat	 st;
+	size_t		 seglen, rl;
+	int		 n;
+
+	memset(s, 0, sizeof(*s));
+	s->status = 500;
+	if (pi == NULL || pi[0] != '/' || pi[1] == '\0')
+		return fail(s, 404, "no script named in PATH_INFO");
+	seg = pi + 1;
+	rest = strchr(seg, '/');
+	if (rest == NULL)
+		rest = seg + strlen(seg);
+	seglen = (size_t)(rest - seg);
+	/* PATH_INFO is decoded by the server: a segment is a file name. */
+	if (seglen == 0 || (seglen == 1 && seg[0] == '.') ||
+	    (seglen == 2 && seg[0] == '.' && seg[1] == '.'))
+		return fail(s, 403, "script name \"%.*s\" not allowed",
+		    (int)seglen, seg);
+	if (realpath(root, rroot) == NULL)
+		return fail(s, 500, "script root %s: %s", root,
+		    strerror(errno));
+	n = snprintf(file, sizeof(file), "%s/%.*s", rroot, (int)seglen, seg);
+	if (n < 0 || (size_t)n >= sizeof(file))
+		return fail(s, 404, "script name too long");
+	if (realpath(file, rfile) == NULL) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return fail(s, 404, "%s: no such script", file);
+		return fail(s, 403, "%s: %s", file, strerror(errno));
+	}
+	rl = strlen(rroot);
+	/* A symlink inside the root may point anywhere: what counts is
+	 * where it leads. */
+	if (strncmp(rfile, rroot, rl) != 0 || (rl > 1 && rfile[rl] != '/'))
+		return fail(s, 403, "%s leads out of the script root (%s)",
+		    file, rfile);
+	if (stat(rfile, &st) == -1)
+		return fail(s, 404, "%s: %s", rfile, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return fail(s, 403, "%s is not a regular file", rfile);
+	if (access(rfile, X_OK) == -1 || !(st.st_mode & 0111))
+		return fail(s, 403, "%s is not executable", rfile);
+
+	if (set_argv(s, NULL, NULL, 0, extra, nextra) == -1)
+		return fail(s, 500, "out of memory");
+	if ((s->env[SENV_SCRIPT_FILENAME] = strdup(file)) == NULL)
+		return fail(s, 500, "out of memory");
+	s->argv[0] = s->env[SENV_SCRIPT_FILENAME];
+	s->dir = strdup(rroot);
+	sn = g(ctx, "SCRIPT_NAME");
+	s->env[SENV_SCRIPT_NAME] = concat(sn != NULL ? sn : "", pi,
+	    seglen + 1);
+	if (*rest != '\0') {
+		s->env[SENV_PATH_INFO] = strdup(rest);
+		dr = g(ctx, "DOCUMENT_ROOT");
+		if (dr != NULL)
+			s->env[SENV_PATH_TRANSLATED] = concat(dr, rest,
+			    strlen(rest));
+		else
+			s->unset[SENV_PATH_TRANSLATED] = true;
+	} else {
+		s->unset[SENV_PATH_INFO] = true;
+		s->unset[SENV_PATH_TRANSLATED] = true;
+	}
+	if (s->dir == NULL || s->env[SENV_SCRIPT_NAME] == NULL ||
+	    (*rest != '\0' && s->env[SENV_PATH_INFO] == NULL))
+		return fail(s, 500, "out of memory");
+	s->status = 0;
+	return 0;
+}
+
+char **
+script_environ(const struct script *s, char *const *envp)
+{
+	size_t	 n = 0, i, o = 0, k, len;
+	char	**env, *kv;
+
+	while (envp != NULL && envp[n] != NULL)
+		n++;
+	if ((env = calloc(n + SENV_COUNT + 1, sizeof(char *))) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		for (k = 0; k < SENV_COUNT; k++) {
+			len = strlen(env_names[k]);
+			if (strncmp(envp[i], env_names[k], len) == 0 &&
+			    envp[i][len] == '=')
+				break;
+		}
+		if (k == SENV_COUNT || (s->env[k] == NULL && !s->unset[k]))
+			env[o++] = envp[i];
+	}
+	for (k = 0; k < SENV_COUNT; k++) {
+		if (s->env[k] == NULL)
+			continue;
+		len = strlen(env_names[k]) + strlen(s->env[k]) + 2;
+		/* Not freed: the process execs or exits right after. */
+		if ((kv = malloc(len)) == NULL) {
+			free(env);
+			return NULL;
+		}
+		snprintf(kv, len, "%s=%s", env_names[k], s->env[k]);
+		env[o++] = kv;
+	}
+	env[o] = NULL;
+	return env;
+}
+
+static void
+child_signals(sigset_t *def)
+{
+	int	 sig;
+
+	sigemptyset(def);
+	/* Everything cors-wrap (or a server before it) may have changed:
+	 * scripts expect default dispositions, SIGPIPE especially. */
+	for (sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			sigaddset(def, sig);
+}
+
+int
+script_spawn(const struct script *s, char *const *envp, pid_t *pid, int *out)
+{
+	posix_spawn_file_actions_t	 fa;
+	posix_spawnattr_t		 at;
+	sigset_t			 def, none;
+	int				 p[2], rc;
+
+	if (pipe2(p, O_CLOEXEC) == -1)
+		return errno;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawnattr_init(&at);
+	child_signals(&def);
+	sigemptyset(&none);
+	posix_spawnattr_setsigdefault(&at, &def);
+	posix_spawnattr_setsigmask(&at, &none);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGDEF |
+	    POSIX_SPAWN_SETSIGMASK);
+	posix_spawn_file_actions_adddup2(&fa, p[1], STDOUT_FILENO);
+	if (s->dir != NULL)
+		posix_spawn_file_actions_addchdir_np(&fa, s->dir);
+	/* posix_spawn uses vfork semantics in glibc: no page-table copy, so
+	 * starting the script costs about what exec alone does. */
+	rc = posix_spawn(pid, s->argv[0], &fa, &at, s->argv, envp);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&at);
+	close(p[1]);
+	if (rc != 0) {
+		close(p[0]);
+		return rc;
+	}
+	*out = p[0];
+	return 0;
+}
+
+int
+script_exec(const struct script *s, char *const *envp)
+{
+	struct sigaction	 sa;
+	sigset_t		 none;
+	int			 sig;
+
+	if (s->dir != NULL && chdir(s->dir) == -1)
+		return -1;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	for (sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			(void)sigaction(sig, &sa, NULL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	execve(s->argv[0], s->argv, envp);
+	return -1;
+}

@@ -1,0 +1,107 @@
+# Shared helpers for the bats suites: load the assertion libraries and drive
+# the real cors-wrap binary as a CGI program.
+
+bats_require_minimum_version 1.5.0
+bats_load_library bats-support
+bats_load_library bats-assert
+bats_load_library bats-file
+
+TOP=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+CORS_WRAP=${CORS_WRAP:-$TOP/cors-wrap}
+FIXTURES=$TOP/tests/fixtures
+export TOP CORS_WRAP FIXTURES
+
+# cgi [VAR=VALUE ...] [-- ARG ...]
+#
+# Runs cors-wrap as a web server would: a clean environment holding the CGI
+# meta-variables given (REQUEST_METHOD defaults to GET), the request body from
+# $CGI_STDIN (a file, default /dev/null), and ARGs as argv.  Afterwards:
+#   $status   exit status
+#   $headers  the header block (CRLF turned into LF, blank line removed)
+#   $body     everything after the blank line
+#   $log      what cors-wrap wrote to stderr
+#   $raw      path of the raw stdout file
+cgi() {
+	local -a vars=(PATH=/usr/local/bin:/usr/bin:/bin GATEWAY_INTERFACE=CGI/1.1
+		SERVER_PROTOCOL=HTTP/1.1 REQUEST_METHOD=GET)
+	local -a args=()
+	while [ $# -gt 0 ]; do
+		if [ "$1" = -- ]; then shift; args=("$@"); break; fi
+		vars+=("$1"); shift
+	done
+	raw=$BATS_TEST_TMPDIR/cgi.out
+	local err=$BATS_TEST_TMPDIR/cgi.err
+	status=0
+	env -i "${vars[@]}" "$CORS_WRAP" "${args[@]}" \
+		<"${CGI_STDIN:-/dev/null}" >"$raw" 2>"$err" || status=$?
+	log=$(cat "$err")
+	headers=$(awk '{ sub(/\r$/, "") } /^$/ { exit } { print }' "$raw")
+	body=$(awk 'f { print; next } { sub(/\r$/, "") } /^$/ { f = 1 }' "$raw")
+	output=$headers
+}
+
+# header NAME: the value of each NAME line in the last response, one per line.
+header() {
+	awk -v n="$(printf '%s' "$1" | tr 'A-Z' 'a-z')" '
+		{ sub(/\r$/, "") } /^$/ { exit }
+		{ i = index($0, ":"); if (i && tolower(substr($0, 1, i - 1)) == n) {
+			v = substr($0, i + 1); sub(/^[ \t]+/, "", v); print v } }' "$raw"
+}
+
+# header_count NAME: how many NAME lines the last response had.
+header_count() {
+	header "$1" | grep -c '' || true
+}
+
+assert_header() {
+	local got
+	got=$(header "$1")
+	[ "$got" = "$2" ] || {
+		printf 'header %s: expected [%s], got [%s]\n--- response ---\n%s\n--- log ---\n%s\n' \
+			"$1" "$2" "$got" "$headers" "$log" >&2
+		return 1
+	}
+}
+
+refute_header() {
+	local got
+	got=$(header "$1")
+	[ -z "$got" ] || {
+		printf 'header %s: expected none, got [%s]\n--- response ---\n%s\n' \
+			"$1" "$got" "$headers" >&2
+		return 1
+	}
+}
+
+# no_cors_headers: the last response carries no Access-Control-* field.
+no_cors_headers() {
+	if printf '%s\n' "$headers" | grep -qi '^access-control-'; then
+		printf 'expected no CORS headers\n--- response ---\n%s\n' "$headers" >&2
+		return 1
+	fi
+}
+
+# response_status: the Status of the last response (200 when absent).
+response_status() {
+	local s
+	s=$(header Status)
+	printf '%s\n' "${s:-200}" | cut -c1-3
+}
+
+assert_status() {
+	local got
+	got=$(response_status)
+	[ "$got" = "$1" ] || {
+		printf 'status: expected %s, got %s\n--- response ---\n%s\n--- log ---\n%s\n' \
+			"$1" "$got" "$headers" "$log" >&2
+		return 1
+	}
+}
+
+# script NAME BODY: an executable script in the test's temp dir; prints its path.
+script() {
+	local f=$BATS_TEST_TMPDIR/$1
+	printf '%s\n' "$2" >"$f"
+	chmod 755 "$f"
+	printf '%s\n' "$f"
+}
