@@ -1,0 +1,240 @@
+#!/usr/bin/env bats
+# Merging the CORS answer into a script's CGI output: header blocks, Status,
+# the script's own Access-Control-* and Vary, redirects, bodies byte for
+# byte, and the 502 for a script that writes no valid header block.
+
+load lib/common
+
+setup() {
+	# A hung cors-wrap must fail the test, not the suite: run it under
+	# timeout(1), which execs it with the same argv and environment.
+	local real=$CORS_WRAP
+	CORS_WRAP=$(script guard "#!/bin/sh
+exec timeout 20 '$real' \"\$@\"")
+}
+
+# app BODY: the program cors-wrap runs ($app), a /bin/sh script.
+app() {
+	app=$(script app.cgi "#!/bin/sh
+$1")
+}
+
+# get [VAR=VALUE ...]: an actual GET from https://a.example, which is allowed.
+get() {
+	cgi CORS_EXEC="$app" CORS_ORIGINS=https://a.example REQUEST_URI=/app \
+		SCRIPT_NAME=/app HTTP_ORIGIN=https://a.example "$@"
+}
+
+# raw_body FILE: write the bytes after the first blank line of the last
+# response to FILE.
+raw_body() {
+	perl -0777 -ne 'print $1 if /\A.*?\n\r?\n(.*)\z/s' "$raw" >"$1"
+}
+
+# bad_gateway: the last response is cors-wrap's 502 with the CORS headers
+# and a log line.
+bad_gateway() {
+	assert_header Status '502 Bad Gateway'
+	assert_header Access-Control-Allow-Origin https://a.example
+	assert_header Vary Origin
+	[[ $log == "cors-wrap: "* ]] || {
+		printf 'expected a log line, got [%s]\n' "$log" >&2
+		return 1
+	}
+}
+
+@test "an LF header block is accepted and the CORS headers are added" {
+	app "printf 'Content-Type: text/plain\nX-A: 1\nX-B: two words\n\nhello\n'"
+	get
+	assert_status 200
+	assert_header Content-Type text/plain
+	assert_header X-A 1
+	assert_header X-B 'two words'
+	assert_header Access-Control-Allow-Origin https://a.example
+	assert_header Vary Origin
+	assert_equal "$body" hello
+}
+
+@test "a CRLF header block is accepted and the CORS headers are added" {
+	app "printf 'Content-Type: text/plain\r\nX-A: 1\r\n\r\nhello\r\n'"
+	get
+	assert_status 200
+	assert_header Content-Type text/plain
+	assert_header X-A 1
+	assert_header Access-Control-Allow-Origin https://a.example
+	assert_header Vary Origin
+	assert_equal "$body" $'hello\r'
+}
+
+@test "the script's Status 404 passes through with the CORS headers" {
+	app "printf 'Status: 404 Not Found\r\nContent-Type: text/plain\r\n\r\nnope\n'"
+	get
+	assert_header Status '404 Not Found'
+	assert_equal "$(header_count Status)" 1
+	assert_header Access-Control-Allow-Origin https://a.example
+	assert_header Vary Origin
+	assert_equal "$body" nope
+}
+
+@test "the script's Status 500 passes through with the CORS headers" {
+	app "printf 'Content-Type: text/plain\nStatus: 500 Internal Server Error\n\nboom\n'"
+	get CORS_EXPOSE_HEADERS=X-Trace
+	assert_header Status '500 Internal Server Error'
+	assert_equal "$(header_count Status)" 1
+	assert_header Access-Control-Allow-Origin https://a.example
+	assert_header Access-Control-Expose-Headers X-Trace
+	assert_equal "$body" boom
+}
+
+@test "the script's own Access-Control-Allow-Origin wins and nothing is added" {
+	app "printf 'Content-Type: text/plain\r\nAccess-Control-Allow-Origin: https://other.example\r\n\r\nmine\n'"
+	get CORS_SUPPORTS_CREDENTIALS=yes CORS_EXPOSE_HEADERS=X-Trace
+	assert_status 200
+	assert_header Access-Control-Allow-Origin https://other.example
+	refute_header Access-Control-Allow-Credentials
+	refute_header Access-Control-Expose-Headers
+	refute_header Vary
+	assert_equal "$body" mine
+}
+
+@test "the script's Allow-Origin is recognised in any case" {
+	app "printf 'Content-Type: text/plain\r\naccess-control-allow-origin: *\r\n\r\nmine\n'"
+	get
+	assert_header Access-Control-Allow-Origin '*'
+	assert_equal "$(header_count Access-Control-Allow-Origin)" 1
+	refute_header Vary
+}
+
+@test "a script-set Expose-Headers and Allow-Credentials are kept and not added again" {
+	app "printf 'Content-Type: text/plain\r\nAccess-Control-Expose-Headers: X-Script\r\nAccess-Control-Allow-Credentials: true\r\n\r\nok\n'"
+	get CORS_EXPOSE_HEADERS=X-Conf CORS_SUPPORTS_CREDENTIALS=yes
+	assert_header Access-Control-Expose-Headers X-Script
+	assert_header Access-Control-Allow-Credentials true
+	assert_header Access-Control-Allow-Origin https://a.example
+	assert_header Vary Origin
+}
+
+@test "Origin is merged into the script's Vary as one line" {
+	app "printf 'Content-Type: text/plain\r\nVary: Accept-Encoding\r\n\r\nok\n'"
+	get
+	assert_header Vary 'Accept-Encoding, Origin'
+	assert_header Access-Control-Allow-Origin https://a.example
+}
+
+@test "a script that already varies on origin (any case) keeps its Vary unchanged" {
+	app "printf 'Content-Type: text/plain\r\nVary: origin\r\n\r\nok\n'"
+	get
+	assert_header Vary origin
+	app "printf 'Content-Type: text/plain\r\nVary: Accept-Encoding, ORIGIN\r\n\r\nok\n'"
+	get
+	assert_header Vary 'Accept-Encoding, ORIGIN'
+	assert_header Access-Control-Allow-Origin https://a.example
+}
+
+@test "a local redirect passes through untouched" {
+	app "printf 'Location: /other\r\n\r\n'"
+	get
+	assert_equal "$headers" 'Location: /other'
+	assert_equal "$body" ''
+	no_cors_headers
+}
+
+@test "a client redirect with Status 302 gets the CORS headers" {
+	app "printf 'Status: 302 Found\r\nLocation: https://x/\r\n\r\n'"
+	get
+	assert_header Status '302 Found'
+	assert_header Location https://x/
+	assert_header Access-Control-Allow-Origin https://a.example
+	assert_header Vary Origin
+}
+
+@test "an absolute Location without Status gets the CORS headers" {
+	app "printf 'Location: https://x/\r\n\r\n'"
+	get
+	assert_header Location https://x/
+	assert_header Access-Control-Allow-Origin https://a.example
+}
+
+@test "a binary body with NULs and blank lines passes through byte for byte" {
+	local data=$BATS_TEST_TMPDIR/data
+	printf '\0\1\2\r\n\r\n\0\377Status: 500 x\n\n\0' >"$data"
+	app "printf 'Content-Type: application/octet-stream\r\n\r\n'
+exec cat '$data'"
+	get
+	assert_status 200
+	raw_body "$BATS_TEST_TMPDIR/got"
+	cmp "$data" "$BATS_TEST_TMPDIR/got"
+}
+
+@test "a 5 MB random body passes through byte for byte" {
+	local data=$BATS_TEST_TMPDIR/data
+	head -c 5242880 /dev/urandom >"$data"
+	app "printf 'Content-Type: application/octet-stream\n\n'
+exec cat '$data'"
+	get
+	assert_status 200
+	assert_header Access-Control-Allow-Origin https://a.example
+	raw_body "$BATS_TEST_TMPDIR/got"
+	assert_equal "$(sha256sum <"$BATS_TEST_TMPDIR/got")" "$(sha256sum <"$data")"
+}
+
+@test "a script that exits without output gets a 502 with CORS headers" {
+	app 'exit 0'
+	get
+	bad_gateway
+}
+
+@test "with intercept_exceptions off a script without output gets a 502 without CORS headers" {
+	app 'exit 0'
+	get CORS_INTERCEPT_EXCEPTIONS=off
+	assert_status 502
+	no_cors_headers
+	[[ $log == "cors-wrap: "* ]]
+}
+
+@test "EOF before the blank line gets a 502" {
+	app "printf 'Content-Type: text/plain\r\nX-A: 1\r\n'"
+	get
+	bad_gateway
+	refute_header X-A
+}
+
+@test "a header line without a colon gets a 502" {
+	app "printf 'Content-Type: text/plain\r\nthis is not a header\r\n\r\nbody\n'"
+	get
+	bad_gateway
+}
+
+@test "a 1 MiB header block gets a 502" {
+	local block=$BATS_TEST_TMPDIR/block
+	awk 'BEGIN { printf "Content-Type: text/plain\n"
+		for (i = 0; i < 16384; i++) printf "X-Pad-%05d: %051d\n", i, 0
+		printf "\nbody\n" }' >"$block"
+	[ "$(stat -c %s "$block")" -gt 1048576 ]
+	app "exec cat '$block'"
+	get
+	bad_gateway
+	refute_header X-Pad-00000
+}
+
+@test "a single 1 MiB header line gets a 502" {
+	local block=$BATS_TEST_TMPDIR/block
+	awk 'BEGIN { printf "Content-Type: text/plain\r\nX-Long: "
+		for (i = 0; i < 16384; i++) printf "%064d", 0
+		printf "\r\n\r\nbody\n" }' >"$block"
+	app "exec cat '$block'"
+	get
+	bad_gateway
+	refute_header X-Long
+}
+
+@test "a script killed by a signal gets a 502 and the log names the signal" {
+	app "printf 'Content-Type: text/plain\r\n'
+kill -KILL \$\$"
+	get
+	bad_gateway
+	[[ $log =~ SIGKILL|KILL|signal\ 9([^0-9]|$)|Killed ]] || {
+		printf 'log does not name the signal: [%s]\n' "$log" >&2
+		return 1
+	}
+}
