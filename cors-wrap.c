@@ -5,10 +5,13 @@
  * given, which mode to run.  Everything else is in lib/.
  */
 
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +19,7 @@
 
 #include "lib/cgi.h"
 #include "lib/config.h"
+#include "lib/daemon.h"
 #include "lib/launch.h"
 #include "lib/request.h"
 
@@ -30,6 +34,8 @@ usage(int status)
 {
 	fprintf(status == 0 ? stdout : stderr,
 	    "usage: cors-wrap [--config file] [--] program [arg ...]\n"
+	    "       cors-wrap [-f] [-c workers] [-t timeout] [--config file]\n"
+	    "           [-s socket [-U user] [-G group] [-M mode]]\n"
 	    "       cors-wrap --check [--config file]\n"
 	    "       cors-wrap --version\n");
 	exit(status);
@@ -78,6 +84,98 @@ check(const char *ini)
 	return rc;
 }
 
+/* strtonum(3)-style: a decimal number in [min, max], or exit. */
+static long long
+number(const char *s, long long min, long long max, const char *what)
+{
+	char		*end;
+	long long	 v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || *s == '\0' || *end != '\0' || v < min || v > max) {
+		fprintf(stderr, "cors-wrap: %s is %s: %s\n", what,
+		    errno == ERANGE || (*end == '\0' && *s != '\0') ?
+		    "out of range" : "invalid", s);
+		exit(1);
+	}
+	return v;
+}
+
+static uid_t
+user_id(const char *s)
+{
+	struct passwd	*pw;
+
+	if ((pw = getpwnam(s)) != NULL)
+		return pw->pw_uid;
+	return (uid_t)number(s, 0, 2147483647, "the socket user");
+}
+
+static gid_t
+group_id(const char *s)
+{
+	struct group	*gr;
+
+	if ((gr = getgrnam(s)) != NULL)
+		return gr->gr_gid;
+	return (gid_t)number(s, 0, 2147483647, "the socket group");
+}
+
+/* Each connection may hold four descriptors: itself and a script's
+ * three pipes. */
+static unsigned
+max_connections(void)
+{
+	struct rlimit	 rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur < 64)
+		return 8;
+	return rl.rlim_cur > 4 * 4096 + 32 ? 4096 :
+	    (unsigned)((rl.rlim_cur - 32) / 4);
+}
+
+static int
+fastcgi(struct fastcgi_opts *fo, struct socket_opts *so, unsigned workers)
+{
+	struct config	 cfg;
+	struct diag	 d = { NULL, 0, 0, 0 };
+	char		 err[256];
+	const char	*ini = fo->config != NULL ? fo->config :
+			    getenv("CORS_CONFIG");
+
+	/* Like nginx: a configuration that cannot work stops the start,
+	 * rather than failing every request. */
+	if (config_load(&cfg, ini, environ, &d) == -1) {
+		const char	*p = d.text, *nl;
+
+		while (p != NULL && *p != '\0') {
+			nl = strchr(p, '\n');
+			fprintf(stderr, "cors-wrap: %.*s\n",
+			    (int)(nl != NULL ? nl - p : (long)strlen(p)), p);
+			p = nl != NULL ? nl + 1 : NULL;
+		}
+		return 1;
+	}
+	config_free(&cfg);
+	if (so->spec != NULL) {
+		if ((fo->listen_fd = daemon_listen(so, err, sizeof(err))) ==
+		    -1) {
+			fprintf(stderr, "cors-wrap: %s\n", err);
+			return 1;
+		}
+	}
+	fo->environ = environ;
+	fo->max_conns = max_connections();
+	if (fo->tmpdir == NULL)
+		fo->tmpdir = "/tmp";
+	return daemon_run(fo, workers);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -88,10 +186,13 @@ main(int argc, char *argv[])
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct launch	 l;
-	struct cgi_opts	 o;
-	const char	*config = NULL;
-	int		 ch, do_check = 0, rc;
+	struct launch		 l;
+	struct cgi_opts		 o;
+	struct fastcgi_opts	 fo;
+	struct socket_opts	 so;
+	const char		*config = NULL;
+	unsigned		 workers = 1;
+	int			 ch, do_check = 0, rc, fcgi_opt = 0, sd = -1;
 
 	if (argc < 1)
 		return 1;
@@ -101,8 +202,42 @@ main(int argc, char *argv[])
 	}
 	/* Options only from arguments the server (or a user) gave. */
 	opterr = 0;
-	while ((ch = getopt_long(l.argc, l.argv, "+", opts, NULL)) != -1) {
+	memset(&fo, 0, sizeof(fo));
+	fo.listen_fd = 0;
+	fo.timeout = 120;
+	fo.tmpdir = getenv("TMPDIR");
+	memset(&so, 0, sizeof(so));
+	so.uid = (uid_t)-1;
+	so.gid = (gid_t)-1;
+	so.mode = 0660;
+	while ((ch = getopt_long(l.argc, l.argv, "+c:fG:M:s:t:U:", opts,
+	    NULL)) != -1) {
+		if (strchr("cfGMstU", ch) != NULL)
+			fcgi_opt = 1;
 		switch (ch) {
+		case 'c':
+			workers = (unsigned)number(optarg, 1, 256,
+			    "the number of workers");
+			break;
+		case 'f':
+			fo.stderr_to_server = true;
+			break;
+		case 'G':
+			so.gid = group_id(optarg);
+			break;
+		case 'M':
+			so.mode = (mode_t)strtol(optarg, NULL, 8) & 0777;
+			break;
+		case 's':
+			so.spec = optarg;
+			break;
+		case 't':
+			fo.timeout = (unsigned)number(optarg, 1, 31536000,
+			    "the timeout");
+			break;
+		case 'U':
+			so.uid = user_id(optarg);
+			break;
 		case 'C':
 			config = optarg;
 			break;
@@ -122,6 +257,27 @@ main(int argc, char *argv[])
 	}
 	if (do_check)
 		return check(config);
+
+	/* FastCGI when given a socket: one to bind, one from systemd, or
+	 * fd 0 listening as spawn-fcgi and mod_fcgid hand it over. */
+	if (!l.server && (so.spec != NULL ||
+	    (sd = daemon_systemd_fd()) != -1 || daemon_fd0_is_listener())) {
+		if (so.spec == NULL && sd != -1)
+			fo.listen_fd = sd;
+		if (optind != l.argc) {
+			fprintf(stderr, "cors-wrap: FastCGI mode takes no "
+			    "program: the server names it (SCRIPT_FILENAME) "
+			    "or CORS_EXEC does\n");
+			return 1;
+		}
+		fo.config = config;
+		return fastcgi(&fo, &so, workers);
+	}
+	if (fcgi_opt) {
+		fprintf(stderr, "cors-wrap: -c, -f, -G, -M, -s, -t and -U are "
+		    "FastCGI options, and there is no socket (use -s)\n");
+		return 1;
+	}
 	if (!l.server && optind == l.argc)
 		usage(1);
 

@@ -12,6 +12,7 @@
 
 #include "cgiheader.h"
 #include "config.h"
+#include "decide.h"
 #include "io.h"
 #include "log.h"
 #include "policy.h"
@@ -59,40 +60,6 @@ respond(int status, const struct answer *a)
 	if ((n = response_format(buf, sizeof(buf), status, a)) == 0)
 		n = response_format(buf, sizeof(buf), status, NULL);
 	return io_write_all(STDOUT_FILENO, buf, n);
-}
-
-static void
-log_config_errors(const struct logger *lg, const struct diag *d)
-{
-	const char	*p = d->text, *nl;
-
-	while (p != NULL && *p != '\0') {
-		nl = strchr(p, '\n');
-		log_msg(lg, LOG_ERROR, "configuration: %.*s",
-		    (int)(nl != NULL ? nl - p : (long)strlen(p)), p);
-		p = nl != NULL ? nl + 1 : NULL;
-	}
-}
-
-static void
-log_decision(const struct logger *lg, const struct request *r,
-    const struct section *sec, const struct answer *a)
-{
-	const char	*kind = r->preflight ? "preflight" : "request";
-
-	if (a->verdict == VERDICT_REFUSED)
-		log_msg(lg, LOG_INFO, "refused %s %s %s from origin \"%.*s\" "
-		    "[%s]: %s%s%.*s", kind, r->method, r->path,
-		    (int)(r->origin_len > 256 ? 256 : r->origin_len),
-		    r->origin != NULL ? r->origin : "", sec->name,
-		    reason_str(a->reason), a->detail != NULL ? " " : "",
-		    (int)a->detail_len, a->detail != NULL ? a->detail : "");
-	else
-		log_msg(lg, LOG_DEBUG, "%s %s %s from origin \"%.*s\" [%s]: "
-		    "%s", kind, r->method, r->path,
-		    (int)(r->origin_len > 256 ? 256 : r->origin_len),
-		    r->origin != NULL ? r->origin : "", sec->name,
-		    reason_str(a->reason));
 }
 
 static void
@@ -155,7 +122,7 @@ relay(const struct logger *lg, const struct script *s, char **env,
 	pid_t			 pid;
 	int			 fd, rc, eof = 0, wfail, st;
 
-	if ((rc = script_spawn(s, env, &pid, &fd)) != 0) {
+	if ((rc = script_spawn(s, env, 0, &pid, NULL, &fd, NULL)) != 0) {
 		log_msg(lg, LOG_ERROR, "%s: cannot run: %s", prog,
 		    strerror(rc));
 		respond(502, p->intercept_exceptions ? a : NULL);
@@ -249,7 +216,7 @@ choose_script(const struct cgi_opts *o, const struct config *cfg,
 int
 cgi_serve(const struct cgi_opts *o)
 {
-	struct logger		 lg = { LOG_WARN, STDERR_FILENO };
+	struct logger		 lg = { LOG_WARN, STDERR_FILENO, NULL, NULL };
 	struct config		 cfg;
 	struct diag		 d = { NULL, 0, 0, 0 };
 	struct request		 req;
@@ -270,7 +237,7 @@ cgi_serve(const struct cgi_opts *o)
 	    "CORS_CONFIG");
 	if (config_load(&cfg, ini, o->envp, &d) == -1) {
 		/* Fail closed: no CORS header on a broken configuration. */
-		log_config_errors(&lg, &d);
+		decide_log_diag(&lg, &d);
 		diag_free(&d);
 		respond(500, NULL);
 		return 1;
@@ -281,16 +248,9 @@ cgi_serve(const struct cgi_opts *o)
 		    "SCRIPT_FILENAME were not used to choose the program");
 
 	request_read(&req, request_env_get, env);
-	if (req.path_ok) {
-		sec = config_select(&cfg, req.path);
-		policy_decide(&sec->policy, &req, &ans);
-	} else {
-		/* Fail closed: an undecodable path cannot pick a section. */
-		sec = &cfg.sections[cfg.nsections - 1];
-		policy_refuse(&sec->policy, &req, REASON_PATH_INVALID, &ans);
-	}
+	sec = decide(&cfg, &req, &ans);
 	p = &sec->policy;
-	log_decision(&lg, &req, sec, &ans);
+	decide_log(&lg, &req, sec, &ans);
 
 	if (req.preflight && p->automatic_options) {
 		rc = respond(p->preflight_status, &ans);

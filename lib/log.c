@@ -74,8 +74,10 @@ log_vmsg(const struct logger *lg, enum log_level l, const char *fmt,
 	    (size_t)n < sizeof(raw) ? (size_t)n : sizeof(raw) - 1);
 	o = strlen(line);
 	line[o++] = '\n';
-	/* One write: lines from concurrent processes do not interleave. */
-	(void)!write(lg->fd, line, o);
+	if (lg->sink != NULL)
+		lg->sink(lg->ctx, line, o);
+	else	/* One write: lines from other processes do not interleave. */
+		(void)!write(lg->fd, line, o);
 	errno = saved;
 }
 

@@ -19,6 +19,10 @@ enum log_level {
 struct logger {
 	enum log_level	 level;	/* messages above it are dropped */
 	int		 fd;
+	/* When set, lines go here instead of fd: in FastCGI mode a
+	 * request's lines travel as FCGI_STDERR to the server's log. */
+	void		(*sink)(void *, const char *, size_t);
+	void		*ctx;
 };
 
 const char	*log_level_str(enum log_level);

@@ -242,24 +242,46 @@ child_signals(sigset_t *def)
 }
 
 int
-script_spawn(const struct script *s, char *const *envp, pid_t *pid, int *out)
+script_spawn(const struct script *s, char *const *envp, unsigned flags,
+    pid_t *pid, int *in, int *out, int *err)
 {
 	posix_spawn_file_actions_t	 fa;
 	posix_spawnattr_t		 at;
 	sigset_t			 def, none;
-	int				 p[2], rc;
+	int				 po[2], pi[2] = { -1, -1 };
+	int				 pe[2] = { -1, -1 }, rc;
+	short				 fl = POSIX_SPAWN_SETSIGDEF |
+					    POSIX_SPAWN_SETSIGMASK;
 
-	if (pipe2(p, O_CLOEXEC) == -1)
+	if (pipe2(po, O_CLOEXEC) == -1)
 		return errno;
+	if (((flags & SPAWN_PIPE_IN) && pipe2(pi, O_CLOEXEC) == -1) ||
+	    ((flags & SPAWN_PIPE_ERR) && pipe2(pe, O_CLOEXEC) == -1)) {
+		rc = errno;
+		close(po[0]);
+		close(po[1]);
+		if (pi[0] != -1) {
+			close(pi[0]);
+			close(pi[1]);
+		}
+		return rc;
+	}
 	posix_spawn_file_actions_init(&fa);
 	posix_spawnattr_init(&at);
 	child_signals(&def);
 	sigemptyset(&none);
 	posix_spawnattr_setsigdefault(&at, &def);
 	posix_spawnattr_setsigmask(&at, &none);
-	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGDEF |
-	    POSIX_SPAWN_SETSIGMASK);
-	posix_spawn_file_actions_adddup2(&fa, p[1], STDOUT_FILENO);
+	if (flags & SPAWN_PGROUP) {
+		fl |= POSIX_SPAWN_SETPGROUP;
+		posix_spawnattr_setpgroup(&at, 0);
+	}
+	posix_spawnattr_setflags(&at, fl);
+	if (pi[0] != -1)
+		posix_spawn_file_actions_adddup2(&fa, pi[0], STDIN_FILENO);
+	posix_spawn_file_actions_adddup2(&fa, po[1], STDOUT_FILENO);
+	if (pe[1] != -1)
+		posix_spawn_file_actions_adddup2(&fa, pe[1], STDERR_FILENO);
 	if (s->dir != NULL)
 		posix_spawn_file_actions_addchdir_np(&fa, s->dir);
 	/* posix_spawn uses vfork semantics in glibc: no page-table copy, so
@@ -267,12 +289,79 @@ script_spawn(const struct script *s, char *const *envp, pid_t *pid, int *out)
 	rc = posix_spawn(pid, s->argv[0], &fa, &at, s->argv, envp);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&at);
-	close(p[1]);
+	close(po[1]);
+	if (pi[0] != -1)
+		close(pi[0]);
+	if (pe[1] != -1)
+		close(pe[1]);
 	if (rc != 0) {
-		close(p[0]);
+		close(po[0]);
+		if (pi[1] != -1)
+			close(pi[1]);
+		if (pe[0] != -1)
+			close(pe[0]);
 		return rc;
 	}
-	*out = p[0];
+	*out = po[0];
+	if (in != NULL)
+		*in = pi[1];
+	if (err != NULL)
+		*err = pe[0];
+	if (flags & (SPAWN_PIPE_IN | SPAWN_PIPE_ERR)) {
+		/* The FastCGI loop multiplexes these: never block on one. */
+		fcntl(po[0], F_SETFL, O_NONBLOCK);
+		if (pi[1] != -1)
+			fcntl(pi[1], F_SETFL, O_NONBLOCK);
+		if (pe[0] != -1)
+			fcntl(pe[0], F_SETFL, O_NONBLOCK);
+	}
+	return 0;
+}
+
+int
+script_from_filename(struct script *s, const char *filename,
+    const char *root)
+{
+	char		 rroot[PATH_MAX], rfile[PATH_MAX];
+	struct stat	 st;
+	const char	*p;
+	size_t		 rl;
+
+	memset(s, 0, sizeof(*s));
+	s->status = 500;
+	if (filename == NULL || filename[0] != '/')
+		return fail(s, 404, "no SCRIPT_FILENAME");
+	/* A ".." segment is refused even when it would stay inside the
+	 * root: the server never sends one for a real file. */
+	for (p = filename; (p = strstr(p, "/..")) != NULL; p += 3)
+		if (p[3] == '/' || p[3] == '\0')
+			return fail(s, 403, "%s: \"..\" in the path",
+			    filename);
+	if (realpath(filename, rfile) == NULL) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return fail(s, 404, "%s: no such script", filename);
+		return fail(s, 403, "%s: %s", filename, strerror(errno));
+	}
+	if (root != NULL) {
+		if (realpath(root, rroot) == NULL)
+			return fail(s, 500, "script root %s: %s", root,
+			    strerror(errno));
+		rl = strlen(rroot);
+		if (strncmp(rfile, rroot, rl) != 0 ||
+		    (rl > 1 && rfile[rl] != '/'))
+			return fail(s, 403, "%s is outside the script root "
+			    "%s", filename, rroot);
+	}
+	if (stat(rfile, &st) == -1)
+		return fail(s, 404, "%s: %s", rfile, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return fail(s, 403, "%s is not a regular file", filename);
+	if (!(st.st_mode & 0111) || access(rfile, X_OK) == -1)
+		return fail(s, 403, "%s is not executable", filename);
+	if (set_argv(s, filename, NULL, 0, NULL, 0) == -1 ||
+	    (s->dir = dir_of(filename)) == NULL)
+		return fail(s, 500, "out of memory");
+	s->status = 0;
 	return 0;
 }
 

@@ -54,13 +54,27 @@ int	script_from_root(struct script *, const char *root,
  * The array is allocated; the strings are not copied. */
 char	**script_environ(const struct script *, char *const *envp);
 
+#define SPAWN_PIPE_IN	0x1	/* stdin from a new pipe, else inherited */
+#define SPAWN_PIPE_ERR	0x2	/* stderr to a new pipe, else inherited */
+#define SPAWN_PGROUP	0x4	/* a process group of its own, to stop
+				   the script and whatever it started */
+
 /*
- * Starts the script with stdout on a new pipe (returned in *out) and
- * stdin, stderr inherited; the parent's signal dispositions and mask are
- * reset to defaults in the child.  Returns 0, or an errno value.
+ * Starts the script with stdout on a new pipe (returned in *out; *in and
+ * *err likewise when asked for, non-blocking on cors-wrap's side in that
+ * case); the parent's signal dispositions and mask are reset to defaults
+ * in the child.  Returns 0, or an errno value.
  */
-int	script_spawn(const struct script *, char *const *envp, pid_t *,
-	    int *out);
+int	script_spawn(const struct script *, char *const *envp, unsigned flags,
+	    pid_t *, int *in, int *out, int *err);
+
+/*
+ * FastCGI: the script SCRIPT_FILENAME names, which must be an executable
+ * regular file and, with a root, resolve inside it (no "..", no symlink
+ * out).  Returns -1 with status 403/404 and why.
+ */
+int	script_from_filename(struct script *, const char *filename,
+	    const char *root);
 
 /* Replaces the current process with the script (prepend mode).  Returns
  * only on failure, with errno set. */

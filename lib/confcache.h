@@ -1,0 +1,60 @@
+/*
+ * FastCGI mode: compiled configurations, cached by what selects them (the
+ * request's CORS_* params, which is how nginx sets a policy per location,
+ * and the INI file they name), so parsing and regcomp happen once per
+ * distinct configuration, never per request.
+ */
+#ifndef CORS_CONFCACHE_H
+#define CORS_CONFCACHE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "config.h"
+#include "diag.h"
+
+#define CONFCACHE_SLOTS		64
+#define CONFCACHE_KEY_MAX	65536
+
+struct confcache_entry {
+	char		*key;
+	size_t		 keylen;
+	bool		 ok;
+	struct config	 cfg;		/* when ok */
+	struct diag	 diag;		/* when not */
+	unsigned	 users;		/* requests holding it */
+	/* The INI file as it was loaded: a changed file is re-read. */
+	bool		 has_file;
+	char		*ini;
+	dev_t		 dev;
+	ino_t		 ino;
+	off_t		 size;
+	struct timespec	 mtime;
+	bool		 stale;		/* cleared while in use */
+	unsigned long	 used;		/* for least-recently-used eviction */
+};
+
+struct confcache {
+	struct confcache_entry	 slot[CONFCACHE_SLOTS];
+	unsigned long		 clock;
+	const char		*config;	/* --config */
+	char *const		*environ;	/* the daemon's CORS_* */
+	char			*key;		/* scratch, CONFCACHE_KEY_MAX */
+};
+
+int	confcache_init(struct confcache *, const char *config,
+	    char *const *environ);
+void	confcache_clear(struct confcache *);	/* entries not in use */
+void	confcache_free(struct confcache *);
+
+/*
+ * The configuration for a request's params ("NAME=VALUE", NULL-
+ * terminated), loading it on a miss.  Returns NULL only when out of
+ * memory or the key is too large.  The entry stays valid until released.
+ */
+struct confcache_entry	*confcache_get(struct confcache *, char *const *params);
+void			 confcache_release(struct confcache_entry *);
+
+#endif

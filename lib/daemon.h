@@ -1,0 +1,36 @@
+/*
+ * FastCGI mode's process structure: where the listening socket comes
+ * from (fd 0 as spawn-fcgi and mod_fcgid hand it over, systemd socket
+ * activation, or -s), and a master that keeps N workers running.
+ */
+#ifndef CORS_DAEMON_H
+#define CORS_DAEMON_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "fastcgi.h"
+
+/* Is fd 0 a listening socket?  libfcgi's test (OS_IsFcgi): getpeername
+ * fails with ENOTCONN. */
+bool	daemon_fd0_is_listener(void);
+
+/* systemd socket activation: LISTEN_PID is us; returns fd 3 or -1. */
+int	daemon_systemd_fd(void);
+
+struct socket_opts {
+	const char	*spec;		/* unix:/path, tcp:a.b.c.d:port,
+					   tcp6:[addr]:port */
+	uid_t		 uid;		/* owner of a unix socket; -1: keep */
+	gid_t		 gid;
+	mode_t		 mode;
+};
+
+/* Binds and listens; returns the fd, or -1 with a message in err. */
+int	daemon_listen(const struct socket_opts *, char *err, size_t errlen);
+
+/* Runs workers (fastcgi_serve) under a supervising master until SIGTERM
+ * or SIGINT.  Returns the exit status. */
+int	daemon_run(const struct fastcgi_opts *, unsigned workers);
+
+#endif

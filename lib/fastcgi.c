@@ -1,0 +1,1340 @@
+#include "fastcgi.h"
+
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cgiheader.h"
+#include "confcache.h"
+#include "decide.h"
+#include "fcgirec.h"
+#include "log.h"
+#include "request.h"
+#include "response.h"
+#include "script.h"
+#include "spool.h"
+
+/* One whole record fits: header, 65535 bytes of content, 255 of padding. */
+#define IN_SIZE		(FCGI_HEADER_LEN + 65535 + 255 + 1024)
+#define PARAMS_MAX	65536		/* bytes of FCGI_PARAMS per request */
+#define PARAMS_COUNT_MAX 1024
+#define READ_CHUNK	32768		/* script output per read */
+#define OUT_HIGH	(256 * 1024)	/* stop reading the script above */
+#define KILL_GRACE_MS	2000		/* SIGTERM, then SIGKILL */
+#define GATEWAY_WAIT_MS	1000		/* for the exit status of a failure */
+#define LINGER_MAX	1024
+#define DEFAULT_PATH	"PATH=/usr/local/bin:/usr/bin:/bin"
+
+enum ev_kind {
+	EV_LISTEN,
+	EV_SIGNAL,
+	EV_CONN,
+	EV_SIN,
+	EV_SOUT,
+	EV_SERR
+};
+
+struct ev {
+	enum ev_kind	 kind;
+	struct conn	*c;
+	int		 fd;
+	uint32_t	 events;	/* as registered */
+};
+
+struct worker;
+
+struct conn {
+	struct worker	*w;
+	struct conn	*prev, *next;	/* open connections, or free list */
+	struct ev	 ev, ev_in, ev_out, ev_err;
+	int		 fd;
+
+	uint8_t		*in;
+	size_t		 in_len, in_off;
+	uint8_t		*out;
+	size_t		 out_len, out_off, out_cap;
+	bool		 close_after;	/* close once out is written */
+
+	/* The request on this connection (no multiplexing). */
+	bool		 active;
+	uint16_t	 id;
+	bool		 keep;
+	bool		 params_done;
+	uint8_t		*params;
+	size_t		 params_len;
+	char		**envp;
+	bool		 stdin_eof;	/* the empty FCGI_STDIN came */
+	size_t		 stdin_off;	/* of the record being written */
+	bool		 sent_any;	/* answer bytes queued to out */
+	bool		 sent_stderr;
+	struct confcache_entry *ce;
+	const struct policy *pol;
+	struct logger	 lg;
+	struct request	 req;
+	struct answer	 ans;
+
+	/* Its script. */
+	pid_t		 pid;
+	bool		 exited;
+	int		 wstatus;
+	int		 sin, sout, serr;
+	bool		 header_done;
+	char		*hbuf;
+	size_t		 hlen;
+	struct cgi_headers *h;
+	struct spool	 spool;
+	bool		 spool_ok;
+	long		 deadline;	/* ms, monotonic; 0: none */
+	bool		 gw_pending;	/* 502 waits for the exit status */
+	char		 gw_cause[160];
+	char		 prog[128];
+};
+
+struct lingerer {
+	pid_t		 pid;
+	long		 deadline;
+	int		 stage;		/* 0: SIGTERM next, 1: SIGKILL next */
+};
+
+struct worker {
+	const struct fastcgi_opts *o;
+	int		 ep;
+	struct ev	 ev_listen, ev_sig;
+	bool		 stopping;
+	struct conn	*conns;		/* open */
+	struct conn	*spare;		/* closed, buffers kept */
+	unsigned	 nconns;
+	struct confcache cache;
+	struct logger	 lg;		/* the daemon's own log */
+	struct lingerer	 linger[LINGER_MAX];
+	size_t		 nlinger;
+	char		 rbuf[READ_CHUNK];
+	char		 pbuf[READ_CHUNK];
+	char		 mbuf[CGI_HEADER_MAX + CGIHDR_MERGE_EXTRA];
+	char		 resp[RESPONSE_MAX];
+};
+
+static void	conn_close(struct conn *);
+static void	conn_flush(struct conn *);
+static void	process(struct conn *);
+static void	maybe_finish(struct conn *);
+static void	bad_gateway(struct conn *, const char *);
+static void	listen_watch(struct worker *);
+
+static long
+now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- epoll registration ---- */
+
+static void
+ev_watch(struct worker *w, struct ev *e, int fd, uint32_t events)
+{
+	struct epoll_event	 ee;
+
+	if (e->fd == fd && e->events == events)
+		return;
+	memset(&ee, 0, sizeof(ee));
+	ee.events = events;
+	ee.data.ptr = e;
+	if (e->fd != fd) {
+		if (e->fd != -1)
+			epoll_ctl(w->ep, EPOLL_CTL_DEL, e->fd, NULL);
+		e->fd = fd;
+		e->events = events;
+		if (fd != -1)
+			epoll_ctl(w->ep, EPOLL_CTL_ADD, fd, &ee);
+		return;
+	}
+	e->events = events;
+	epoll_ctl(w->ep, EPOLL_CTL_MOD, fd, &ee);
+}
+
+static void
+ev_forget(struct worker *w, struct ev *e)
+{
+	if (e->fd != -1)
+		epoll_ctl(w->ep, EPOLL_CTL_DEL, e->fd, NULL);
+	e->fd = -1;
+	e->events = 0;
+}
+
+static void
+close_fd(struct worker *w, struct ev *e, int *fd)
+{
+	if (*fd == -1)
+		return;
+	if (e->fd == *fd)
+		ev_forget(w, e);
+	close(*fd);
+	*fd = -1;
+}
+
+/* ---- the output buffer ---- */
+
+static size_t
+out_pending(const struct conn *c)
+{
+	return c->out_len - c->out_off;
+}
+
+static int
+out_reserve(struct conn *c, size_t n)
+{
+	uint8_t	*p;
+	size_t	 cap;
+
+	if (c->out_off > 0 && c->out_off == c->out_len)
+		c->out_off = c->out_len = 0;
+	if (c->out_len + n <= c->out_cap)
+		return 0;
+	if (c->out_off > 0) {
+		memmove(c->out, c->out + c->out_off, c->out_len - c->out_off);
+		c->out_len -= c->out_off;
+		c->out_off = 0;
+		if (c->out_len + n <= c->out_cap)
+			return 0;
+	}
+	cap = c->out_cap == 0 ? 65536 : c->out_cap;
+	while (cap < c->out_len + n)
+		cap *= 2;
+	if ((p = realloc(c->out, cap)) == NULL)
+		return -1;
+	c->out = p;
+	c->out_cap = cap;
+	return 0;
+}
+
+/* Queues data as records of one type; n == 0 queues the empty record
+ * that ends a stream. */
+static int
+queue_records(struct conn *c, uint8_t type, uint16_t id, const void *data,
+    size_t n)
+{
+	const char	*p = data;
+	size_t		 chunk, pad;
+
+	do {
+		chunk = n > 65528 ? 65528 : n;
+		pad = (8 - chunk % 8) % 8;
+		if (out_reserve(c, FCGI_HEADER_LEN + chunk + pad) == -1)
+			return -1;
+		fcgirec_put_header(c->out + c->out_len, type, id,
+		    (uint16_t)chunk, (uint8_t)pad);
+		c->out_len += FCGI_HEADER_LEN;
+		memcpy(c->out + c->out_len, p, chunk);
+		memset(c->out + c->out_len + chunk, 0, pad);
+		c->out_len += chunk + pad;
+		p += chunk;
+		n -= chunk;
+	} while (n > 0);
+	return 0;
+}
+
+static void
+queue_stdout(struct conn *c, const void *data, size_t n)
+{
+	if (n == 0)
+		return;
+	if (queue_records(c, FCGI_STDOUT, c->id, data, n) == -1)
+		c->close_after = true;
+	c->sent_any = true;
+}
+
+static void
+queue_end(struct conn *c, uint16_t id, uint32_t app, uint8_t proto)
+{
+	if (out_reserve(c, FCGI_END_REQUEST_LEN) == -1) {
+		c->close_after = true;
+		return;
+	}
+	fcgirec_end_request(c->out + c->out_len, id, app, proto);
+	c->out_len += FCGI_END_REQUEST_LEN;
+}
+
+/* A request's log lines travel to the server as FCGI_STDERR, so they
+ * land in its error log next to the request, as a CGI's stderr does. */
+static void
+log_sink(void *ctx, const char *line, size_t n)
+{
+	struct conn	*c = ctx;
+
+	if (c->active && queue_records(c, FCGI_STDERR, c->id, line, n) == 0)
+		c->sent_stderr = true;
+}
+
+/* ---- scripts that outlive their request ---- */
+
+static void
+linger_add(struct worker *w, pid_t pid, long deadline, int stage)
+{
+	if (w->nlinger == LINGER_MAX) {
+		/* Out of room to track it: stop it now. */
+		kill(-pid, SIGKILL);
+		return;
+	}
+	w->linger[w->nlinger].pid = pid;
+	w->linger[w->nlinger].deadline = deadline;
+	w->linger[w->nlinger].stage = stage;
+	w->nlinger++;
+}
+
+static void
+linger_remove(struct worker *w, size_t i)
+{
+	w->linger[i] = w->linger[--w->nlinger];
+}
+
+/* ---- the request ---- */
+
+static void
+request_begin(struct conn *c, uint16_t id, bool keep)
+{
+	c->active = true;
+	c->id = id;
+	c->keep = keep;
+	c->params_done = false;
+	c->params_len = 0;
+	c->stdin_eof = false;
+	c->stdin_off = 0;
+	c->sent_any = false;
+	c->sent_stderr = false;
+	c->ce = NULL;
+	c->pol = NULL;
+	c->pid = -1;
+	c->exited = false;
+	c->header_done = false;
+	c->hlen = 0;
+	c->deadline = 0;
+	c->gw_pending = false;
+	c->prog[0] = '\0';
+	c->lg = c->w->lg;
+	c->lg.sink = log_sink;
+	c->lg.ctx = c;
+	if (c->spool_ok)
+		spool_reset(&c->spool);
+}
+
+/* Lets go of the script: it is stopped (abort) or left to exit (done),
+ * and reaped either way. */
+static void
+release_script(struct conn *c, bool stop)
+{
+	struct worker	*w = c->w;
+
+	close_fd(w, &c->ev_in, &c->sin);
+	close_fd(w, &c->ev_out, &c->sout);
+	close_fd(w, &c->ev_err, &c->serr);
+	if (c->pid > 0 && !c->exited) {
+		if (stop) {
+			kill(-c->pid, SIGTERM);
+			linger_add(w, c->pid, now_ms() + KILL_GRACE_MS, 1);
+		} else
+			linger_add(w, c->pid, c->deadline, 0);
+	}
+	c->pid = -1;
+}
+
+static void
+request_end(struct conn *c, uint32_t app)
+{
+	if (!c->active)
+		return;
+	queue_records(c, FCGI_STDOUT, c->id, NULL, 0);
+	if (c->sent_stderr)
+		queue_records(c, FCGI_STDERR, c->id, NULL, 0);
+	queue_end(c, c->id, app, FCGI_REQUEST_COMPLETE);
+	release_script(c, false);
+	confcache_release(c->ce);
+	c->ce = NULL;
+	c->active = false;
+	if (!c->keep)
+		c->close_after = true;
+}
+
+/* An answer cors-wrap makes itself (preflight, error). */
+static void
+respond(struct conn *c, int status, const struct answer *a)
+{
+	struct worker	*w = c->w;
+	size_t		 n;
+
+	if ((n = response_format(w->resp, sizeof(w->resp), status, a)) == 0)
+		n = response_format(w->resp, sizeof(w->resp), status, NULL);
+	queue_stdout(c, w->resp, n);
+}
+
+static void
+fail(struct conn *c, int status, bool cors)
+{
+	respond(c, status, cors ? &c->ans : NULL);
+	request_end(c, 0);
+}
+
+/* The answer so far: held in the spool until the body has been passed
+ * to the script, then sent. */
+static int
+emit(struct conn *c, const void *data, size_t n)
+{
+	if (n == 0)
+		return 0;
+	if (!c->stdin_eof || spool_size(&c->spool) > 0) {
+		if (spool_write(&c->spool, data, n) == -1) {
+			log_msg(&c->lg, LOG_ERROR, "%s: cannot spool the "
+			    "answer: %s", c->prog, strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
+	queue_stdout(c, data, n);
+	return 0;
+}
+
+static void
+pump(struct conn *c)
+{
+	ssize_t	 n;
+
+	if (!c->active || !c->stdin_eof)
+		return;
+	while (spool_size(&c->spool) > 0 && out_pending(c) < OUT_HIGH) {
+		n = spool_read(&c->spool, c->w->pbuf, sizeof(c->w->pbuf));
+		if (n <= 0) {
+			log_msg(&c->lg, LOG_ERROR, "%s: cannot read the "
+			    "spooled answer", c->prog);
+			c->close_after = true;
+			return;
+		}
+		queue_stdout(c, c->w->pbuf, (size_t)n);
+	}
+	maybe_finish(c);
+}
+
+static void
+maybe_finish(struct conn *c)
+{
+	uint32_t	 app = 0;
+
+	if (!c->active || c->pid <= 0 || !c->header_done || c->sout != -1 ||
+	    !c->stdin_eof || spool_size(&c->spool) > 0)
+		return;
+	if (c->exited && WIFEXITED(c->wstatus))
+		app = (uint32_t)WEXITSTATUS(c->wstatus);
+	request_end(c, app);
+}
+
+static void
+describe_exit(int st, char *buf, size_t len)
+{
+	if (WIFEXITED(st))
+		snprintf(buf, len, "exited with status %d", WEXITSTATUS(st));
+	else if (WIFSIGNALED(st))
+		snprintf(buf, len, "killed by signal %d (%s)", WTERMSIG(st),
+		    strsignal(WTERMSIG(st)));
+	else
+		snprintf(buf, len, "stopped");
+}
+
+/* The script failed before a valid header block.  The log names the exit
+ * status, so this waits (briefly) for it. */
+static void
+bad_gateway(struct conn *c, const char *cause)
+{
+	char	 how[128];
+
+	if (!c->exited && c->pid > 0 && !c->gw_pending) {
+		c->gw_pending = true;
+		snprintf(c->gw_cause, sizeof(c->gw_cause), "%s", cause);
+		c->deadline = now_ms() + GATEWAY_WAIT_MS;
+		close_fd(c->w, &c->ev_out, &c->sout);
+		return;
+	}
+	if (c->exited)
+		describe_exit(c->wstatus, how, sizeof(how));
+	else
+		snprintf(how, sizeof(how), "did not exit; stopped");
+	log_msg(&c->lg, LOG_ERROR, "%s: %s (the script %s)", c->prog,
+	    c->gw_pending ? c->gw_cause : cause, how);
+	c->gw_pending = false;
+	release_script(c, true);
+	if (c->sent_any) {
+		c->close_after = true;
+		c->active = false;
+		return;
+	}
+	spool_reset(&c->spool);
+	fail(c, 502, c->pol->intercept_exceptions);
+}
+
+static bool
+has_param(char *const *envp, const char *name)
+{
+	return request_env_get((void *)(uintptr_t)envp, name) != NULL;
+}
+
+static void
+start_script(struct conn *c, const struct config *cfg)
+{
+	struct worker	*w = c->w;
+	struct script	 s;
+	char		**env;
+	size_t		 n;
+	unsigned	 flags = SPAWN_PIPE_IN | SPAWN_PGROUP;
+	int		 rc;
+
+	/* A fixed program wins: nginx sends SCRIPT_FILENAME on every
+	 * request through its stock fastcgi_params. */
+	if (cfg->exec != NULL)
+		rc = script_from_exec(&s, cfg->exec, NULL, 0);
+	else
+		rc = script_from_filename(&s, request_env_get(c->envp,
+		    "SCRIPT_FILENAME"), cfg->script_root);
+	if (rc == -1) {
+		log_msg(&c->lg, s.status == 500 ? LOG_ERROR : LOG_WARN, "%s",
+		    s.why);
+		fail(c, s.status != 0 ? s.status : 500, true);
+		script_free(&s);
+		return;
+	}
+	snprintf(c->prog, sizeof(c->prog), "%s", s.argv[0]);
+
+	/* The params are the environment, not the daemon's own; PATH is
+	 * added when the server sent none. */
+	for (n = 0; c->envp[n] != NULL; n++)
+		;
+	if (!has_param(c->envp, "PATH")) {
+		c->envp[n++] = (char *)(uintptr_t)DEFAULT_PATH;
+		c->envp[n] = NULL;
+	}
+	env = script_environ(&s, c->envp);
+	if (env == NULL) {
+		script_free(&s);
+		fail(c, 500, true);
+		return;
+	}
+	if (w->o->stderr_to_server)
+		flags |= SPAWN_PIPE_ERR;
+	if (!c->spool_ok) {
+		if (spool_init(&c->spool, w->o->tmpdir) == -1) {
+			free(env);
+			script_free(&s);
+			fail(c, 500, true);
+			return;
+		}
+		c->spool_ok = true;
+	}
+	rc = script_spawn(&s, env, flags, &c->pid, &c->sin, &c->sout,
+	    &c->serr);
+	free(env);
+	script_free(&s);
+	if (rc != 0) {
+		c->pid = -1;
+		log_msg(&c->lg, LOG_ERROR, "%s: cannot run: %s", c->prog,
+		    strerror(rc));
+		fail(c, 502, c->pol->intercept_exceptions);
+		return;
+	}
+	if (!(flags & SPAWN_PIPE_ERR))
+		c->serr = -1;
+	c->deadline = now_ms() + (long)w->o->timeout * 1000;
+	ev_watch(w, &c->ev_out, c->sout, EPOLLIN);
+	if (c->serr != -1)
+		ev_watch(w, &c->ev_err, c->serr, EPOLLIN);
+}
+
+/* FCGI_PARAMS is complete: decide, then answer or start the script. */
+static void
+request_start(struct conn *c)
+{
+	struct worker		*w = c->w;
+	const struct section	*sec;
+	const struct config	*cfg;
+	enum fcgi_params_result	 pr;
+	size_t			 n;
+
+	pr = fcgirec_params(c->params, c->params_len, (char *)c->params,
+	    c->envp, PARAMS_COUNT_MAX, &n);
+	if (pr != FCGI_PARAMS_OK) {
+		log_msg(&c->lg, LOG_ERROR, "invalid FCGI_PARAMS: %s",
+		    pr == FCGI_PARAMS_TOO_MANY ? "too many" :
+		    pr == FCGI_PARAMS_BAD ? "empty name, NUL byte or '=' in a "
+		    "name" : "a length runs past the data");
+		fail(c, 500, false);
+		return;
+	}
+	c->ce = confcache_get(&w->cache, c->envp);
+	if (c->ce == NULL) {
+		log_msg(&c->lg, LOG_ERROR, "cannot load the configuration: "
+		    "out of memory, or CORS_* params too large");
+		fail(c, 500, false);
+		return;
+	}
+	if (!c->ce->ok) {
+		/* Fail closed, as in CGI mode. */
+		decide_log_diag(&c->lg, &c->ce->diag);
+		fail(c, 500, false);
+		return;
+	}
+	cfg = &c->ce->cfg;
+	c->lg.level = cfg->log_level;
+	request_read(&c->req, request_env_get, c->envp);
+	sec = decide(cfg, &c->req, &c->ans);
+	c->pol = &sec->policy;
+	decide_log(&c->lg, &c->req, sec, &c->ans);
+
+	if (c->req.preflight && c->pol->automatic_options) {
+		/* The whole point: no process, no allocation. */
+		respond(c, c->pol->preflight_status, &c->ans);
+		request_end(c, 0);
+		return;
+	}
+	start_script(c, cfg);
+}
+
+/* ---- the script's output ---- */
+
+static void
+feed_header(struct conn *c, const char *data, size_t n)
+{
+	struct worker		*w = c->w;
+	enum cgihdr_result	 r;
+	const char		*bad;
+	size_t			 take, m;
+	char			 cause[160];
+
+	take = CGI_HEADER_MAX - c->hlen;
+	if (take > n)
+		take = n;
+	memcpy(c->hbuf + c->hlen, data, take);
+	c->hlen += take;
+	r = cgiheader_parse(c->hbuf, c->hlen, false, c->h, &bad);
+	if (r == CGIHDR_INCOMPLETE && c->hlen < CGI_HEADER_MAX)
+		return;
+	if (r == CGIHDR_INCOMPLETE)
+		r = CGIHDR_TOO_BIG;
+	if (r != CGIHDR_OK) {
+		if (r == CGIHDR_BAD_LINE) {
+			size_t	 l = strcspn(bad, "\r\n");
+
+			snprintf(cause, sizeof(cause), "%s: \"%.*s\"",
+			    cgihdr_str(r), (int)(l > 80 ? 80 : l), bad);
+		} else
+			snprintf(cause, sizeof(cause), "%s", cgihdr_str(r));
+		bad_gateway(c, cause);
+		return;
+	}
+	m = cgiheader_merge(c->h, &c->ans, w->mbuf, sizeof(w->mbuf));
+	if (m == 0) {
+		bad_gateway(c, "merged header block too large");
+		return;
+	}
+	c->header_done = true;
+	if (emit(c, w->mbuf, m) == -1 ||
+	    emit(c, c->hbuf + c->h->block_len, c->hlen - c->h->block_len) ==
+	    -1 || emit(c, data + take, n - take) == -1)
+		bad_gateway(c, "cannot spool the answer");
+}
+
+static void
+script_output(struct conn *c)
+{
+	struct worker		*w = c->w;
+	enum cgihdr_result	 r;
+	const char		*bad;
+	ssize_t			 n;
+
+	while (c->active && c->sout != -1) {
+		if (out_pending(c) >= OUT_HIGH) {
+			/* Back-pressure: the pipe fills, the script waits. */
+			ev_watch(w, &c->ev_out, c->sout, 0);
+			return;
+		}
+		n = read(c->sout, w->rbuf, sizeof(w->rbuf));
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && errno == EAGAIN)
+			return;
+		if (n <= 0) {
+			close_fd(w, &c->ev_out, &c->sout);
+			if (!c->header_done) {
+				r = cgiheader_parse(c->hbuf, c->hlen, true,
+				    c->h, &bad);
+				bad_gateway(c, cgihdr_str(r == CGIHDR_OK ?
+				    CGIHDR_INCOMPLETE : r));
+				return;
+			}
+			maybe_finish(c);
+			return;
+		}
+		if (!c->header_done) {
+			feed_header(c, w->rbuf, (size_t)n);
+			continue;
+		}
+		if (emit(c, w->rbuf, (size_t)n) == -1) {
+			bad_gateway(c, "cannot spool the answer");
+			return;
+		}
+	}
+}
+
+static void
+script_stderr(struct conn *c)
+{
+	struct worker	*w = c->w;
+	ssize_t		 n;
+
+	for (;;) {
+		n = read(c->serr, w->rbuf, sizeof(w->rbuf));
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && errno == EAGAIN)
+			return;
+		if (n <= 0) {
+			close_fd(w, &c->ev_err, &c->serr);
+			return;
+		}
+		if (c->active && queue_records(c, FCGI_STDERR, c->id, w->rbuf,
+		    (size_t)n) == 0)
+			c->sent_stderr = true;
+		if (out_pending(c) >= OUT_HIGH)
+			return;
+	}
+}
+
+/* ---- records from the server ---- */
+
+enum rec_result {
+	REC_NEXT,
+	REC_BLOCKED,	/* the script's stdin is full: wait */
+	REC_CLOSE	/* protocol error */
+};
+
+static enum rec_result
+write_stdin(struct conn *c, const uint8_t *data, size_t n)
+{
+	ssize_t	 wr;
+
+	while (c->stdin_off < n) {
+		wr = write(c->sin, data + c->stdin_off, n - c->stdin_off);
+		if (wr == -1 && errno == EINTR)
+			continue;
+		if (wr == -1 && errno == EAGAIN) {
+			ev_watch(c->w, &c->ev_in, c->sin, EPOLLOUT);
+			return REC_BLOCKED;
+		}
+		if (wr == -1) {
+			/* The script will read no more (EPIPE): the rest of
+			 * the body is read from the server and dropped. */
+			close_fd(c->w, &c->ev_in, &c->sin);
+			return REC_NEXT;
+		}
+		c->stdin_off += (size_t)wr;
+	}
+	if (c->ev_in.fd != -1)
+		ev_watch(c->w, &c->ev_in, c->sin, 0);
+	return REC_NEXT;
+}
+
+static enum rec_result
+record(struct conn *c, const struct fcgi_rec *r, const uint8_t *data)
+{
+	struct worker	*w = c->w;
+	size_t		 n;
+
+	switch (r->type) {
+	case FCGI_BEGIN_REQUEST:
+		if (r->clen < 8)
+			return REC_CLOSE;
+		if (c->active) {
+			queue_end(c, r->id, 0, FCGI_CANT_MPX_CONN);
+			return REC_NEXT;
+		}
+		if ((data[0] << 8 | data[1]) != FCGI_RESPONDER) {
+			queue_end(c, r->id, 0, FCGI_UNKNOWN_ROLE);
+			if (!(data[2] & FCGI_KEEP_CONN))
+				c->close_after = true;
+			return REC_NEXT;
+		}
+		request_begin(c, r->id, data[2] & FCGI_KEEP_CONN);
+		return REC_NEXT;
+	case FCGI_ABORT_REQUEST:
+		if (c->active && r->id == c->id) {
+			log_msg(&c->lg, LOG_INFO, "request aborted by the "
+			    "server");
+			release_script(c, true);
+			spool_reset(&c->spool);
+			request_end(c, 0);
+		}
+		return REC_NEXT;
+	case FCGI_PARAMS:
+		if (!c->active || r->id != c->id || c->params_done)
+			return REC_NEXT;
+		if (r->clen == 0) {
+			c->params_done = true;
+			request_start(c);
+			return REC_NEXT;
+		}
+		if (c->params_len + r->clen > PARAMS_MAX) {
+			c->params_done = true;
+			log_msg(&c->lg, LOG_ERROR, "FCGI_PARAMS larger than "
+			    "%d bytes", PARAMS_MAX);
+			fail(c, 500, false);
+			return REC_NEXT;
+		}
+		memcpy(c->params + c->params_len, data, r->clen);
+		c->params_len += r->clen;
+		return REC_NEXT;
+	case FCGI_STDIN:
+		if (!c->active || r->id != c->id || c->stdin_eof ||
+		    !c->params_done)
+			return REC_NEXT;
+		if (r->clen == 0) {
+			c->stdin_eof = true;
+			close_fd(w, &c->ev_in, &c->sin);
+			pump(c);
+			return REC_NEXT;
+		}
+		if (c->sin == -1)
+			return REC_NEXT;
+		return write_stdin(c, data, r->clen);
+	case FCGI_GET_VALUES:
+		if (out_reserve(c, 256) == 0) {
+			n = fcgirec_get_values(data, r->clen,
+			    c->out + c->out_len, 256, w->o->max_conns);
+			c->out_len += n;
+		}
+		return REC_NEXT;
+	case FCGI_DATA:
+		return REC_NEXT;
+	default:
+		if (r->id == FCGI_NULL_REQUEST_ID && out_reserve(c, 16) == 0) {
+			uint8_t	*p = c->out + c->out_len;
+
+			fcgirec_put_header(p, FCGI_UNKNOWN_TYPE, 0, 8, 0);
+			memset(p + 8, 0, 8);
+			p[8] = r->type;
+			c->out_len += 16;
+		}
+		return REC_NEXT;
+	}
+}
+
+static void
+process(struct conn *c)
+{
+	struct fcgi_rec	 r;
+	enum rec_result	 rr = REC_NEXT;
+	size_t		 avail, total;
+
+	while (rr == REC_NEXT) {
+		avail = c->in_len - c->in_off;
+		if (avail < FCGI_HEADER_LEN)
+			break;
+		if (fcgirec_header(c->in + c->in_off, &r) == -1) {
+			log_msg(&c->w->lg, LOG_ERROR, "FastCGI protocol "
+			    "error: version %u", c->in[c->in_off]);
+			conn_close(c);
+			return;
+		}
+		total = FCGI_HEADER_LEN + r.clen + r.plen;
+		if (avail < total)
+			break;
+		rr = record(c, &r, c->in + c->in_off + FCGI_HEADER_LEN);
+		if (rr == REC_CLOSE) {
+			log_msg(&c->w->lg, LOG_ERROR, "FastCGI protocol "
+			    "error: malformed record of type %u", r.type);
+			conn_close(c);
+			return;
+		}
+		if (rr == REC_NEXT) {
+			c->in_off += total;
+			c->stdin_off = 0;
+		}
+	}
+	if (c->in_off > 0) {
+		memmove(c->in, c->in + c->in_off, c->in_len - c->in_off);
+		c->in_len -= c->in_off;
+		c->in_off = 0;
+	}
+	/* Read more only when the buffered records are done with. */
+	ev_watch(c->w, &c->ev, c->fd, (rr == REC_BLOCKED || c->close_after ?
+	    0 : EPOLLIN) | (out_pending(c) > 0 ? EPOLLOUT : 0));
+}
+
+/* ---- connections ---- */
+
+static struct conn *
+conn_new(struct worker *w, int fd)
+{
+	struct conn	*c = w->spare;
+
+	if (c != NULL) {
+		w->spare = c->next;
+	} else {
+		if ((c = calloc(1, sizeof(*c))) == NULL)
+			return NULL;
+		c->in = malloc(IN_SIZE);
+		c->params = malloc(PARAMS_MAX);
+		c->envp = calloc(PARAMS_COUNT_MAX + 2, sizeof(char *));
+		c->hbuf = malloc(CGI_HEADER_MAX);
+		c->h = malloc(sizeof(*c->h));
+		if (c->in == NULL || c->params == NULL || c->envp == NULL ||
+		    c->hbuf == NULL || c->h == NULL) {
+			free(c->in);
+			free(c->params);
+			free(c->envp);
+			free(c->hbuf);
+			free(c->h);
+			free(c);
+			return NULL;
+		}
+		c->w = w;
+	}
+	c->fd = fd;
+	c->in_len = c->in_off = 0;
+	c->out_len = c->out_off = 0;
+	c->close_after = false;
+	c->active = false;
+	c->pid = -1;
+	c->sin = c->sout = c->serr = -1;
+	c->ev.kind = EV_CONN;
+	c->ev_in.kind = EV_SIN;
+	c->ev_out.kind = EV_SOUT;
+	c->ev_err.kind = EV_SERR;
+	c->ev.c = c->ev_in.c = c->ev_out.c = c->ev_err.c = c;
+	c->ev.fd = c->ev_in.fd = c->ev_out.fd = c->ev_err.fd = -1;
+	c->ev.events = c->ev_in.events = c->ev_out.events = 0;
+	c->ev_err.events = 0;
+	c->prev = NULL;
+	c->next = w->conns;
+	if (w->conns != NULL)
+		w->conns->prev = c;
+	w->conns = c;
+	w->nconns++;
+	ev_watch(w, &c->ev, fd, EPOLLIN);
+	return c;
+}
+
+static void
+conn_close(struct conn *c)
+{
+	struct worker	*w = c->w;
+
+	if (c->active) {
+		release_script(c, true);
+		confcache_release(c->ce);
+		c->ce = NULL;
+		c->active = false;
+	}
+	release_script(c, false);
+	ev_forget(w, &c->ev);
+	close(c->fd);
+	c->fd = -1;
+	if (c->spool_ok)
+		spool_reset(&c->spool);
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		w->conns = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	w->nconns--;
+	/* Closed connections keep their buffers for the next one: no
+	 * allocation per connection once the pool is warm. */
+	if (c->out_cap > 4 * 65536) {
+		free(c->out);
+		c->out = NULL;
+		c->out_cap = 0;
+	}
+	c->next = w->spare;
+	w->spare = c;
+	listen_watch(w);
+}
+
+/* The server closed the connection (nginx does not send
+ * FCGI_ABORT_REQUEST when its client goes): the request is over. */
+static void
+conn_gone(struct conn *c, const char *why)
+{
+	if (c->active)
+		log_msg(&c->w->lg, LOG_INFO, "connection %s during a request%s"
+		    "%s", why, c->prog[0] != '\0' ? "; stopping " : "",
+		    c->prog);
+	conn_close(c);
+}
+
+static void
+conn_flush(struct conn *c)
+{
+	ssize_t	 n;
+
+	while (out_pending(c) > 0) {
+		n = write(c->fd, c->out + c->out_off, out_pending(c));
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && errno == EAGAIN)
+			break;
+		if (n == -1) {
+			conn_gone(c, strerror(errno));
+			return;
+		}
+		c->out_off += (size_t)n;
+	}
+	if (out_pending(c) == 0) {
+		c->out_off = c->out_len = 0;
+		if (c->close_after && !c->active) {
+			conn_close(c);
+			return;
+		}
+	}
+	if (c->active && out_pending(c) < OUT_HIGH / 2) {
+		if (c->sout != -1 && c->ev_out.events == 0)
+			ev_watch(c->w, &c->ev_out, c->sout, EPOLLIN);
+		pump(c);
+	}
+	if (c->fd != -1)
+		ev_watch(c->w, &c->ev, c->fd, (c->ev.events & EPOLLIN) |
+		    (out_pending(c) > 0 ? EPOLLOUT : 0));
+}
+
+static void
+conn_read(struct conn *c)
+{
+	ssize_t	 n;
+
+	if (c->in_len == IN_SIZE)
+		return;
+	n = read(c->fd, c->in + c->in_len, IN_SIZE - c->in_len);
+	if (n == -1 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n <= 0) {
+		conn_gone(c, n == 0 ? "closed by the server" :
+		    strerror(errno));
+		return;
+	}
+	c->in_len += (size_t)n;
+	process(c);
+}
+
+/* ---- the loop ---- */
+
+/* At the connection limit the listener leaves the epoll set (it would
+ * stay readable and spin) and comes back when a connection closes. */
+static void
+listen_watch(struct worker *w)
+{
+	struct epoll_event	 ee;
+	bool			 want = !w->stopping &&
+				    w->nconns < w->o->max_conns;
+
+	if (want == (w->ev_listen.fd != -1))
+		return;
+	if (!want) {
+		ev_forget(w, &w->ev_listen);
+		return;
+	}
+	memset(&ee, 0, sizeof(ee));
+	ee.events = EPOLLIN | EPOLLEXCLUSIVE;
+	ee.data.ptr = &w->ev_listen;
+	if (epoll_ctl(w->ep, EPOLL_CTL_ADD, w->o->listen_fd, &ee) == 0) {
+		w->ev_listen.fd = w->o->listen_fd;
+		w->ev_listen.events = EPOLLIN;
+	}
+}
+
+static void
+accept_all(struct worker *w)
+{
+	int	 fd;
+
+	for (;;) {
+		if (w->nconns >= w->o->max_conns) {
+			listen_watch(w);
+			return;
+		}
+		fd = accept4(w->o->listen_fd, NULL, NULL,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd == -1) {
+			if (errno != EAGAIN && errno != EINTR &&
+			    errno != ECONNABORTED)
+				log_msg(&w->lg, LOG_ERROR, "accept: %s",
+				    strerror(errno));
+			return;
+		}
+		if (conn_new(w, fd) == NULL) {
+			log_msg(&w->lg, LOG_ERROR, "out of memory");
+			close(fd);
+			return;
+		}
+	}
+}
+
+static void
+reap(struct worker *w)
+{
+	struct conn	*c;
+	size_t		 i;
+	pid_t		 pid;
+	int		 st;
+
+	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+		for (c = w->conns; c != NULL; c = c->next)
+			if (c->pid == pid)
+				break;
+		if (c != NULL) {
+			c->exited = true;
+			c->wstatus = st;
+			if (c->gw_pending)
+				bad_gateway(c, c->gw_cause);
+			else
+				maybe_finish(c);
+			if (c->fd != -1 && out_pending(c) > 0)
+				conn_flush(c);
+			continue;
+		}
+		for (i = 0; i < w->nlinger; i++)
+			if (w->linger[i].pid == pid) {
+				linger_remove(w, i);
+				break;
+			}
+	}
+}
+
+static void
+stop(struct worker *w)
+{
+	struct conn	*c, *next;
+
+	if (w->stopping)
+		return;
+	w->stopping = true;
+	ev_forget(w, &w->ev_listen);
+	for (c = w->conns; c != NULL; c = next) {
+		next = c->next;
+		if (!c->active && out_pending(c) == 0)
+			conn_close(c);
+		else
+			c->keep = false;
+	}
+}
+
+static void
+on_signal(struct worker *w)
+{
+	struct signalfd_siginfo	 si;
+
+	while (read(w->ev_sig.fd, &si, sizeof(si)) == sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGCHLD:
+			reap(w);
+			break;
+		case SIGHUP:
+			/* Re-read configuration files on next use. */
+			confcache_clear(&w->cache);
+			break;
+		default:
+			stop(w);
+			break;
+		}
+	}
+}
+
+static void
+timeout(struct conn *c)
+{
+	log_msg(&c->lg, LOG_ERROR, "%s: timed out after %u s; stopping it",
+	    c->prog, c->w->o->timeout);
+	release_script(c, true);
+	if (c->sent_any) {
+		/* Part of the answer is out: only closing the connection
+		 * can tell the server it is incomplete. */
+		c->active = false;
+		c->close_after = true;
+		conn_close(c);
+		return;
+	}
+	spool_reset(&c->spool);
+	fail(c, 504, c->pol->intercept_exceptions);
+	conn_flush(c);
+}
+
+static long
+timers(struct worker *w, long now)
+{
+	struct conn	*c, *next;
+	long		 next_at = -1;
+	size_t		 i;
+
+	for (c = w->conns; c != NULL; c = next) {
+		next = c->next;
+		if (!c->active || c->pid <= 0 || c->deadline == 0)
+			continue;
+		if (c->deadline <= now) {
+			if (c->gw_pending) {
+				bad_gateway(c, c->gw_cause);
+				if (c->fd != -1)
+					conn_flush(c);
+			} else
+				timeout(c);
+			continue;
+		}
+		if (next_at == -1 || c->deadline < next_at)
+			next_at = c->deadline;
+	}
+	for (i = 0; i < w->nlinger; ) {
+		struct lingerer	*l = &w->linger[i];
+
+		if (l->deadline > now) {
+			if (next_at == -1 || l->deadline < next_at)
+				next_at = l->deadline;
+			i++;
+			continue;
+		}
+		if (l->stage == 0) {
+			kill(-l->pid, SIGTERM);
+			l->stage = 1;
+			l->deadline = now + KILL_GRACE_MS;
+			i++;
+			continue;
+		}
+		kill(-l->pid, SIGKILL);
+		l->deadline = now + KILL_GRACE_MS;
+		i++;	/* removed when reaped */
+	}
+	return next_at;
+}
+
+static void
+dispatch(struct worker *w, struct ev *e, uint32_t events)
+{
+	struct conn	*c = e->c;
+
+	/* An earlier event of this batch may have closed what this one is
+	 * about. */
+	if (e->fd == -1)
+		return;
+	switch (e->kind) {
+	case EV_LISTEN:
+		accept_all(w);
+		return;
+	case EV_SIGNAL:
+		on_signal(w);
+		return;
+	case EV_CONN:
+		if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+			conn_read(c);
+		else if (events & EPOLLOUT)
+			conn_flush(c);
+		break;
+	case EV_SIN:
+		process(c);
+		break;
+	case EV_SOUT:
+		script_output(c);
+		break;
+	case EV_SERR:
+		script_stderr(c);
+		break;
+	}
+	if (c->fd != -1 && out_pending(c) > 0)
+		conn_flush(c);
+	else if (c->fd != -1 && c->close_after && !c->active)
+		conn_close(c);
+}
+
+static int
+setup(struct worker *w)
+{
+	sigset_t		 set;
+	int			 sfd;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1 ||
+	    (sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) == -1)
+		return -1;
+	signal(SIGPIPE, SIG_IGN);
+	if ((w->ep = epoll_create1(EPOLL_CLOEXEC)) == -1)
+		return -1;
+	w->ev_sig.kind = EV_SIGNAL;
+	w->ev_sig.fd = -1;
+	ev_watch(w, &w->ev_sig, sfd, EPOLLIN);
+	fcntl(w->o->listen_fd, F_SETFL, fcntl(w->o->listen_fd, F_GETFL) |
+	    O_NONBLOCK);
+	w->ev_listen.kind = EV_LISTEN;
+	w->ev_listen.fd = -1;
+	/* EPOLLEXCLUSIVE: one worker wakes for each new connection. */
+	listen_watch(w);
+	return w->ev_listen.fd == -1 ? -1 : 0;
+}
+
+int
+fastcgi_serve(const struct fastcgi_opts *o)
+{
+	static struct worker	 w;
+	struct epoll_event	 evs[64];
+	struct conn		*c;
+	long			 now, next_at;
+	int			 n, i, wait;
+
+	memset(&w, 0, sizeof(w));
+	w.o = o;
+	w.lg.level = LOG_WARN;
+	w.lg.fd = STDERR_FILENO;
+	if (confcache_init(&w.cache, o->config, o->environ) == -1 ||
+	    setup(&w) == -1) {
+		log_msg(&w.lg, LOG_ERROR, "worker setup: %s", strerror(errno));
+		return 1;
+	}
+	for (;;) {
+		now = now_ms();
+		next_at = timers(&w, now);
+		if (w.stopping && w.nconns == 0)
+			break;
+		wait = next_at == -1 ? -1 : (int)(next_at - now + 1);
+		n = epoll_wait(w.ep, evs, 64, wait);
+		if (n == -1 && errno != EINTR) {
+			log_msg(&w.lg, LOG_ERROR, "epoll_wait: %s",
+			    strerror(errno));
+			return 1;
+		}
+		for (i = 0; i < n; i++)
+			dispatch(&w, evs[i].data.ptr, evs[i].events);
+	}
+	/* Scripts still running past their answer: stop them now. */
+	for (i = 0; i < (int)w.nlinger; i++)
+		kill(-w.linger[i].pid, SIGTERM);
+	while ((c = w.spare) != NULL) {
+		w.spare = c->next;
+		if (c->spool_ok)
+			spool_free(&c->spool);
+		free(c->in);
+		free(c->params);
+		free(c->envp);
+		free(c->hbuf);
+		free(c->h);
+		free(c->out);
+		free(c);
+	}
+	confcache_free(&w.cache);
+	return 0;
+}

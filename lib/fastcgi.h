@@ -1,0 +1,27 @@
+/*
+ * FastCGI mode: one worker's event loop.  It serves many connections at
+ * once (nginx keeps idle upstream connections open; a worker that waited
+ * on one of them would stall the rest), answers preflights in process,
+ * and runs other requests' scripts with the body streamed to them while
+ * their output is read.
+ */
+#ifndef CORS_FASTCGI_H
+#define CORS_FASTCGI_H
+
+#include <stdbool.h>
+
+struct fastcgi_opts {
+	int		 listen_fd;
+	unsigned	 timeout;	/* seconds a script may run */
+	bool		 stderr_to_server;	/* script stderr as FCGI_STDERR */
+	unsigned	 max_conns;
+	const char	*config;	/* --config, or NULL */
+	char *const	*environ;	/* the daemon's environment */
+	const char	*tmpdir;	/* for spooled answers */
+};
+
+/* Serves until SIGTERM or SIGINT, then finishes what is in flight.
+ * Returns the exit status. */
+int	fastcgi_serve(const struct fastcgi_opts *);
+
+#endif
