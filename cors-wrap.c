@@ -210,7 +210,7 @@ main(int argc, char *argv[])
 	so.uid = (uid_t)-1;
 	so.gid = (gid_t)-1;
 	so.mode = 0660;
-	while ((ch = getopt_long(l.argc, l.argv, "+c:fG:M:s:t:U:", opts,
+	while ((ch = getopt_long(l.argc, l.argv, "+:c:fG:M:s:t:U:", opts,
 	    NULL)) != -1) {
 		if (strchr("cfGMstU", ch) != NULL)
 			fcgi_opt = 1;
@@ -249,6 +249,10 @@ main(int argc, char *argv[])
 		case 'V':
 			printf("cors-wrap %s\n", VERSION);
 			return 0;
+		case ':':
+			fprintf(stderr, "cors-wrap: option %s needs a value\n",
+			    l.argv[optind - 1]);
+			usage(1);
 		default:
 			fprintf(stderr, "cors-wrap: unknown option %s\n",
 			    l.argv[optind - 1]);

@@ -633,6 +633,7 @@ load_ini_section(struct section *sec, const struct inifile *ini,
 {
 	const struct ini_entry	*e;
 	enum config_key		 k;
+	unsigned		 seen[KEY_COUNT] = { 0 };
 	size_t			 i;
 	int			 rc = 0;
 
@@ -659,15 +660,15 @@ load_ini_section(struct section *sec, const struct inifile *ini,
 			rc = -1;
 			continue;
 		}
-		if (sec->set[k].source != NULL &&
-		    strncmp(sec->set[k].source, "default", 7) != 0 &&
-		    strncmp(sec->set[k].source, "environment", 11) != 0 &&
-		    global) {
-			diag_add(d, "%s:%u: %s: already set (%s)", ini->path,
-			    e->line, e->key, sec->set[k].source);
+		/* An alias and its key in one section (or in the top part
+		 * and [global]) would leave one of them silently unused. */
+		if (seen[k] != 0) {
+			diag_add(d, "%s:%u: %s: already set at line %u",
+			    ini->path, e->line, e->key, seen[k]);
 			rc = -1;
 			continue;
 		}
+		seen[k] = e->line;
 		if (setting_set(&sec->set[k], e->value,
 		    xprintf("%s:%u", ini->path, e->line)) == -1)
 			return -1;

@@ -27,7 +27,8 @@
 
 /* One whole record fits: header, 65535 bytes of content, 255 of padding. */
 #define IN_SIZE		(FCGI_HEADER_LEN + 65535 + 255 + 1024)
-#define PARAMS_MAX	65536		/* bytes of FCGI_PARAMS per request */
+#define PARAMS_INIT	16384		/* FCGI_PARAMS buffer, grown as */
+#define PARAMS_MAX	(1024 * 1024)	/* needed up to this */
 #define PARAMS_COUNT_MAX 1024
 #define READ_CHUNK	32768		/* script output per read */
 #define OUT_HIGH	(256 * 1024)	/* stop reading the script above */
@@ -72,7 +73,7 @@ struct conn {
 	bool		 keep;
 	bool		 params_done;
 	uint8_t		*params;
-	size_t		 params_len;
+	size_t		 params_len, params_cap;
 	char		**envp;
 	bool		 stdin_eof;	/* the empty FCGI_STDIN came */
 	size_t		 stdin_off;	/* of the record being written */
@@ -790,12 +791,22 @@ record(struct conn *c, const struct fcgi_rec *r, const uint8_t *data)
 			request_start(c);
 			return REC_NEXT;
 		}
-		if (c->params_len + r->clen > PARAMS_MAX) {
-			c->params_done = true;
-			log_msg(&c->lg, LOG_ERROR, "FCGI_PARAMS larger than "
-			    "%d bytes", PARAMS_MAX);
-			fail(c, 500, false);
-			return REC_NEXT;
+		if (c->params_len + r->clen > c->params_cap) {
+			size_t	 cap = c->params_cap * 2;
+			uint8_t	*p;
+
+			while (cap < c->params_len + r->clen)
+				cap *= 2;
+			if (cap > PARAMS_MAX ||
+			    (p = realloc(c->params, cap)) == NULL) {
+				c->params_done = true;
+				log_msg(&c->lg, LOG_ERROR, "FCGI_PARAMS larger "
+				    "than %d bytes", PARAMS_MAX);
+				fail(c, 500, false);
+				return REC_NEXT;
+			}
+			c->params = p;
+			c->params_cap = cap;
 		}
 		memcpy(c->params + c->params_len, data, r->clen);
 		c->params_len += r->clen;
@@ -890,7 +901,8 @@ conn_new(struct worker *w, int fd)
 		if ((c = calloc(1, sizeof(*c))) == NULL)
 			return NULL;
 		c->in = malloc(IN_SIZE);
-		c->params = malloc(PARAMS_MAX);
+		c->params = malloc(PARAMS_INIT);
+		c->params_cap = PARAMS_INIT;
 		c->envp = calloc(PARAMS_COUNT_MAX + 2, sizeof(char *));
 		c->hbuf = malloc(CGI_HEADER_MAX);
 		c->h = malloc(sizeof(*c->h));

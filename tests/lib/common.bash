@@ -15,7 +15,13 @@ export TOP CORS_WRAP FIXTURES
 #
 # Runs cors-wrap as a web server would: a clean environment holding the CGI
 # meta-variables given (REQUEST_METHOD defaults to GET), the request body from
-# $CGI_STDIN (a file, default /dev/null), and ARGs as argv.  Afterwards:
+# $CGI_STDIN (a file, default /dev/null), and ARGs as argv.
+#
+# With CW_MODE=fastcgi the same request goes to the cors-wrap FastCGI daemon
+# at $CW_FCGI_SOCKET through cgi-fcgi (libfcgi's CGI-to-FastCGI bridge): the
+# variables become FastCGI params, as nginx's fastcgi_param sends them, and
+# FCGI_STDERR (cors-wrap's log lines, the script's stderr) becomes $log.
+# ARGs have no FastCGI equivalent: such a test is CGI-only.  Afterwards:
 #   $status   exit status
 #   $headers  the header block (CRLF turned into LF, blank line removed)
 #   $body     everything after the blank line
@@ -32,8 +38,17 @@ cgi() {
 	raw=$BATS_TEST_TMPDIR/cgi.out
 	local err=$BATS_TEST_TMPDIR/cgi.err
 	status=0
-	env -i "${vars[@]}" "$CORS_WRAP" "${args[@]}" \
-		<"${CGI_STDIN:-/dev/null}" >"$raw" 2>"$err" || status=$?
+	if [ "${CW_MODE:-cgi}" = fastcgi ]; then
+		if [ ${#args[@]} -gt 0 ]; then
+			echo "cgi: arguments have no FastCGI form; this test is CGI-only" >&2
+			return 1
+		fi
+		env -i "${vars[@]}" timeout 30 cgi-fcgi -bind -connect "$CW_FCGI_SOCKET" \
+			<"${CGI_STDIN:-/dev/null}" >"$raw" 2>"$err" || status=$?
+	else
+		env -i "${vars[@]}" "$CORS_WRAP" "${args[@]}" \
+			<"${CGI_STDIN:-/dev/null}" >"$raw" 2>"$err" || status=$?
+	fi
 	log=$(cat "$err")
 	headers=$(awk '{ sub(/\r$/, "") } /^$/ { exit } { print }' "$raw")
 	body=$(awk 'f { print; next } { sub(/\r$/, "") } /^$/ { f = 1 }' "$raw")
