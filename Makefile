@@ -57,7 +57,7 @@ deps-check:
 	@bash tests/deps.sh check
 
 demo:
-	@bash tests/deps.sh demo
+	@bash tests/deps.sh build demo
 	$(MAKE) cors-wrap
 	bash etc/demo.sh
 

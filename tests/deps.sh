@@ -1,0 +1,60 @@
+#!/bin/bash
+# tests/deps.sh [SET ...]: installs the Debian packages cors-wrap needs, when
+# some are missing.  Sets (default: check):
+#   build  compile cors-wrap
+#   check  build, plus what the test suite drives (bats, the servers, curl)
+#   demo   what etc/demo.sh needs beyond the binary (lighttpd, curl)
+# Nothing missing: returns at once, without apt-get.  Missing, as root:
+# apt-get update and install them.  Missing, as anyone else: names them and
+# exits 1.  Used by make check, make demo and .ci/run.
+set -eu
+
+build='build-essential pkg-config libfcgi-dev libiniparser-dev'
+check="$build bats bats-assert bats-support bats-file apache2 lighttpd nginx
+	spawn-fcgi fcgiwrap libfcgi-bin curl procps ca-certificates"
+demo='lighttpd curl'
+
+[ $# -gt 0 ] || set -- check
+want=
+for set; do
+	case $set in
+	build) want="$want $build" ;;
+	check) want="$want $check" ;;
+	demo) want="$want $demo" ;;
+	*)
+		echo "usage: $0 [build|check|demo ...]" >&2
+		exit 2
+		;;
+	esac
+done
+
+missing=
+# shellcheck disable=SC2086 # $want is a list of names
+for p in $(printf '%s\n' $want | sort -u); do
+	case $(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true) in
+	*' installed') ;;
+	*) missing="$missing $p" ;;
+	esac
+done
+missing=${missing# }
+[ -n "$missing" ] || exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "cors-wrap: missing Debian packages: $missing; run as root or: apt-get install $missing" >&2
+	exit 1
+fi
+
+echo "cors-wrap: installing $missing" >&2
+# The servers' postinst scripts would start system services on port 80; the
+# tests need none.  Debian's Docker images already ship such a policy-rc.d.
+policy=
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+	policy=/usr/sbin/policy-rc.d
+	printf '#!/bin/sh\n# cors-wrap tests/deps.sh: no service starts during install\nexit 101\n' >"$policy"
+	chmod 755 "$policy"
+	trap 'rm -f "$policy"' EXIT
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update
+# shellcheck disable=SC2086 # a list of package names
+apt-get install -y --no-install-recommends $missing
