@@ -38,10 +38,15 @@ OBJS	 = $(SRCS:.c=.o)
 
 all: cors-wrap
 
+# Objects are rebuilt when the flags change (SANITIZE=1, CC=clang, ...).
+FLAGS_NOW = $(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) $(LIBS)
+.flags: FORCE
+	@[ "$$(cat $@ 2>/dev/null)" = '$(FLAGS_NOW)' ] || echo '$(FLAGS_NOW)' >$@
+
 cors-wrap: $(OBJS)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LIBS)
 
-%.o: %.c
+%.o: %.c .flags
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
 -include $(OBJS:.o=.d)
@@ -78,6 +83,6 @@ uninstall:
 	rm -rf $(DESTDIR)$(DOCDIR)
 
 clean:
-	rm -f cors-wrap $(OBJS) $(OBJS:.o=.d)
+	rm -f cors-wrap .flags $(OBJS) $(OBJS:.o=.d)
 
-.PHONY: all check deps-build deps-check demo install uninstall clean
+.PHONY: all check deps-build deps-check demo install uninstall clean FORCE

@@ -259,8 +259,11 @@ main(int argc, char *argv[])
 			usage(1);
 		}
 	}
-	if (do_check)
-		return check(config);
+	if (do_check) {
+		rc = check(config);
+		launch_free(&l);
+		return rc;
+	}
 
 	/* FastCGI when given a socket: one to bind, one from systemd, or
 	 * fd 0 listening as spawn-fcgi and mod_fcgid hand it over. */
@@ -275,7 +278,9 @@ main(int argc, char *argv[])
 			return 1;
 		}
 		fo.config = config;
-		return fastcgi(&fo, &so, workers);
+		rc = fastcgi(&fo, &so, workers);
+		launch_free(&l);
+		return rc;
 	}
 	if (fcgi_opt) {
 		fprintf(stderr, "cors-wrap: -c, -f, -G, -M, -s, -t and -U are "

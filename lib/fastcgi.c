@@ -239,7 +239,8 @@ queue_records(struct conn *c, uint8_t type, uint16_t id, const void *data,
 		fcgirec_put_header(c->out + c->out_len, type, id,
 		    (uint16_t)chunk, (uint8_t)pad);
 		c->out_len += FCGI_HEADER_LEN;
-		memcpy(c->out + c->out_len, p, chunk);
+		if (chunk > 0)
+			memcpy(c->out + c->out_len, p, chunk);
 		memset(c->out + c->out_len + chunk, 0, pad);
 		c->out_len += chunk + pad;
 		p += chunk;

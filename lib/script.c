@@ -25,8 +25,10 @@ script_free(struct script *s)
 
 	free(s->argv);
 	free(s->dir);
-	for (i = 0; i < SENV_COUNT; i++)
+	for (i = 0; i < SENV_COUNT; i++) {
 		free(s->env[i]);
+		free(s->kv[i]);
+	}
 	memset(s, 0, sizeof(*s));
 }
 
@@ -193,10 +195,10 @@ script_from_root(struct script *s, const char *root, char **extra,
 }
 
 char **
-script_environ(const struct script *s, char *const *envp)
+script_environ(struct script *s, char *const *envp)
 {
 	size_t	 n = 0, i, o = 0, k, len;
-	char	**env, *kv;
+	char	**env;
 
 	while (envp != NULL && envp[n] != NULL)
 		n++;
@@ -216,13 +218,13 @@ script_environ(const struct script *s, char *const *envp)
 		if (s->env[k] == NULL)
 			continue;
 		len = strlen(env_names[k]) + strlen(s->env[k]) + 2;
-		/* Not freed: the process execs or exits right after. */
-		if ((kv = malloc(len)) == NULL) {
+		free(s->kv[k]);
+		if ((s->kv[k] = malloc(len)) == NULL) {
 			free(env);
 			return NULL;
 		}
-		snprintf(kv, len, "%s=%s", env_names[k], s->env[k]);
-		env[o++] = kv;
+		snprintf(s->kv[k], len, "%s=%s", env_names[k], s->env[k]);
+		env[o++] = s->kv[k];
 	}
 	env[o] = NULL;
 	return env;

@@ -28,6 +28,7 @@ struct script {
 	 * unset[i] removes it. */
 	char		*env[SENV_COUNT];
 	bool		 unset[SENV_COUNT];
+	char		*kv[SENV_COUNT];	/* "NAME=value" for the script */
 	int		 status;	/* on failure: 403, 404 or 500 */
 	char		 why[512];	/* on failure, for the log */
 };
@@ -51,8 +52,8 @@ int	script_from_root(struct script *, const char *root,
 	    char **extra, int nextra, request_getter, void *);
 
 /* The environment for the script: envp with the script's replacements.
- * The array is allocated; the strings are not copied. */
-char	**script_environ(const struct script *, char *const *envp);
+ * The array is allocated (free it); the strings belong to envp and s. */
+char	**script_environ(struct script *, char *const *envp);
 
 #define SPAWN_PIPE_IN	0x1	/* stdin from a new pipe, else inherited */
 #define SPAWN_PIPE_ERR	0x2	/* stderr to a new pipe, else inherited */

@@ -50,6 +50,12 @@ cgi() {
 			<"${CGI_STDIN:-/dev/null}" >"$raw" 2>"$err" || status=$?
 	fi
 	log=$(cat "$err")
+	# Under make check SANITIZE=1 a sanitizer report fails the test that
+	# caused it, whatever the test looks at.
+	if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$err"; then
+		printf 'sanitizer report:\n%s\n' "$log" >&2
+		return 1
+	fi
 	headers=$(awk '{ sub(/\r$/, "") } /^$/ { exit } { print }' "$raw")
 	body=$(awk 'f { print; next } { sub(/\r$/, "") } /^$/ { f = 1 }' "$raw")
 	output=$headers
