@@ -74,7 +74,8 @@ install: cors-wrap
 	install -m 644 man/cors-wrap.ini.5 \
 	    $(DESTDIR)$(MANDIR)/man5/cors-wrap.ini.5
 	install -m 644 etc/cors-wrap.ini $(DESTDIR)$(DOCDIR)/examples/
-	cp -R etc/apache etc/lighttpd etc/nginx $(DESTDIR)$(DOCDIR)/examples/
+	cp -R etc/apache etc/lighttpd etc/nginx etc/systemd \
+	    $(DESTDIR)$(DOCDIR)/examples/
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/cors-wrap \
@@ -82,7 +83,14 @@ uninstall:
 	    $(DESTDIR)$(MANDIR)/man5/cors-wrap.ini.5
 	rm -rf $(DESTDIR)$(DOCDIR)
 
+# Static analysis: both clean, or each waiver justified in .clang-tidy.
+lint:
+	cppcheck -q --enable=warning,performance,portability --std=c11 \
+	    -D_GNU_SOURCE --inline-suppr --error-exitcode=1 cors-wrap.c lib/*.c
+	clang-tidy --quiet cors-wrap.c lib/*.c -- -std=c11 -D_GNU_SOURCE \
+	    -I/usr/include/iniparser
+
 clean:
 	rm -f cors-wrap .flags $(OBJS) $(OBJS:.o=.d)
 
-.PHONY: all check deps-build deps-check demo install uninstall clean FORCE
+.PHONY: all check deps-build deps-check demo install lint uninstall clean FORCE

@@ -102,6 +102,22 @@ number(const char *s, long long min, long long max, const char *what)
 	return v;
 }
 
+static mode_t
+socket_mode(const char *s)
+{
+	char	*end;
+	long	 v;
+
+	errno = 0;
+	v = strtol(s, &end, 8);
+	if (errno != 0 || *s == '\0' || *end != '\0' || v < 0 || v > 0777) {
+		fprintf(stderr, "cors-wrap: the socket mode is not an octal "
+		    "mode: %s\n", s);
+		exit(1);
+	}
+	return (mode_t)v;
+}
+
 static uid_t
 user_id(const char *s)
 {
@@ -159,6 +175,12 @@ fastcgi(struct fastcgi_opts *fo, struct socket_opts *so, unsigned workers)
 			    (int)(nl != NULL ? nl - p : (long)strlen(p)), p);
 			p = nl != NULL ? nl + 1 : NULL;
 		}
+		return 1;
+	}
+	fo->log_level = cfg.log_level;
+	if (cfg.script_root != NULL &&
+	    (fo->root_ceiling = strdup(cfg.script_root)) == NULL) {
+		fprintf(stderr, "cors-wrap: out of memory\n");
 		return 1;
 	}
 	config_free(&cfg);
@@ -226,7 +248,7 @@ main(int argc, char *argv[])
 			so.gid = group_id(optarg);
 			break;
 		case 'M':
-			so.mode = (mode_t)strtol(optarg, NULL, 8) & 0777;
+			so.mode = socket_mode(optarg);
 			break;
 		case 's':
 			so.spec = optarg;

@@ -199,7 +199,7 @@ choose_script(const struct cgi_opts *o, const struct config *cfg,
 		return script_from_exec(s, cfg->exec, o->extra, o->nextra);
 	if (cfg->script_root != NULL) {
 		if (script_from_root(s, cfg->script_root, o->extra, o->nextra,
-		    request_env_get, (void *)(uintptr_t)o->envp) == -1) {
+		    request_env_get, (void *)o->envp) == -1) {
 			log_msg(lg, s->status == 500 ? LOG_ERROR : LOG_WARN,
 			    "%s", s->why);
 			return -1;
@@ -225,7 +225,7 @@ cgi_serve(const struct cgi_opts *o)
 	const struct section	*sec;
 	const struct policy	*p;
 	static struct relay_buf	 buf;
-	void			*env = (void *)(uintptr_t)o->envp;
+	void			*env = (void *)o->envp;
 	const char		*ini;
 	char			 hdr[RESPONSE_MAX];
 	char			**senv;

@@ -74,7 +74,7 @@ cgiheader_parse(const char *buf, size_t len, bool eof, struct cgi_headers *h,
 		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL) {
 			if (len >= CGI_HEADER_MAX)
 				return CGIHDR_TOO_BIG;
-			return eof ? CGIHDR_INCOMPLETE : CGIHDR_INCOMPLETE;
+			return CGIHDR_INCOMPLETE;
 		}
 		n = (size_t)(nl - p);
 		if (n > 0 && p[n - 1] == '\r') {

@@ -37,9 +37,11 @@ int
 daemon_systemd_fd(void)
 {
 	const char	*pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+	char		*end;
 
-	if (pid == NULL || fds == NULL || atol(pid) != (long)getpid() ||
-	    atoi(fds) < 1)
+	if (pid == NULL || fds == NULL ||
+	    strtol(pid, &end, 10) != (long)getpid() || *end != '\0' ||
+	    strtol(fds, &end, 10) < 1 || *end != '\0')
 		return -1;
 	unsetenv("LISTEN_PID");
 	unsetenv("LISTEN_FDS");
@@ -82,7 +84,7 @@ daemon_listen(const struct socket_opts *o, char *err, size_t errlen)
 			return -1;
 		}
 		sun->sun_family = AF_UNIX;
-		strcpy(sun->sun_path, spec);
+		memcpy(sun->sun_path, spec, strlen(spec) + 1);
 		len = sizeof(*sun);
 		family = AF_UNIX;
 		/* A stale socket from a previous run is replaced; any other

@@ -50,7 +50,7 @@ diag_add(struct diag *d, const char *fmt, ...)
 		snprintf(line, sizeof(line), "too many errors; stopping here");
 		len = strlen(line);
 	}
-	if (d->len + len + 2 > d->cap) {
+	if (d->text == NULL || d->len + len + 2 > d->cap) {
 		size_t	 cap = (d->cap + len + 2) * 2;
 
 		if ((t = realloc(d->text, cap)) == NULL)

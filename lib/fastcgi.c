@@ -28,10 +28,10 @@
 /* One whole record fits: header, 65535 bytes of content, 255 of padding. */
 #define IN_SIZE		(FCGI_HEADER_LEN + 65535 + 255 + 1024)
 #define PARAMS_INIT	16384		/* FCGI_PARAMS buffer, grown as */
-#define PARAMS_MAX	(1024 * 1024)	/* needed up to this */
+#define PARAMS_MAX	((size_t)1024 * 1024)	/* needed up to this */
 #define PARAMS_COUNT_MAX 1024
 #define READ_CHUNK	32768		/* script output per read */
-#define OUT_HIGH	(256 * 1024)	/* stop reading the script above */
+#define OUT_HIGH	((size_t)256 * 1024)	/* stop reading the script above */
 #define KILL_GRACE_MS	2000		/* SIGTERM, then SIGKILL */
 #define GATEWAY_WAIT_MS	1000		/* for the exit status of a failure */
 #define LINGER_MAX	1024
@@ -124,6 +124,7 @@ struct worker {
 	char		 pbuf[READ_CHUNK];
 	char		 mbuf[CGI_HEADER_MAX + CGIHDR_MERGE_EXTRA];
 	char		 resp[RESPONSE_MAX];
+	char		 default_path[sizeof(DEFAULT_PATH)];
 };
 
 static void	conn_close(struct conn *);
@@ -132,6 +133,7 @@ static void	process(struct conn *);
 static void	maybe_finish(struct conn *);
 static void	bad_gateway(struct conn *, const char *);
 static void	listen_watch(struct worker *);
+static void	describe_exit(int, char *, size_t);
 
 static long
 now_ms(void)
@@ -438,6 +440,13 @@ maybe_finish(struct conn *c)
 		return;
 	if (c->exited && WIFEXITED(c->wstatus))
 		app = (uint32_t)WEXITSTATUS(c->wstatus);
+	if (c->exited && !(WIFEXITED(c->wstatus) && app == 0)) {
+		char	 how[128];
+
+		describe_exit(c->wstatus, how, sizeof(how));
+		log_msg(&c->lg, LOG_WARN, "%s: %s after its answer", c->prog,
+		    how);
+	}
 	request_end(c, app);
 }
 
@@ -487,7 +496,7 @@ bad_gateway(struct conn *c, const char *cause)
 static bool
 has_param(char *const *envp, const char *name)
 {
-	return request_env_get((void *)(uintptr_t)envp, name) != NULL;
+	return request_env_get((void *)envp, name) != NULL;
 }
 
 static void
@@ -500,8 +509,21 @@ start_script(struct conn *c, const struct config *cfg)
 	unsigned	 flags = SPAWN_PIPE_IN | SPAWN_PGROUP;
 	int		 rc;
 
-	/* A fixed program wins: nginx sends SCRIPT_FILENAME on every
-	 * request through its stock fastcgi_params. */
+	/* A fixed program wins: nginx configurations commonly send
+	 * SCRIPT_FILENAME everywhere (Debian's fastcgi.conf does). */
+	if (w->o->root_ceiling != NULL) {
+		const char	*prog = cfg->exec != NULL ? cfg->exec :
+				    request_env_get(c->envp, "SCRIPT_FILENAME");
+
+		rc = script_from_filename(&s, prog, w->o->root_ceiling);
+		if (rc == -1) {
+			log_msg(&c->lg, LOG_WARN, "%s", s.why);
+			fail(c, s.status != 0 ? s.status : 500, true);
+		}
+		script_free(&s);
+		if (rc == -1)
+			return;
+	}
 	if (cfg->exec != NULL)
 		rc = script_from_exec(&s, cfg->exec, NULL, 0);
 	else
@@ -521,7 +543,7 @@ start_script(struct conn *c, const struct config *cfg)
 	for (n = 0; c->envp[n] != NULL; n++)
 		;
 	if (!has_param(c->envp, "PATH")) {
-		c->envp[n++] = (char *)(uintptr_t)DEFAULT_PATH;
+		c->envp[n++] = c->w->default_path;
 		c->envp[n] = NULL;
 	}
 	env = script_environ(&s, c->envp);
@@ -802,7 +824,7 @@ record(struct conn *c, const struct fcgi_rec *r, const uint8_t *data)
 			    (p = realloc(c->params, cap)) == NULL) {
 				c->params_done = true;
 				log_msg(&c->lg, LOG_ERROR, "FCGI_PARAMS larger "
-				    "than %d bytes", PARAMS_MAX);
+				    "than %zu bytes", PARAMS_MAX);
 				fail(c, 500, false);
 				return REC_NEXT;
 			}
@@ -970,7 +992,7 @@ conn_close(struct conn *c)
 	w->nconns--;
 	/* Closed connections keep their buffers for the next one: no
 	 * allocation per connection once the pool is warm. */
-	if (c->out_cap > 4 * 65536) {
+	if (c->out_cap > (size_t)4 * 65536) {
 		free(c->out);
 		c->out = NULL;
 		c->out_cap = 0;
@@ -1311,7 +1333,8 @@ fastcgi_serve(const struct fastcgi_opts *o)
 
 	memset(&w, 0, sizeof(w));
 	w.o = o;
-	w.lg.level = LOG_WARN;
+	memcpy(w.default_path, DEFAULT_PATH, sizeof(DEFAULT_PATH));
+	w.lg.level = o->log_level;
 	w.lg.fd = STDERR_FILENO;
 	if (confcache_init(&w.cache, o->config, o->environ) == -1 ||
 	    setup(&w) == -1) {

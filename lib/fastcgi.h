@@ -10,6 +10,8 @@
 
 #include <stdbool.h>
 
+#include "log.h"
+
 struct fastcgi_opts {
 	int		 listen_fd;
 	unsigned	 timeout;	/* seconds a script may run */
@@ -18,6 +20,11 @@ struct fastcgi_opts {
 	const char	*config;	/* --config, or NULL */
 	char *const	*environ;	/* the daemon's environment */
 	const char	*tmpdir;	/* for spooled answers */
+	/* script_root of the daemon's own configuration (environment,
+	 * --config): a ceiling no request's CORS_* params can lift, since
+	 * params may also name CORS_EXEC and CORS_SCRIPT_ROOT. */
+	const char	*root_ceiling;
+	enum log_level	 log_level;	/* for the daemon's own lines */
 };
 
 /* Serves until SIGTERM or SIGINT, then finishes what is in flight.

@@ -89,8 +89,9 @@ put_pair(uint8_t *out, size_t outlen, const char *name, const char *value)
 		return 0;
 	out[0] = (uint8_t)nl;
 	out[1] = (uint8_t)vl;
-	memcpy(out + 2, name, nl);
-	memcpy(out + 2 + nl, value, vl);
+	/* Name-value pairs carry lengths, not NULs (spec 3.4). */
+	memcpy(out + 2, name, nl);		/* NOLINT(bugprone-not-null-terminated-result) */
+	memcpy(out + 2 + nl, value, vl);	/* NOLINT(bugprone-not-null-terminated-result) */
 	return 2 + nl + vl;
 }
 
@@ -113,11 +114,10 @@ fcgirec_get_values(const uint8_t *in, size_t len, uint8_t *out,
 		    nl > len - off || vl > len - off - nl)
 			break;
 		name = (const char *)in + off;
-		if (nl == strlen(FCGI_MAX_CONNS) &&
-		    memcmp(name, FCGI_MAX_CONNS, nl) == 0)
-			value = num;
-		else if (nl == strlen(FCGI_MAX_REQS) &&
-		    memcmp(name, FCGI_MAX_REQS, nl) == 0)
+		if ((nl == strlen(FCGI_MAX_CONNS) &&
+		    memcmp(name, FCGI_MAX_CONNS, nl) == 0) ||
+		    (nl == strlen(FCGI_MAX_REQS) &&
+		    memcmp(name, FCGI_MAX_REQS, nl) == 0))
 			value = num;
 		else if (nl == strlen(FCGI_MPXS_CONNS) &&
 		    memcmp(name, FCGI_MPXS_CONNS, nl) == 0)

@@ -12,11 +12,12 @@
 #include <iniparser.h>
 
 #include "limits.h"
+#include "token.h"
 
 /* iniparser 4.1 reads lines into a buffer of this size (ASCIILINESZ) and
  * rejects longer ones; cors-wrap says so first, naming the line. */
 #define INI_LINE_MAX	1024
-#define INI_FILE_MAX	(1024 * 1024)
+#define INI_FILE_MAX	(1024L * 1024)
 
 static char *
 dup_lower_trim(const char *s, size_t n)
@@ -34,7 +35,7 @@ dup_lower_trim(const char *s, size_t n)
 	if ((p = malloc(n + 1)) == NULL)
 		return NULL;
 	for (i = 0; i < n; i++)
-		p[i] = (s[i] >= 'A' && s[i] <= 'Z') ? (char)(s[i] + 32) : s[i];
+		p[i] = tok_lower(s[i]);
 	p[n] = '\0';
 	return p;
 }
@@ -58,7 +59,7 @@ read_file(const char *path, char **buf, size_t *len, struct diag *d)
 		return -1;
 	}
 	if (st.st_size > INI_FILE_MAX) {
-		diag_add(d, "%s: larger than %d bytes", path, INI_FILE_MAX);
+		diag_add(d, "%s: larger than %ld bytes", path, INI_FILE_MAX);
 		close(fd);
 		return -1;
 	}

@@ -37,9 +37,10 @@ io_write2(int fd, const void *a, size_t alen, const void *b, size_t blen)
 	ssize_t		 w;
 	size_t		 done;
 
-	iov[0].iov_base = (void *)(uintptr_t)a;
+	/* writev(2) only reads the buffers; the cast drops const. */
+	iov[0].iov_base = (void *)a;
 	iov[0].iov_len = alen;
-	iov[1].iov_base = (void *)(uintptr_t)b;
+	iov[1].iov_base = (void *)b;
 	iov[1].iov_len = blen;
 	for (;;) {
 		w = writev(fd, iov, blen > 0 ? 2 : 1);
@@ -88,7 +89,7 @@ io_copy(int from, int to, int *write_failed)
 	/* from is the script's pipe, so splice(2) moves pages without a
 	 * copy through user space whatever "to" is. */
 	for (;;) {
-		n = splice(from, NULL, to, NULL, IO_CHUNK * 16,
+		n = splice(from, NULL, to, NULL, (size_t)IO_CHUNK * 16,
 		    SPLICE_F_MOVE | SPLICE_F_MORE);
 		if (n == 0)
 			return 0;

@@ -151,8 +151,9 @@ request_read(struct request *r, request_getter g, void *ctx)
 
 		for (i = 0; i < n && o + 3 < sizeof(enc); i++) {
 			if (tmp[i] == '%') {
-				memcpy(enc + o, "%25", 3);
-				o += 3;
+				enc[o++] = '%';
+				enc[o++] = '2';
+				enc[o++] = '5';
 			} else
 				enc[o++] = tmp[i];
 		}

@@ -38,10 +38,11 @@ set_argv(struct script *s, const char *prog, char **args, int nargs,
 {
 	int	 i;
 
-	s->argv = calloc((size_t)(1 + nargs + nextra + 1), sizeof(char *));
+	s->argv = calloc((size_t)nargs + (size_t)nextra + 2, sizeof(char *));
 	if (s->argv == NULL)
 		return -1;
-	s->argv[s->argc++] = (char *)(uintptr_t)prog;
+	/* execve(2) takes char *const[] but never writes to the strings. */
+	s->argv[s->argc++] = (char *)prog;
 	for (i = 0; i < nargs; i++)
 		s->argv[s->argc++] = args[i];
 	for (i = 0; i < nextra; i++)

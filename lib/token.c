@@ -29,7 +29,8 @@ tok_is_token(const char *s, size_t len)
 char
 tok_lower(char c)
 {
-	return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+	/* ASCII only: the result is a letter, which fits a char. */
+	return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c; /* NOLINT(bugprone-narrowing-conversions) */
 }
 
 /* ASCII-only on purpose: header names, methods and origins are ASCII, and
