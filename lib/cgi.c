@@ -250,7 +250,15 @@ cgi_serve(const struct cgi_opts *o)
 	request_read(&req, request_env_get, env);
 	sec = decide(&cfg, &req, &ans);
 	p = &sec->policy;
-	decide_log(&lg, &req, sec, &ans);
+	{
+		/* One bucket for every cors-wrap CGI process of this user. */
+		char			 path[64];
+		struct log_budget	 b = { NULL, path };
+
+		snprintf(path, sizeof(path), "/tmp/cors-wrap-%lu.log-budget",
+		    (unsigned long)geteuid());
+		decide_log(&lg, &cfg, &b, &req, sec, &ans);
+	}
 
 	if (req.preflight && p->automatic_options) {
 		rc = respond(p->preflight_status, &ans);

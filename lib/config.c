@@ -47,6 +47,8 @@ const struct config_keydef config_keys[KEY_COUNT] = {
 	[KEY_PREFLIGHT_STATUS] = { "preflight_status",
 	    "CORS_PREFLIGHT_STATUS", NULL, NULL, "204", "204 or 200",
 	    SCOPE_ANY },
+	[KEY_DEBUG_HEADER] = { "debug_header", "CORS_DEBUG_HEADER", NULL,
+	    NULL, "false", "boolean", SCOPE_ANY },
 	[KEY_MODE] = { "mode", "CORS_MODE", NULL, NULL, "merge",
 	    "merge or prepend", SCOPE_GLOBAL },
 	[KEY_EXEC] = { "exec", "CORS_EXEC", NULL, NULL, NULL,
@@ -55,6 +57,10 @@ const struct config_keydef config_keys[KEY_COUNT] = {
 	    NULL, "absolute path of a directory", SCOPE_GLOBAL },
 	[KEY_LOG_LEVEL] = { "log_level", "CORS_LOG_LEVEL", NULL, NULL, "warn",
 	    "error, warn, info or debug", SCOPE_GLOBAL },
+	[KEY_LOG_REFUSED] = { "log_refused", "CORS_LOG_REFUSED", NULL, NULL,
+	    "info", "error, warn, info or debug", SCOPE_GLOBAL },
+	[KEY_LOG_RATE] = { "log_rate", "CORS_LOG_RATE", NULL, NULL, "60",
+	    "lines a minute, 0 for no limit", SCOPE_GLOBAL },
 	[KEY_PATH] = { "path", NULL, NULL, NULL, NULL,
 	    "glob over the request path", SCOPE_SECTION },
 };
@@ -472,6 +478,8 @@ compile_policy(struct section *sec, struct diag *d)
 	    "allow_private_network", &p->allow_private_network, d);
 	(void)parse_bool(&s[KEY_INTERCEPT_EXCEPTIONS], "intercept_exceptions",
 	    &p->intercept_exceptions, d);
+	(void)parse_bool(&s[KEY_DEBUG_HEADER], "debug_header",
+	    &p->debug_header, d);
 	if (parse_max_age(&s[KEY_MAX_AGE], &p->max_age, d) == 0 &&
 	    p->max_age >= 0)
 		snprintf(p->max_age_value, sizeof(p->max_age_value), "%ld",
@@ -722,6 +730,25 @@ load_global_keys(struct config *c, const struct section *g, struct diag *d)
 		diag_add(d, "%s: log_level: \"%s\" is not error, warn, info "
 		    "or debug", s->source, s->value);
 
+	s = &g->set[KEY_LOG_REFUSED];
+	if (log_level_parse(s->value, &c->log_refused) == -1)
+		diag_add(d, "%s: log_refused: \"%s\" is not error, warn, info "
+		    "or debug", s->source, s->value);
+
+	s = &g->set[KEY_LOG_RATE];
+	{
+		const char	*p = s->value;
+		unsigned long	 v = 0;
+
+		for (; *p >= '0' && *p <= '9' && v <= 1000000; p++)
+			v = v * 10 + (unsigned long)(*p - '0');
+		if (p == s->value || *p != '\0' || v > 1000000)
+			diag_add(d, "%s: log_rate: \"%s\" is not a number of "
+			    "lines a minute (0 to 1000000)", s->source,
+			    s->value);
+		c->log_rate = (unsigned)v;
+	}
+
 	s = &g->set[KEY_EXEC];
 	if (s->value != NULL && s->value[0] != '\0') {
 		if (s->value[0] != '/')
@@ -860,6 +887,8 @@ config_print(const struct config *c, FILE *f)
 	fprintf(f, "script_root = %s\n", c->script_root != NULL ?
 	    c->script_root : "");
 	fprintf(f, "log_level = %s\n", log_level_str(c->log_level));
+	fprintf(f, "log_refused = %s\n", log_level_str(c->log_refused));
+	fprintf(f, "log_rate = %u\n", c->log_rate);
 	for (i = 0; i < c->nsections; i++) {
 		const struct section	*s = &c->sections[i];
 		const struct policy	*p = &s->policy;
@@ -901,6 +930,9 @@ config_print(const struct config *c, FILE *f)
 				break;
 			case KEY_INTERCEPT_EXCEPTIONS:
 				v = bool_str(p->intercept_exceptions);
+				break;
+			case KEY_DEBUG_HEADER:
+				v = bool_str(p->debug_header);
 				break;
 			case KEY_PREFLIGHT_STATUS:
 				snprintf(buf, sizeof(buf), "%d",

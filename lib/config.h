@@ -29,17 +29,20 @@ enum config_key {
 	KEY_ALLOW_PRIVATE_NETWORK,
 	KEY_INTERCEPT_EXCEPTIONS,
 	KEY_PREFLIGHT_STATUS,
+	KEY_DEBUG_HEADER,
 	/* global only */
 	KEY_MODE,
 	KEY_EXEC,
 	KEY_SCRIPT_ROOT,
 	KEY_LOG_LEVEL,
+	KEY_LOG_REFUSED,
+	KEY_LOG_RATE,
 	/* sections only */
 	KEY_PATH,
 	KEY_COUNT
 };
 
-#define KEY_POLICY_LAST	KEY_PREFLIGHT_STATUS
+#define KEY_POLICY_LAST	KEY_DEBUG_HEADER
 
 enum key_scope {
 	SCOPE_ANY,		/* global or section */
@@ -89,6 +92,8 @@ struct config {
 	char		*exec;
 	char		*script_root;
 	enum log_level	 log_level;
+	enum log_level	 log_refused;	/* level of "refused ..." lines */
+	unsigned	 log_rate;	/* such lines a minute; 0: no limit */
 };
 
 /*

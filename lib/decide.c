@@ -10,27 +10,50 @@ decide(const struct config *cfg, const struct request *r, struct answer *a)
 	if (!r->path_ok) {
 		sec = &cfg->sections[cfg->nsections - 1];
 		policy_refuse(&sec->policy, r, REASON_PATH_INVALID, a);
+		if (sec->policy.debug_header)
+			answer_debug(a, sec->name);
 		return sec;
 	}
 	sec = config_select(cfg, r->path);
 	policy_decide(&sec->policy, r, a);
+	if (sec->policy.debug_header)
+		answer_debug(a, sec->name);
 	return sec;
 }
 
 void
-decide_log(const struct logger *lg, const struct request *r,
+decide_log(const struct logger *lg, const struct config *cfg,
+    const struct log_budget *b, const struct request *r,
     const struct section *sec, const struct answer *a)
 {
 	const char	*kind = r->preflight ? "preflight" : "request";
 	int		 olen = (int)(r->origin_len > 256 ? 256 : r->origin_len);
+	uint64_t	 dropped = 0;
+	bool		 ok;
 
-	if (a->verdict == VERDICT_REFUSED)
-		log_msg(lg, LOG_INFO, "refused %s %s %s from origin \"%.*s\" "
-		    "[%s]: %s%s%.*s", kind, r->method, r->path, olen,
+	if (a->verdict == VERDICT_REFUSED) {
+		if (cfg->log_refused > lg->level)
+			return;
+		if (b != NULL && b->bucket != NULL)
+			ok = ratelimit_take(b->bucket, cfg->log_rate,
+			    ratelimit_now_ms(), &dropped);
+		else if (b != NULL && b->file != NULL)
+			ok = ratelimit_take_file(b->file, cfg->log_rate,
+			    &dropped);
+		else
+			ok = true;
+		if (!ok)
+			return;
+		if (dropped > 0)
+			log_msg(lg, cfg->log_refused, "%llu lines about refused "
+			    "requests were not logged (log_rate %u a minute)",
+			    (unsigned long long)dropped, cfg->log_rate);
+		log_msg(lg, cfg->log_refused, "refused %s %s %s from origin "
+		    "\"%.*s\" [%s]: %s%s%.*s", kind, r->method, r->path, olen,
 		    r->origin != NULL ? r->origin : "", sec->name,
 		    reason_str(a->reason), a->detail != NULL ? " " : "",
 		    (int)a->detail_len, a->detail != NULL ? a->detail : "");
-	else
+	} else
 		log_msg(lg, LOG_DEBUG, "%s %s %s from origin \"%.*s\" [%s]: "
 		    "%s", kind, r->method, r->path, olen,
 		    r->origin != NULL ? r->origin : "", sec->name,

@@ -9,6 +9,7 @@
 #include "diag.h"
 #include "log.h"
 #include "policy.h"
+#include "ratelimit.h"
 #include "request.h"
 
 /* Decides the answer; returns the section whose policy applied.  A path
@@ -16,7 +17,17 @@
 const struct section	*decide(const struct config *, const struct request *,
 			    struct answer *);
 
-void	decide_log(const struct logger *, const struct request *,
+/* Where the budget for "refused" lines lives: the worker's memory in
+ * FastCGI mode, a file shared by the processes of one user in CGI mode. */
+struct log_budget {
+	struct ratelimit	*bucket;
+	const char		*file;
+};
+
+/* Logs the outcome: refused requests at the configured level (log_refused)
+ * within the log_rate budget, others at debug. */
+void	decide_log(const struct logger *, const struct config *,
+	    const struct log_budget *, const struct request *,
 	    const struct section *, const struct answer *);
 
 /* One log line per configuration error. */

@@ -20,6 +20,7 @@
 #include "decide.h"
 #include "fcgirec.h"
 #include "log.h"
+#include "ratelimit.h"
 #include "request.h"
 #include "response.h"
 #include "script.h"
@@ -35,6 +36,13 @@
 #define KILL_GRACE_MS	2000		/* SIGTERM, then SIGKILL */
 #define GATEWAY_WAIT_MS	1000		/* for the exit status of a failure */
 #define LINGER_MAX	1024
+/* An answer given before the whole body arrived (an error, a preflight)
+ * on a connection that is not kept: closing at once breaks the server's
+ * write of the rest (Apache answers 503, nginx 502), but nginx also stops
+ * sending and waits for the close.  So the rest is read and dropped until
+ * the body's end, the server pausing, or a limit. */
+#define DRAIN_MS	30000
+#define DRAIN_QUIET_MS	200
 #define DEFAULT_PATH	"PATH=/usr/local/bin:/usr/bin:/bin"
 
 enum ev_kind {
@@ -66,6 +74,10 @@ struct conn {
 	uint8_t		*out;
 	size_t		 out_len, out_off, out_cap;
 	bool		 close_after;	/* close once out is written */
+	bool		 draining;	/* reading a finished request's body */
+	uint16_t	 drain_id;
+	long		 drain_deadline;
+	long		 drain_quiet;
 
 	/* The request on this connection (no multiplexing). */
 	bool		 active;
@@ -125,6 +137,7 @@ struct worker {
 	char		 mbuf[CGI_HEADER_MAX + CGIHDR_MERGE_EXTRA];
 	char		 resp[RESPONSE_MAX];
 	char		 default_path[sizeof(DEFAULT_PATH)];
+	struct ratelimit budget;	/* for lines about refused requests */
 };
 
 static void	conn_close(struct conn *);
@@ -337,11 +350,17 @@ request_begin(struct conn *c, uint16_t id, bool keep)
 
 /* Lets go of the script: it is stopped (abort) or left to exit (done),
  * and reaped either way. */
+static void	script_stderr(struct conn *);
+
 static void
 release_script(struct conn *c, bool stop)
 {
 	struct worker	*w = c->w;
 
+	/* What the script wrote to stderr before it ended is in the pipe
+	 * still: forward it before the request's records end. */
+	if (c->serr != -1)
+		script_stderr(c);
 	close_fd(w, &c->ev_in, &c->sin);
 	close_fd(w, &c->ev_out, &c->sout);
 	close_fd(w, &c->ev_err, &c->serr);
@@ -360,16 +379,29 @@ request_end(struct conn *c, uint32_t app)
 {
 	if (!c->active)
 		return;
+	if (c->serr != -1)
+		script_stderr(c);
 	queue_records(c, FCGI_STDOUT, c->id, NULL, 0);
 	if (c->sent_stderr)
 		queue_records(c, FCGI_STDERR, c->id, NULL, 0);
 	queue_end(c, c->id, app, FCGI_REQUEST_COMPLETE);
+	c->active = false;
 	release_script(c, false);
 	confcache_release(c->ce);
 	c->ce = NULL;
-	c->active = false;
-	if (!c->keep)
+	if (c->keep)
+		return;
+	/* Closing while the server still sends the body makes its write
+	 * fail (Apache answers 503, nginx 502): read the rest of the body
+	 * first, dropping it, for a bounded time. */
+	if (c->stdin_eof || !c->params_done) {
 		c->close_after = true;
+		return;
+	}
+	c->draining = true;
+	c->drain_id = c->id;
+	c->drain_deadline = now_ms() + DRAIN_MS;
+	c->drain_quiet = now_ms() + DRAIN_QUIET_MS;
 }
 
 /* An answer cors-wrap makes itself (preflight, error). */
@@ -620,7 +652,11 @@ request_start(struct conn *c)
 	request_read(&c->req, request_env_get, c->envp);
 	sec = decide(cfg, &c->req, &c->ans);
 	c->pol = &sec->policy;
-	decide_log(&c->lg, &c->req, sec, &c->ans);
+	{
+		struct log_budget	 b = { &w->budget, NULL };
+
+		decide_log(&c->lg, cfg, &b, &c->req, sec, &c->ans);
+	}
 
 	if (c->req.preflight && c->pol->automatic_options) {
 		/* The whole point: no process, no allocation. */
@@ -835,6 +871,11 @@ record(struct conn *c, const struct fcgi_rec *r, const uint8_t *data)
 		c->params_len += r->clen;
 		return REC_NEXT;
 	case FCGI_STDIN:
+		if (c->draining && r->id == c->drain_id && r->clen == 0) {
+			c->draining = false;
+			c->close_after = true;
+			return REC_NEXT;
+		}
 		if (!c->active || r->id != c->id || c->stdin_eof ||
 		    !c->params_done)
 			return REC_NEXT;
@@ -945,6 +986,7 @@ conn_new(struct worker *w, int fd)
 	c->in_len = c->in_off = 0;
 	c->out_len = c->out_off = 0;
 	c->close_after = false;
+	c->draining = false;
 	c->active = false;
 	c->pid = -1;
 	c->sin = c->sout = c->serr = -1;
@@ -1064,6 +1106,8 @@ conn_read(struct conn *c)
 		return;
 	}
 	c->in_len += (size_t)n;
+	if (c->draining)
+		c->drain_quiet = now_ms() + DRAIN_QUIET_MS;
 	process(c);
 }
 
@@ -1218,6 +1262,17 @@ timers(struct worker *w, long now)
 
 	for (c = w->conns; c != NULL; c = next) {
 		next = c->next;
+		if (c->draining) {
+			long	 at = c->drain_quiet < c->drain_deadline ?
+				    c->drain_quiet : c->drain_deadline;
+
+			if (at <= now && out_pending(c) == 0) {
+				conn_close(c);
+				continue;
+			}
+			if (next_at == -1 || at < next_at)
+				next_at = at <= now ? now + 10 : at;
+		}
 		if (!c->active || c->pid <= 0 || c->deadline == 0)
 			continue;
 		if (c->deadline <= now) {

@@ -1,5 +1,6 @@
 #include "policy.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -334,6 +335,19 @@ policy_decide(const struct policy *p, const struct request *r,
 	if (p->max_age >= 0)
 		add(a, "Access-Control-Max-Age", p->max_age_value);
 	add(a, "Access-Control-Allow-Methods", acam);
+}
+
+void
+answer_debug(struct answer *a, const char *section)
+{
+	bool	 hit = a->verdict == VERDICT_ALLOWED ||
+		    (a->verdict == VERDICT_NONE && a->nfields > 0);
+
+	snprintf(a->debug, sizeof(a->debug), "%s%s%s%s; section=%.40s",
+	    a->preflight ? "preflight-" : "", hit ? "hit" : "miss",
+	    a->reason != REASON_ALLOWED ? "; " : "",
+	    a->reason != REASON_ALLOWED ? reason_str(a->reason) : "", section);
+	add(a, "X-CORS-Wrap", a->debug);
 }
 
 size_t

@@ -45,6 +45,7 @@ struct policy {
 	bool			 vary_header;
 	bool			 allow_private_network;
 	bool			 intercept_exceptions;
+	bool			 debug_header;	/* X-CORS-Wrap: hit/miss */
 	long			 max_age;	/* -1: not sent */
 	char			 max_age_value[24];
 	int			 preflight_status;	/* 204 or 200 */
@@ -97,6 +98,7 @@ struct answer {
 	/* Storage for computed values: Allow-Headers, Allow-Methods. */
 	char		 acah[REQ_HEADERS_MAX + 1];
 	char		 acam[1024 + METHOD_MAX];
+	char		 debug[128];
 };
 
 void	policy_decide(const struct policy *, const struct request *,
@@ -106,6 +108,10 @@ void	policy_decide(const struct policy *, const struct request *,
  * and the Vary the policy would have used.  Fails closed. */
 void	policy_refuse(const struct policy *, const struct request *,
 	    enum reason, struct answer *);
+
+/* Adds the debugging field "X-CORS-Wrap: hit|miss[; reason]; section=S"
+ * (debug_header), in the spirit of rack-cors's X-Rack-CORS. */
+void	answer_debug(struct answer *, const char *section);
 
 /* The Vary tokens of an answer, ", "-joined, into buf; returns length. */
 size_t	answer_vary(const struct answer *, char *, size_t);

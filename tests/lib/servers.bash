@@ -485,3 +485,194 @@ EOF
 }
 EOF
 }
+
+# --- FastCGI ------------------------------------------------------------------
+#
+# The cors-wrap daemon (and fcgiwrap, its peer) beside a server: started as
+# the server user when we are root, on a socket the server's workers can
+# reach, tracked for server_stop like the servers.  Load after common.bash.
+#
+#   setup_file() {
+#       server_init nginx
+#       cors_wrap_start "$SERVER_ROOT/fcgi/cw.sock" -c 2 -t 2 -f
+#       nginx_start SNIPPET... SOCKET="$SERVER_ROOT/fcgi/cw.sock"
+#   }
+
+# server_run_as: the words that run a command as the server user when we
+# are root (setpriv execs: the pid stays the command's), none otherwise.
+server_run_as() {
+	[ "$(id -u)" -eq 0 ] || return 0
+	local user
+	user=$(server_user)
+	printf '%s\n' setpriv "--reuid=$user" "--regid=$(id -gn "$user")" --init-groups --
+}
+
+# fcgi_dir: $SERVER_ROOT/fcgi, a directory of sockets the server user may
+# create files in (the daemons run as that user); prints its path.
+fcgi_dir() {
+	local d=$SERVER_ROOT/fcgi
+	mkdir -p "$d"
+	if [ "$(id -u)" -eq 0 ]; then
+		_server_permissions || return 1
+		chown "$(server_user):$(id -gn "$(server_user)")" "$d"
+	fi
+	printf '%s\n' "$d"
+}
+
+# unix_listening PATH: a unix socket bound to PATH listens (it is bound,
+# chmod'ed and chown'ed before it listens).
+unix_listening() {
+	# /proc/net/unix: Num RefCount Protocol Flags Type St Inode Path;
+	# flag 00010000 is __SO_ACCEPTCON, a listening socket.
+	awk -v p="$1" '$8 == p && $4 == "00010000" { f = 1 } END { exit !f }' /proc/net/unix
+}
+
+# wait_for_listener PATH [SECONDS]: waits until the unix socket PATH listens.
+wait_for_listener() {
+	local i
+	for ((i = 0; i < ${2:-10} * 10; i++)); do
+		unix_listening "$1" && return 0
+		sleep 0.1
+	done
+	printf 'servers: nothing listens on %s after %s s\n' "$1" "${2:-10}" >&2
+	return 1
+}
+
+# fcgi_spawn SOCKET LOGFILE CMD [ARG ...]: runs CMD as the server user with
+# server_spawn (stdout and stderr to LOGFILE) and waits up to 10 s for it to
+# listen on the unix socket SOCKET; prints the log when it does not.  Exports
+# SPAWN_PID.  CMD may start with env VAR=VALUE.
+fcgi_spawn() {
+	local sock=$1 logfile=$2 as
+	shift 2
+	local -a prefix=()
+	while IFS= read -r as; do prefix+=("$as"); done < <(server_run_as)
+	rm -f "$sock"
+	: >>"$logfile"
+	server_spawn "$logfile" "${prefix[@]}" "$@"
+	local i
+	for ((i = 0; i < 100; i++)); do
+		unix_listening "$sock" && return 0
+		if ! _alive "$SPAWN_PID"; then
+			break
+		fi
+		sleep 0.1
+	done
+	printf 'servers: %s did not create %s\n--- %s\n' "$*" "$sock" "$logfile" >&2
+	cat "$logfile" >&2
+	return 1
+}
+
+# cors_wrap_start SOCKET [VAR=VALUE ...] [ARG ...]: the cors-wrap daemon
+# binding SOCKET itself (-s unix:SOCKET), with VARs in its environment and
+# ARGs as options; its stderr goes to $SERVER_ROOT/logs/cors-wrap.log.  Its
+# environment is PATH and the VARs only, as under systemd (the suites' own
+# CORS_WRAP would be an unknown CORS_* variable).  Exports CW_PID (the
+# master's pid).
+cors_wrap_start() {
+	local sock=$1
+	shift
+	local -a vars=()
+	while [ $# -gt 0 ] && [[ $1 =~ ^[A-Z_][A-Z0-9_]*= ]]; do vars+=("$1"); shift; done
+	fcgi_dir >/dev/null || return 1
+	fcgi_spawn "$sock" "$SERVER_ROOT/logs/cors-wrap.log" \
+		env -i PATH=/usr/local/bin:/usr/bin:/bin "${vars[@]}" \
+		"$SERVER_CORS_WRAP" -s "unix:$sock" "$@" || return 1
+	CW_PID=$SPAWN_PID
+	export CW_PID
+}
+
+# spawn_fcgi_start SOCKET CMD [ARG ...]: CMD behind spawn-fcgi, which binds
+# SOCKET (mode 0660, owned by the server user), hands it over as fd 0 and
+# drops to the server user; -n keeps it in the foreground, so the pid is
+# CMD's.  The environment is PATH only.  Exports SPAWN_PID.
+spawn_fcgi_start() {
+	local sock=$1
+	shift
+	local -a who=()
+	if [ "$(id -u)" -eq 0 ]; then
+		local user group
+		user=$(server_user)
+		group=$(id -gn "$user")
+		who=(-u "$user" -g "$group" -U "$user" -G "$group")
+	fi
+	fcgi_dir >/dev/null || return 1
+	rm -f "$sock"
+	: >>"$SERVER_ROOT/logs/spawn-fcgi.log"
+	server_spawn "$SERVER_ROOT/logs/spawn-fcgi.log" env -i PATH=/usr/local/bin:/usr/bin:/bin \
+		spawn-fcgi -n -s "$sock" -M 0660 "${who[@]}" -- "$@"
+	wait_for_listener "$sock" || {
+		cat "$SERVER_ROOT/logs/spawn-fcgi.log" >&2
+		return 1
+	}
+}
+
+# nginx_start_http HTTP_SNIPPET... [NAME=VALUE ...] -- SNIPPET... [NAME=VALUE ...]:
+# nginx_start, with HTTP_SNIPPETs (upstream blocks) in the http block, outside
+# the server.  The NAME=VALUEs before -- apply to the HTTP_SNIPPETs only, and
+# there win over those after it.
+nginx_start_http() {
+	_nginx_http_snippets=()
+	_nginx_http_vars=()
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		if [[ $1 =~ ^[A-Z_][A-Z0-9_]*= ]]; then
+			_nginx_http_vars+=("$1")
+		else
+			_nginx_http_snippets+=("$1")
+		fi
+		shift
+	done
+	[ $# -eq 0 ] || shift
+	_server_start nginx _nginx_http_conf "$@"
+}
+
+# children PID: the pids of PID's child processes, one per line.
+children() {
+	local f s
+	for f in /proc/[0-9]*/stat; do
+		s=$(cat "$f" 2>/dev/null) || continue
+		s=${s##*) }
+		# shellcheck disable=SC2086 # the fields after the name
+		set -- "$1" $s
+		if [ "$3" = "$1" ] && [ "$2" != Z ]; then
+			f=${f#/proc/}
+			printf '%s\n' "${f%/stat}"
+		fi
+	done
+}
+
+# alive PID: PID is a running process (not a zombie).
+alive() {
+	_alive "$1"
+}
+
+# wait_gone SECONDS PID...: waits until no PID runs; lists the survivors and
+# fails after SECONDS.
+wait_gone() {
+	local secs=$1 i p left
+	shift
+	for ((i = 0; i <= secs * 10; i++)); do
+		left=
+		for p; do
+			! _alive "$p" || left="$left $p"
+		done
+		[ -n "$left" ] || return 0
+		sleep 0.1
+	done
+	printf 'still running after %s s:%s\n' "$secs" "$left" >&2
+	for p in $left; do
+		printf '  %s: %s\n' "$p" "$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)" >&2
+	done
+	return 1
+}
+
+_nginx_http_conf() {
+	local -a v=()
+	local a
+	# the NAME=VALUE arguments of _server_start (its locals are visible here)
+	for a in "${vars[@]}"; do v+=("$a"); done
+	_server_render "${_nginx_http_snippets[@]}" -- "${_nginx_http_vars[@]}" "${v[@]}" \
+		>"$SERVER_ROOT/conf/http-snippets.conf" || return 1
+	_nginx_conf | awk -v inc="    include $SERVER_ROOT/conf/http-snippets.conf;" \
+		'{ print } /^http \{$/ { print inc }'
+}

@@ -1,0 +1,359 @@
+#!/usr/bin/env bats
+# The cors-wrap FastCGI daemon's life: its sockets (unix, tcp, tcp6, fd 0
+# from spawn-fcgi, fd 3 from systemd), its master and workers (SIGTERM,
+# SIGHUP, a worker or the master killed) and the systemd units of
+# etc/systemd/.  One nginx in front; each test starts the daemons it needs.
+
+# shellcheck disable=SC2154 # $body, $log, $http_status are set by http (lib/servers.bash)
+load lib/common
+load lib/servers
+
+APP=https://app.example.com
+
+setup_file() {
+	server_init nginx
+	local dir
+	dir=$(fcgi_dir)
+	SOCK=$dir/d.sock
+	TCP_PORT=$(free_port)
+	TCP6_PORT=$(free_port)
+	while [ "$TCP6_PORT" = "$TCP_PORT" ]; do TCP6_PORT=$(free_port); done
+	export SOCK TCP_PORT TCP6_PORT
+	cat >"$CGI_BIN/hello.cgi" <<'EOF'
+#!/bin/sh
+printf 'Content-Type: text/plain\n\nhello %s\n' "$REQUEST_METHOD"
+EOF
+	cat >"$CGI_BIN/sleep1.cgi" <<EOF
+#!/bin/sh
+echo \$\$ >'$SERVER_VAR/sleep1.pid'
+sleep 1
+printf 'Content-Type: text/plain\n\nslept\n'
+EOF
+	cat >"$CGI_BIN/env.cgi" <<'EOF'
+#!/bin/sh
+printf 'Content-Type: text/plain\n\n'
+env
+EOF
+	chmod 755 "$CGI_BIN"/*.cgi
+	cp /etc/nginx/fastcgi_params "$SERVER_ROOT/conf/fastcgi_params"
+	local name pass
+	for name in d tcp tcp6; do
+		case $name in
+		d) pass='unix:@SOCK@' ;;
+		tcp) pass='127.0.0.1:@TCP_PORT@' ;;
+		tcp6) pass='[::1]:@TCP6_PORT@' ;;
+		esac
+		cat <<EOF
+location /$name/ {
+    fastcgi_split_path_info ^/$name(/[^/]+)(/.*)?\$;
+    include fastcgi_params;
+    fastcgi_param SCRIPT_FILENAME @CGI_BIN@\$fastcgi_script_name;
+    fastcgi_param CORS_ORIGINS https://app.example.com;
+    fastcgi_pass $pass;
+}
+EOF
+	done >"$BATS_FILE_TMPDIR/locations.conf"
+	nginx_start "$BATS_FILE_TMPDIR/locations.conf" SOCK="$SOCK" TCP_PORT="$TCP_PORT" \
+		TCP6_PORT="$TCP6_PORT"
+}
+
+teardown_file() {
+	server_stop
+}
+
+# Each test's daemon, and what is left of its process group, goes with it.
+teardown() {
+	local pid
+	for pid in ${TEST_PIDS:-}; do
+		kill -TERM "$pid" 2>/dev/null || true
+		wait_gone 5 "$pid" 2>/dev/null || true
+		kill -KILL -- "-$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
+}
+
+# started: records $CW_PID (or $SPAWN_PID) for teardown.
+started() {
+	TEST_PIDS="${TEST_PIDS:-} ${1:-$CW_PID}"
+}
+
+# workers MASTER: the master's worker pids, one per line.
+workers() {
+	children "$1"
+}
+
+# wait_workers MASTER N: waits up to 5 s for the master to have N workers.
+wait_workers() {
+	local i
+	for ((i = 0; i < 50; i++)); do
+		[ "$(workers "$1" | wc -l)" -eq "$2" ] && return 0
+		sleep 0.1
+	done
+	printf 'master %s has %s workers, not %s\n' "$1" "$(workers "$1" | wc -l)" "$2" >&2
+	return 1
+}
+
+# wait_port PORT HOST: waits up to 5 s for a listener on HOST:PORT.
+wait_port() {
+	local i
+	for ((i = 0; i < 50; i++)); do
+		(: <>"/dev/tcp/$2/$1") 2>/dev/null && return 0
+		sleep 0.1
+	done
+	printf 'nothing listens on %s port %s\n' "$2" "$1" >&2
+	return 1
+}
+
+# hello PATH: a GET through nginx answers hello with the CORS headers.
+hello() {
+	http GET "$1" -H "Origin: $APP"
+	assert_http_status 200
+	assert_header Access-Control-Allow-Origin "$APP"
+	assert_equal "$body" 'hello GET'
+}
+
+daemon_log() {
+	cat "$SERVER_ROOT/logs/cors-wrap.log"
+}
+
+# in_log PATTERN: the lines the server log gained ($log) match PATTERN (ERE).
+in_log() {
+	printf '%s\n' "$log" | grep -Eq -- "$1" || {
+		printf 'no line matching [%s] in the server log:\n%s\n' "$1" "$log" >&2
+		return 1
+	}
+}
+
+# ---- sockets
+
+@test "fastcgi: -s unix: binds the socket with mode 0660 by default and serves nginx" {
+	cors_wrap_start "$SOCK" -f
+	started
+	assert_equal "$(stat -c %a "$SOCK")" 660
+	if [ "$(id -u)" -eq 0 ]; then
+		assert_equal "$(stat -c %U "$SOCK")" "$(server_user)"
+	fi
+	hello /d/hello.cgi
+	http OPTIONS /d/hello.cgi -H "Origin: $APP" -H 'Access-Control-Request-Method: PUT'
+	assert_http_status 204
+	assert_header Access-Control-Allow-Origin "$APP"
+}
+
+@test "fastcgi: -M sets the socket's mode and, as root, -U and -G its owner and group" {
+	local user group
+	user=$(id -un) group=$(id -gn)
+	if [ "$(id -u)" -eq 0 ]; then
+		user=$(server_user) group=$(id -gn "$(server_user)")
+	fi
+	rm -f "$SOCK"
+	server_spawn "$SERVER_ROOT/logs/cors-wrap.log" env -i PATH=/usr/bin:/bin \
+		"$SERVER_CORS_WRAP" -s "unix:$SOCK" -U "$user" -G "$group" -M 0600 -f
+	started "$SPAWN_PID"
+	# It listens once chmod'ed and chown'ed.
+	wait_for_listener "$SOCK" 5
+	assert_equal "$(stat -c '%a %U %G' "$SOCK")" "600 $user $group"
+	# nginx's workers run as that user: they can connect.
+	hello /d/hello.cgi
+}
+
+@test "fastcgi: -s tcp:127.0.0.1:PORT serves nginx over TCP" {
+	local -a as=()
+	mapfile -t as < <(server_run_as)
+	server_spawn "$SERVER_ROOT/logs/cors-wrap.log" "${as[@]}" env -i PATH=/usr/bin:/bin \
+		"$SERVER_CORS_WRAP" -s "tcp:127.0.0.1:$TCP_PORT" -c 2
+	started "$SPAWN_PID"
+	wait_port "$TCP_PORT" 127.0.0.1
+	hello /tcp/hello.cgi
+	http OPTIONS /tcp/hello.cgi -H "Origin: $APP" -H 'Access-Control-Request-Method: PUT'
+	assert_http_status 204
+}
+
+@test "fastcgi: -s tcp6:[::1]:PORT serves nginx over IPv6" {
+	# The issue asks for tcp6 with ::1; a host without it cannot prove
+	# it, and that must show as a failure, not a skip.
+	grep -q '^00000000000000000000000000000001 ' /proc/net/if_inet6 || {
+		echo 'no IPv6 loopback address (::1) on this host' >&2
+		return 1
+	}
+	local -a as=()
+	mapfile -t as < <(server_run_as)
+	server_spawn "$SERVER_ROOT/logs/cors-wrap.log" "${as[@]}" env -i PATH=/usr/bin:/bin \
+		"$SERVER_CORS_WRAP" -s "tcp6:[::1]:$TCP6_PORT"
+	started "$SPAWN_PID"
+	wait_port "$TCP6_PORT" ::1
+	hello /tcp6/hello.cgi
+}
+
+@test "fastcgi: a bad -s, or a configuration error, stops the start with a message" {
+	run env -i PATH=/usr/bin:/bin "$SERVER_CORS_WRAP" -s "tcp:localhost"
+	assert_equal "$status" 1
+	assert_output --partial 'expected tcp:ADDRESS:PORT'
+	run env -i PATH=/usr/bin:/bin "$SERVER_CORS_WRAP" -s "unix:relative.sock"
+	assert_equal "$status" 1
+	assert_output --partial 'not an absolute path'
+	rm -f "$SOCK"
+	run env -i PATH=/usr/bin:/bin CORS_SUPPORTS_CREDENTIALS=yes "$SERVER_CORS_WRAP" \
+		-s "unix:$SOCK"
+	assert_equal "$status" 1
+	assert_output --partial 'cors-wrap: '
+	assert_output --partial CORS_SUPPORTS_CREDENTIALS
+	[ ! -e "$SOCK" ]
+	run env -i PATH=/usr/bin:/bin CORS_ORIGNS=x "$SERVER_CORS_WRAP" -s "unix:$SOCK"
+	assert_equal "$status" 1
+	assert_output --partial 'CORS_ORIGNS: unknown variable'
+}
+
+@test "fastcgi: FastCGI options without a socket are refused" {
+	run "$SERVER_CORS_WRAP" -c 2 </dev/null
+	assert_equal "$status" 1
+	assert_output --partial 'there is no socket'
+}
+
+@test "fastcgi: behind spawn-fcgi cors-wrap serves the socket it gets as fd 0" {
+	spawn_fcgi_start "$SOCK" "$SERVER_CORS_WRAP" -c 2
+	started "$SPAWN_PID"
+	assert_equal "$(readlink "/proc/$SPAWN_PID/exe")" "$SERVER_CORS_WRAP"
+	wait_workers "$SPAWN_PID" 2
+	hello /d/hello.cgi
+}
+
+@test "fastcgi: socket activation: fd 3 with LISTEN_FDS and LISTEN_PID, which the scripts do not see" {
+	# systemd's protocol: the socket as fd 3, LISTEN_PID the daemon's pid;
+	# spawn-fcgi binds it, the shell moves it and becomes cors-wrap.
+	# shellcheck disable=SC2016 # for the inner shell
+	spawn_fcgi_start "$SOCK" /bin/sh -c \
+		'exec 3<&0 </dev/null; export LISTEN_FDS=1 LISTEN_PID=$$; exec "$0" -c 1' \
+		"$SERVER_CORS_WRAP"
+	started "$SPAWN_PID"
+	wait_workers "$SPAWN_PID" 1
+	assert_equal "$(readlink "/proc/$SPAWN_PID/exe")" "$SERVER_CORS_WRAP"
+	hello /d/hello.cgi
+	http GET /d/env.cgi -H "Origin: $APP"
+	assert_http_status 200
+	if printf '%s\n' "$body" | grep -q '^LISTEN_'; then
+		printf 'the script saw:\n%s\n' "$(printf '%s\n' "$body" | grep '^LISTEN_')" >&2
+		return 1
+	fi
+}
+
+@test "fastcgi: LISTEN_FDS meant for another process is ignored" {
+	run env -i PATH=/usr/bin:/bin LISTEN_FDS=1 LISTEN_PID=1 "$SERVER_CORS_WRAP" -c 1 </dev/null 3</dev/null
+	assert_equal "$status" 1
+	assert_output --partial 'there is no socket'
+}
+
+@test "fastcgi: the systemd units pass systemd-analyze verify and run cors-wrap -c 4 -f on /run/cors-wrap.sock as www-data" {
+	local d=$BATS_TEST_TMPDIR/units
+	mkdir -p "$d"
+	cp "$TOP/etc/systemd/cors-wrap.socket" "$d/"
+	# verify checks that the program exists: the built one stands in.
+	sed "s|/usr/local/bin/cors-wrap|$CORS_WRAP|" "$TOP/etc/systemd/cors-wrap.service" \
+		>"$d/cors-wrap.service"
+	grep -qx 'ExecStart=/usr/local/bin/cors-wrap -c 4 -f' "$TOP/etc/systemd/cors-wrap.service"
+	grep -qx 'ListenStream=/run/cors-wrap.sock' "$d/cors-wrap.socket"
+	grep -qx 'SocketUser=www-data' "$d/cors-wrap.socket"
+	grep -qx 'SocketGroup=www-data' "$d/cors-wrap.socket"
+	grep -qx 'SocketMode=0660' "$d/cors-wrap.socket"
+	grep -qx 'User=www-data' "$d/cors-wrap.service"
+	grep -qx 'Requires=cors-wrap.socket' "$d/cors-wrap.service"
+	if command -v systemd-analyze >/dev/null; then
+		run systemd-analyze verify --man=no "$d/cors-wrap.socket" "$d/cors-wrap.service"
+		assert_equal "$status" 0
+		assert_output ''
+	fi
+}
+
+# ---- master and workers
+
+@test "fastcgi: SIGTERM to the master lets the request in flight finish, then master and workers exit" {
+	local out=$BATS_TEST_TMPDIR/inflight.out w curl_pid i
+	cors_wrap_start "$SOCK" -c 2
+	started
+	wait_workers "$CW_PID" 2
+	w=$(workers "$CW_PID" | paste -sd' ')
+	rm -f "$SERVER_VAR/sleep1.pid"
+	curl -sS --noproxy '*' --max-time 10 -H "Origin: $APP" -o "$out" -w '%{http_code}' \
+		"$BASE/d/sleep1.cgi" >"$out.status" 2>&1 3>&- &
+	curl_pid=$!
+	for ((i = 0; i < 50; i++)); do
+		[ -s "$SERVER_VAR/sleep1.pid" ] && break
+		sleep 0.1
+	done
+	[ -s "$SERVER_VAR/sleep1.pid" ]
+	kill -TERM "$CW_PID"
+	wait "$curl_pid"
+	assert_equal "$(cat "$out.status")" 200
+	assert_equal "$(cat "$out")" slept
+	# shellcheck disable=SC2086 # the workers' pids
+	wait_gone 5 "$CW_PID" $w
+}
+
+@test "fastcgi: SIGKILL to a worker: the master logs it, starts another, and requests keep working" {
+	local before w1 w2 i
+	cors_wrap_start "$SOCK" -c 2
+	started
+	wait_workers "$CW_PID" 2
+	before=$(daemon_log | wc -l)
+	w1=$(workers "$CW_PID" | head -n 1)
+	kill -KILL "$w1"
+	wait_gone 3 "$w1"
+	wait_workers "$CW_PID" 2
+	workers "$CW_PID" | grep -qvx "$w1"
+	if workers "$CW_PID" | grep -qx "$w1"; then
+		echo "worker $w1 is still listed" >&2
+		return 1
+	fi
+	for ((i = 0; i < 10; i++)); do
+		hello /d/hello.cgi
+	done
+	daemon_log | tail -n +"$((before + 1))" | grep -q "worker $w1 died (signal 9); starting another"
+	# And the new one dies with the master as well.
+	w2=$(workers "$CW_PID" | paste -sd' ')
+	kill -TERM "$CW_PID"
+	# shellcheck disable=SC2086 # the workers' pids
+	wait_gone 5 "$CW_PID" $w2
+}
+
+@test "fastcgi: SIGKILL to the master: its workers exit within a few seconds" {
+	local w
+	cors_wrap_start "$SOCK" -c 3
+	started
+	wait_workers "$CW_PID" 3
+	hello /d/hello.cgi
+	w=$(workers "$CW_PID" | paste -sd' ')
+	kill -KILL "$CW_PID"
+	# shellcheck disable=SC2086 # the workers' pids
+	wait_gone 5 "$CW_PID" $w
+}
+
+@test "fastcgi: a changed INI file applies from the next request; a broken one fails closed; SIGHUP keeps the workers" {
+	local ini=$SERVER_VAR/cors-wrap.ini w i
+	# The location's CORS_ORIGINS param wins over the file: max_age shows it.
+	printf 'max_age = 11\n' >"$ini"
+	cors_wrap_start "$SOCK" -c 2 --config "$ini"
+	started
+	wait_workers "$CW_PID" 2
+	w=$(workers "$CW_PID" | sort | paste -sd' ')
+	for ((i = 0; i < 4; i++)); do
+		http OPTIONS /d/hello.cgi -H "Origin: $APP" -H 'Access-Control-Request-Method: PUT'
+		assert_header Access-Control-Max-Age 11
+	done
+	printf 'max_age = 2222\n' >"$ini"
+	for ((i = 0; i < 4; i++)); do
+		http OPTIONS /d/hello.cgi -H "Origin: $APP" -H 'Access-Control-Request-Method: PUT'
+		assert_header Access-Control-Max-Age 2222
+	done
+	printf 'max_age = soon\n' >"$ini"
+	http GET /d/hello.cgi -H "Origin: $APP"
+	assert_http_status 500
+	no_cors_headers
+	in_log 'cors-wrap: error: .*max_age'
+	printf 'max_age = 33\n' >"$ini"
+	kill -HUP "$CW_PID"
+	sleep 0.2
+	for ((i = 0; i < 4; i++)); do
+		http OPTIONS /d/hello.cgi -H "Origin: $APP" -H 'Access-Control-Request-Method: PUT'
+		assert_header Access-Control-Max-Age 33
+	done
+	assert_equal "$(workers "$CW_PID" | sort | paste -sd' ')" "$w"
+}
