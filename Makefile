@@ -30,7 +30,7 @@ CPPFLAGS := $(filter-out -D_FORTIFY_SOURCE=2,$(CPPFLAGS))
 endif
 
 LIB_SRCS = lib/cgi.c lib/cgiheader.c lib/confcache.c lib/config.c lib/daemon.c \
-	   lib/decide.c lib/diag.c lib/fastcgi.c lib/fcgirec.c lib/inifile.c \
+	   lib/decide.c lib/diag.c lib/explain.c lib/fastcgi.c lib/fcgirec.c lib/inifile.c \
 	   lib/io.c lib/launch.c lib/log.c lib/origin.c lib/policy.c \
 	   lib/request.c lib/response.c lib/ratelimit.c lib/script.c lib/spool.c lib/token.c
 SRCS	 = cors-wrap.c $(LIB_SRCS)

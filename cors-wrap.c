@@ -20,6 +20,7 @@
 #include "lib/cgi.h"
 #include "lib/config.h"
 #include "lib/daemon.h"
+#include "lib/explain.h"
 #include "lib/launch.h"
 #include "lib/request.h"
 
@@ -37,8 +38,31 @@ usage(int status)
 	    "       cors-wrap [-f] [-c workers] [-t timeout] [--config file]\n"
 	    "           [-s socket [-U user] [-G group] [-M mode]]\n"
 	    "       cors-wrap --check [--config file]\n"
+	    "       cors-wrap --explain [--config file] [method] path "
+	    "['Name: value' ...]\n"
+	    "       cors-wrap --explain [--config file] - < raw-http-request\n"
 	    "       cors-wrap --version\n");
 	exit(status);
+}
+
+static int
+load_or_report(struct config *cfg, const char *ini)
+{
+	struct diag	 d = { NULL, 0, 0, 0 };
+	const char	*p, *nl;
+
+	if (ini == NULL)
+		ini = getenv("CORS_CONFIG");
+	if (config_load(cfg, ini, environ, &d) == 0)
+		return 0;
+	for (p = d.text; p != NULL && *p != '\0'; p = nl != NULL ? nl + 1 :
+	    NULL) {
+		nl = strchr(p, '\n');
+		fprintf(stderr, "cors-wrap: %.*s\n",
+		    (int)(nl != NULL ? nl - p : (long)strlen(p)), p);
+	}
+	diag_free(&d);
+	return -1;
 }
 
 /* Like nginx -t: every error with its place, or the effective policy. */
@@ -46,23 +70,11 @@ static int
 check(const char *ini)
 {
 	struct config	 cfg;
-	struct diag	 d = { NULL, 0, 0, 0 };
 	struct stat	 st;
 	int		 rc = 0;
 
-	if (ini == NULL)
-		ini = getenv("CORS_CONFIG");
-	if (config_load(&cfg, ini, environ, &d) == -1) {
-		const char	*p = d.text, *nl;
-
-		while (p != NULL && *p != '\0') {
-			nl = strchr(p, '\n');
-			fprintf(stderr, "cors-wrap: %.*s\n",
-			    (int)(nl != NULL ? nl - p : (long)strlen(p)), p);
-			p = nl != NULL ? nl + 1 : NULL;
-		}
+	if (load_or_report(&cfg, ini) == -1) {
 		fprintf(stderr, "cors-wrap: configuration test failed\n");
-		diag_free(&d);
 		return 1;
 	}
 	if (cfg.exec != NULL && (stat(cfg.exec, &st) == -1 ||
@@ -81,6 +93,23 @@ check(const char *ini)
 	config_free(&cfg);
 	fprintf(stderr, "cors-wrap: configuration test %s\n",
 	    rc == 0 ? "successful" : "failed");
+	return rc;
+}
+
+/* Why a request is (or is not) allowed, in words. */
+static int
+explain_main(const char *ini, char **words, int nwords)
+{
+	struct config	 cfg;
+	int		 rc;
+
+	if (load_or_report(&cfg, ini) == -1) {
+		fprintf(stderr, "cors-wrap: the configuration has errors: a "
+		    "request would get a 500 without CORS header\n");
+		return 1;
+	}
+	rc = explain(stdout, stdin, &cfg, words, nwords) == 0 ? 0 : 1;
+	config_free(&cfg);
 	return rc;
 }
 
@@ -159,24 +188,13 @@ static int
 fastcgi(struct fastcgi_opts *fo, struct socket_opts *so, unsigned workers)
 {
 	struct config	 cfg;
-	struct diag	 d = { NULL, 0, 0, 0 };
 	char		 err[256];
-	const char	*ini = fo->config != NULL ? fo->config :
-			    getenv("CORS_CONFIG");
+	int		 rc;
 
 	/* Like nginx: a configuration that cannot work stops the start,
 	 * rather than failing every request. */
-	if (config_load(&cfg, ini, environ, &d) == -1) {
-		const char	*p = d.text, *nl;
-
-		while (p != NULL && *p != '\0') {
-			nl = strchr(p, '\n');
-			fprintf(stderr, "cors-wrap: %.*s\n",
-			    (int)(nl != NULL ? nl - p : (long)strlen(p)), p);
-			p = nl != NULL ? nl + 1 : NULL;
-		}
+	if (load_or_report(&cfg, fo->config) == -1)
 		return 1;
-	}
 	fo->log_level = cfg.log_level;
 	if (cfg.script_root != NULL &&
 	    (fo->root_ceiling = strdup(cfg.script_root)) == NULL) {
@@ -188,6 +206,7 @@ fastcgi(struct fastcgi_opts *fo, struct socket_opts *so, unsigned workers)
 		if ((fo->listen_fd = daemon_listen(so, err, sizeof(err))) ==
 		    -1) {
 			fprintf(stderr, "cors-wrap: %s\n", err);
+			free(fo->root_ceiling);
 			return 1;
 		}
 	}
@@ -195,7 +214,9 @@ fastcgi(struct fastcgi_opts *fo, struct socket_opts *so, unsigned workers)
 	fo->max_conns = max_connections();
 	if (fo->tmpdir == NULL)
 		fo->tmpdir = "/tmp";
-	return daemon_run(fo, workers);
+	rc = daemon_run(fo, workers);
+	free(fo->root_ceiling);
+	return rc;
 }
 
 int
@@ -204,6 +225,7 @@ main(int argc, char *argv[])
 	static const struct option	 opts[] = {
 		{ "config", required_argument, NULL, 'C' },
 		{ "check", no_argument, NULL, 'k' },
+		{ "explain", no_argument, NULL, 'e' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -214,7 +236,8 @@ main(int argc, char *argv[])
 	struct socket_opts	 so;
 	const char		*config = NULL;
 	unsigned		 workers = 1;
-	int			 ch, do_check = 0, rc, fcgi_opt = 0, sd = -1;
+	int			 ch, do_check = 0, do_explain = 0, rc;
+	int			 fcgi_opt = 0, sd = -1;
 
 	if (argc < 1)
 		return 1;
@@ -266,6 +289,9 @@ main(int argc, char *argv[])
 		case 'k':
 			do_check = 1;
 			break;
+		case 'e':
+			do_explain = 1;
+			break;
 		case 'h':
 			usage(0);
 		case 'V':
@@ -281,8 +307,9 @@ main(int argc, char *argv[])
 			usage(1);
 		}
 	}
-	if (do_check) {
-		rc = check(config);
+	if (do_check || do_explain) {
+		rc = do_check ? check(config) : explain_main(config,
+		    l.argv + optind, l.argc - optind);
 		launch_free(&l);
 		return rc;
 	}

@@ -23,7 +23,7 @@ struct fastcgi_opts {
 	/* script_root of the daemon's own configuration (environment,
 	 * --config): a ceiling no request's CORS_* params can lift, since
 	 * params may also name CORS_EXEC and CORS_SCRIPT_ROOT. */
-	const char	*root_ceiling;
+	char		*root_ceiling;
 	enum log_level	 log_level;	/* for the daemon's own lines */
 };
 

@@ -147,21 +147,23 @@ allowed_origin(const struct policy *p, const struct request *r,
 	return NULL;
 }
 
-static bool
-header_allowed(const struct policy *p, const char *name, size_t len)
+int
+policy_header_entry(const struct policy *p, const char *name, size_t len)
 {
 	char	 buf[REQ_HEADERS_MAX + 1];
 	size_t	 i;
 	bool	 copied = false;
 
 	if (p->allow_headers_any)
-		return true;
+		return POLICY_ANY;
+	if (len > REQ_HEADERS_MAX)
+		return -1;
 	for (i = 0; i < p->nallow_headers; i++) {
 		const struct header_entry	*h = &p->allow_headers[i];
 
 		if (!h->regex) {
 			if (tok_eq_nocase(name, len, h->name, strlen(h->name)))
-				return true;
+				return (int)i;
 			continue;
 		}
 		if (!copied) {
@@ -170,9 +172,15 @@ header_allowed(const struct policy *p, const char *name, size_t len)
 			copied = true;
 		}
 		if (regexec(&h->re, buf, 0, NULL, 0) == 0)
-			return true;
+			return (int)i;
 	}
-	return false;
+	return -1;
+}
+
+static bool
+header_allowed(const struct policy *p, const char *name, size_t len)
+{
+	return policy_header_entry(p, name, len) != -1;
 }
 
 struct span {

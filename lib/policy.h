@@ -53,6 +53,12 @@ struct policy {
 
 void	policy_free(struct policy *);
 
+#define POLICY_ANY	(-2)
+
+/* Which allow_headers entry permits a header name: its index, POLICY_ANY
+ * for "*", -1 for none.  For explanations; policy_decide uses it too. */
+int	policy_header_entry(const struct policy *, const char *, size_t);
+
 enum verdict {
 	VERDICT_ALLOWED,	/* CORS headers sent */
 	VERDICT_REFUSED,	/* a CORS request we said no to */

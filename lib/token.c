@@ -35,6 +35,12 @@ tok_lower(char c)
 
 /* ASCII-only on purpose: header names, methods and origins are ASCII, and
  * strncasecmp(3) would follow the locale. */
+char
+tok_upper(char c)
+{
+	return (c >= 'a' && c <= 'z') ? (char)(c - 'a' + 'A') : c; /* NOLINT(bugprone-narrowing-conversions) */
+}
+
 bool
 tok_eq_nocase(const char *a, size_t alen, const char *b, size_t blen)
 {

@@ -12,6 +12,7 @@ bool	tok_is_tchar(unsigned char);
 bool	tok_is_token(const char *, size_t);
 bool	tok_eq_nocase(const char *, size_t, const char *, size_t);
 char	tok_lower(char);
+char	tok_upper(char);
 
 /* Iterates over the elements of a list; an element is [*start, *start + *len). */
 struct tok_iter {
