@@ -36,7 +36,7 @@ usage(int status)
 	fprintf(status == 0 ? stdout : stderr,
 	    "usage: cors-wrap [--config file] [--] program [arg ...]\n"
 	    "       cors-wrap [-f] [-c workers] [-t timeout] [--config file]\n"
-	    "           [-s socket [-U user] [-G group] [-M mode]]\n"
+	    "           [-u user] [-s socket [-U user] [-G group] [-M mode]]\n"
 	    "       cors-wrap --check [--config file]\n"
 	    "       cors-wrap --explain [--config file] [method] path "
 	    "['Name: value' ...]\n"
@@ -185,9 +185,11 @@ max_connections(void)
 }
 
 static int
-fastcgi(struct fastcgi_opts *fo, struct socket_opts *so, unsigned workers)
+fastcgi(struct fastcgi_opts *fo, struct socket_opts *so, unsigned workers,
+    const char *run_user)
 {
 	struct config	 cfg;
+	struct runas	 ra;
 	char		 err[256];
 	int		 rc;
 
@@ -202,6 +204,11 @@ fastcgi(struct fastcgi_opts *fo, struct socket_opts *so, unsigned workers)
 		return 1;
 	}
 	config_free(&cfg);
+	if (daemon_runas(run_user, &ra, err, sizeof(err)) == -1) {
+		fprintf(stderr, "cors-wrap: %s\n", err);
+		free(fo->root_ceiling);
+		return 1;
+	}
 	if (so->spec != NULL) {
 		if ((fo->listen_fd = daemon_listen(so, err, sizeof(err))) ==
 		    -1) {
@@ -210,8 +217,13 @@ fastcgi(struct fastcgi_opts *fo, struct socket_opts *so, unsigned workers)
 			return 1;
 		}
 	}
+	fo->max_conns = max_connections();	/* while still root */
+	if (daemon_drop(&ra, err, sizeof(err)) == -1) {
+		fprintf(stderr, "cors-wrap: %s\n", err);
+		free(fo->root_ceiling);
+		return 1;
+	}
 	fo->environ = environ;
-	fo->max_conns = max_connections();
 	if (fo->tmpdir == NULL)
 		fo->tmpdir = "/tmp";
 	rc = daemon_run(fo, workers);
@@ -234,7 +246,7 @@ main(int argc, char *argv[])
 	struct cgi_opts		 o;
 	struct fastcgi_opts	 fo;
 	struct socket_opts	 so;
-	const char		*config = NULL;
+	const char		*config = NULL, *run_user = NULL;
 	unsigned		 workers = 1;
 	int			 ch, do_check = 0, do_explain = 0, rc;
 	int			 fcgi_opt = 0, sd = -1;
@@ -255,9 +267,9 @@ main(int argc, char *argv[])
 	so.uid = (uid_t)-1;
 	so.gid = (gid_t)-1;
 	so.mode = 0660;
-	while ((ch = getopt_long(l.argc, l.argv, "+:c:fG:M:s:t:U:", opts,
+	while ((ch = getopt_long(l.argc, l.argv, "+:c:fG:M:s:t:U:u:", opts,
 	    NULL)) != -1) {
-		if (strchr("cfGMstU", ch) != NULL)
+		if (strchr("cfGMstUu", ch) != NULL)
 			fcgi_opt = 1;
 		switch (ch) {
 		case 'c':
@@ -282,6 +294,9 @@ main(int argc, char *argv[])
 			break;
 		case 'U':
 			so.uid = user_id(optarg);
+			break;
+		case 'u':
+			run_user = optarg;
 			break;
 		case 'C':
 			config = optarg;
@@ -327,12 +342,12 @@ main(int argc, char *argv[])
 			return 1;
 		}
 		fo.config = config;
-		rc = fastcgi(&fo, &so, workers);
+		rc = fastcgi(&fo, &so, workers, run_user);
 		launch_free(&l);
 		return rc;
 	}
 	if (fcgi_opt) {
-		fprintf(stderr, "cors-wrap: -c, -f, -G, -M, -s, -t and -U are "
+		fprintf(stderr, "cors-wrap: -c, -f, -G, -M, -s, -t, -U and -u are "
 		    "FastCGI options, and there is no socket (use -s)\n");
 		return 1;
 	}

@@ -11,6 +11,8 @@
 #include <netinet/in.h>
 
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +49,68 @@ daemon_systemd_fd(void)
 	unsetenv("LISTEN_FDS");
 	unsetenv("LISTEN_FDNAMES");
 	return 3;
+}
+
+int
+daemon_runas(const char *user, struct runas *ra, char *err, size_t errlen)
+{
+	struct passwd	*pw = NULL;
+
+	memset(ra, 0, sizeof(*ra));
+	if (user != NULL && (pw = getpwnam(user)) == NULL) {
+		snprintf(err, errlen, "-u %s: no such user", user);
+		return -1;
+	}
+	if (geteuid() != 0) {
+		/* Nothing to change; -u naming someone else is a mistake
+		 * better reported than ignored. */
+		if (pw != NULL && pw->pw_uid != geteuid()) {
+			snprintf(err, errlen, "-u %s needs root; running as "
+			    "uid %lu", user, (unsigned long)geteuid());
+			return -1;
+		}
+		return 0;
+	}
+	if (pw == NULL) {
+		snprintf(err, errlen, "refusing to run scripts as root: give "
+		    "-u USER (the user scripts run as), or start as that "
+		    "user");
+		return -1;
+	}
+	if (pw->pw_uid == 0) {
+		snprintf(err, errlen, "-u %s: scripts must not run as root",
+		    user);
+		return -1;
+	}
+	if (strlen(pw->pw_name) >= sizeof(ra->name)) {
+		snprintf(err, errlen, "-u %s: user name too long", user);
+		return -1;
+	}
+	ra->change = true;
+	ra->uid = pw->pw_uid;
+	ra->gid = pw->pw_gid;
+	memcpy(ra->name, pw->pw_name, strlen(pw->pw_name) + 1);
+	return 0;
+}
+
+int
+daemon_drop(const struct runas *ra, char *err, size_t errlen)
+{
+	if (!ra->change)
+		return 0;
+	if (initgroups(ra->name, ra->gid) == -1 || setgid(ra->gid) == -1 ||
+	    setuid(ra->uid) == -1) {
+		snprintf(err, errlen, "becoming %s: %s", ra->name,
+		    strerror(errno));
+		return -1;
+	}
+	/* setuid(2) from root changes all three ids; make sure. */
+	if (setuid(0) != -1 || geteuid() == 0 || getegid() == 0) {
+		snprintf(err, errlen, "could still regain root after becoming "
+		    "%s", ra->name);
+		return -1;
+	}
+	return 0;
 }
 
 static int
@@ -184,6 +248,10 @@ spawn_worker(const struct fastcgi_opts *o, pid_t master,
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	if (getppid() != master)
 		_exit(0);
+	/* Inherited by every script: no setuid or file-capability program a
+	 * script runs can gain privileges. */
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
+		_exit(1);
 	sigprocmask(SIG_UNBLOCK, blocked, NULL);
 	_exit(fastcgi_serve(o));
 }

@@ -29,6 +29,27 @@ struct socket_opts {
 /* Binds and listens; returns the fd, or -1 with a message in err. */
 int	daemon_listen(const struct socket_opts *, char *err, size_t errlen);
 
+/*
+ * Whom scripts run as.  Resolved before the socket is bound (so that a
+ * start that would run scripts as root fails before it creates anything),
+ * applied after: the daemon then holds no privilege it could lose to a
+ * script.
+ */
+struct runas {
+	bool	 change;		/* started as root: become uid/gid */
+	uid_t	 uid;
+	gid_t	 gid;
+	char	 name[64];
+};
+
+/* user: -u's value or NULL.  Returns -1 with a message in err when
+ * started as root without a non-root user, or when user is not us. */
+int	daemon_runas(const char *user, struct runas *, char *err,
+	    size_t errlen);
+
+/* Becomes the user for good; -1 with a message in err. */
+int	daemon_drop(const struct runas *, char *err, size_t errlen);
+
 /* Runs workers (fastcgi_serve) under a supervising master until SIGTERM
  * or SIGINT.  Returns the exit status. */
 int	daemon_run(const struct fastcgi_opts *, unsigned workers);

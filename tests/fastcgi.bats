@@ -29,6 +29,12 @@ echo \$\$ >'$SERVER_VAR/sleep1.pid'
 sleep 1
 printf 'Content-Type: text/plain\n\nslept\n'
 EOF
+	cat >"$CGI_BIN/whoami.cgi" <<'EOF'
+#!/bin/sh
+printf 'Content-Type: text/plain\n\n'
+echo "uid=$(id -u) gid=$(id -g)"
+grep '^NoNewPrivs:' /proc/self/status
+EOF
 	cat >"$CGI_BIN/env.cgi" <<'EOF'
 #!/bin/sh
 printf 'Content-Type: text/plain\n\n'
@@ -141,13 +147,15 @@ in_log() {
 
 @test "fastcgi: -M sets the socket's mode and, as root, -U and -G its owner and group" {
 	local user group
+	local -a runas=()
 	user=$(id -un) group=$(id -gn)
 	if [ "$(id -u)" -eq 0 ]; then
 		user=$(server_user) group=$(id -gn "$(server_user)")
+		runas=(-u "$user")
 	fi
 	rm -f "$SOCK"
 	server_spawn "$SERVER_ROOT/logs/cors-wrap.log" env -i PATH=/usr/bin:/bin \
-		"$SERVER_CORS_WRAP" -s "unix:$SOCK" -U "$user" -G "$group" -M 0600 -f
+		"$SERVER_CORS_WRAP" -s "unix:$SOCK" -U "$user" -G "$group" -M 0600 -f "${runas[@]}"
 	started "$SPAWN_PID"
 	# It listens once chmod'ed and chown'ed.
 	wait_for_listener "$SOCK" 5
@@ -185,22 +193,77 @@ in_log() {
 }
 
 @test "fastcgi: a bad -s, or a configuration error, stops the start with a message" {
-	run env -i PATH=/usr/bin:/bin "$SERVER_CORS_WRAP" -s "tcp:localhost"
+	local -a runas=()
+	[ "$(id -u)" -ne 0 ] || runas=(-u "$(server_user)")
+	run env -i PATH=/usr/bin:/bin "$SERVER_CORS_WRAP" "${runas[@]}" -s "tcp:localhost"
 	assert_equal "$status" 1
 	assert_output --partial 'expected tcp:ADDRESS:PORT'
-	run env -i PATH=/usr/bin:/bin "$SERVER_CORS_WRAP" -s "unix:relative.sock"
+	run env -i PATH=/usr/bin:/bin "$SERVER_CORS_WRAP" "${runas[@]}" -s "unix:relative.sock"
 	assert_equal "$status" 1
 	assert_output --partial 'not an absolute path'
 	rm -f "$SOCK"
 	run env -i PATH=/usr/bin:/bin CORS_SUPPORTS_CREDENTIALS=yes "$SERVER_CORS_WRAP" \
-		-s "unix:$SOCK"
+		"${runas[@]}" -s "unix:$SOCK"
 	assert_equal "$status" 1
 	assert_output --partial 'cors-wrap: '
 	assert_output --partial CORS_SUPPORTS_CREDENTIALS
 	[ ! -e "$SOCK" ]
-	run env -i PATH=/usr/bin:/bin CORS_ORIGNS=x "$SERVER_CORS_WRAP" -s "unix:$SOCK"
+	run env -i PATH=/usr/bin:/bin CORS_ORIGNS=x "$SERVER_CORS_WRAP" "${runas[@]}" -s "unix:$SOCK"
 	assert_equal "$status" 1
 	assert_output --partial 'CORS_ORIGNS: unknown variable'
+}
+
+@test "fastcgi: least privilege: never scripts as root; -u names the user, dropped for good before serving; scripts get no_new_privs" {
+	local user
+	user=$(server_user)
+	rm -f "$SOCK"
+	if [ "$(id -u)" -eq 0 ]; then
+		# Root without -u, or -u root: refused before any socket exists.
+		run env -i PATH=/usr/bin:/bin "$SERVER_CORS_WRAP" -s "unix:$SOCK"
+		assert_equal "$status" 1
+		assert_output --partial 'refusing to run scripts as root: give -u USER'
+		[ ! -e "$SOCK" ]
+		run env -i PATH=/usr/bin:/bin "$SERVER_CORS_WRAP" -u root -s "unix:$SOCK"
+		assert_equal "$status" 1
+		assert_output --partial '-u root: scripts must not run as root'
+		[ ! -e "$SOCK" ]
+		run env -i PATH=/usr/bin:/bin "$SERVER_CORS_WRAP" -u no-such-user-xyz -s "unix:$SOCK"
+		assert_equal "$status" 1
+		assert_output --partial 'no such user'
+		# With -u: bound as root (so -U can hand the socket over), then
+		# master, workers and scripts are that user, with no way back.
+		server_spawn "$SERVER_ROOT/logs/cors-wrap.log" env -i PATH=/usr/bin:/bin \
+			"$SERVER_CORS_WRAP" -s "unix:$SOCK" -u "$user" -U "$user"
+		started "$SPAWN_PID"
+		wait_for_listener "$SOCK" 5
+		wait_workers "$SPAWN_PID" 1
+		local pid uid gid
+		uid=$(id -u "$user") gid=$(id -g "$user")
+		for pid in "$SPAWN_PID" $(workers "$SPAWN_PID"); do
+			assert_equal "$(awk '/^Uid:/ { print $2, $3, $4, $5 }' "/proc/$pid/status")" \
+				"$uid $uid $uid $uid"
+			assert_equal "$(awk '/^Gid:/ { print $2, $3, $4, $5 }' "/proc/$pid/status")" \
+				"$gid $gid $gid $gid"
+		done
+	else
+		# Not root: -u may only name ourselves.
+		run env -i PATH=/usr/bin:/bin "$SERVER_CORS_WRAP" -u root -s "unix:$SOCK"
+		assert_equal "$status" 1
+		assert_output --partial 'needs root'
+		user=$(id -un)
+		cors_wrap_start "$SOCK" -u "$user"
+		started
+	fi
+	http GET /d/whoami.cgi -H "Origin: $APP"
+	assert_http_status 200
+	[[ $body == *"uid=$(id -u "$user") gid=$(id -g "$user")"* ]] || {
+		echo "the script ran as someone else: $body" >&2
+		return 1
+	}
+	[[ $body == *"NoNewPrivs:"*1* ]] || {
+		echo "the script could gain privileges: $body" >&2
+		return 1
+	}
 }
 
 @test "fastcgi: FastCGI options without a socket are refused" {

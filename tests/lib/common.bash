@@ -43,6 +43,7 @@ cgi() {
 			echo "cgi: arguments have no FastCGI form; this test is CGI-only" >&2
 			return 1
 		fi
+		[ "$(id -u)" != 0 ] || open_test_dir
 		env -i "${vars[@]}" timeout 30 cgi-fcgi -bind -connect "$CW_FCGI_SOCKET" \
 			<"${CGI_STDIN:-/dev/null}" >"$raw" 2>"$err" || status=$?
 	else
@@ -59,6 +60,17 @@ cgi() {
 	headers=$(awk '{ sub(/\r$/, "") } /^$/ { exit } { print }' "$raw")
 	body=$(awk 'f { print; next } { sub(/\r$/, "") } /^$/ { f = 1 }' "$raw")
 	output=$headers
+}
+
+# open_test_dir: a daemon started as root runs scripts as another user
+# (nobody); let it reach, run and write the test's files, as a web server's
+# user would need to.  Only private temporary directories are opened.
+open_test_dir() {
+	local d=$BATS_TEST_TMPDIR
+	chmod 1777 "$d"
+	while d=$(dirname "$d") && [ "$d" != / ] && [ "$d" != /tmp ]; do
+		chmod a+x "$d"
+	done
 }
 
 # header NAME: the value of each NAME line in the last response, one per line.
