@@ -4,10 +4,12 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cgiheader.h"
@@ -21,18 +23,68 @@
 #include "script.h"
 
 /*
+ * A script being stopped gets SIGTERM, then SIGKILL when it is still there
+ * KILL_GRACE_MS later: Apache's mod_cgid gives cors-wrap itself 3 s after
+ * its SIGTERM before SIGKILL (cleanup_nonchild_process), and a script that
+ * ignores SIGTERM must not outlive cors-wrap.  A script that failed gets
+ * GATEWAY_WAIT_MS to exit on its own first, so the log says how it ended.
+ */
+#define KILL_GRACE_MS	2000
+#define GATEWAY_WAIT_MS	1000
+#define WAIT_STEP_MS	10
+
+/*
  * The one piece of process state: a signal handler can reach the script
  * only through it.  When the server gives up on cors-wrap (a timeout, a
- * client gone), the script must not run on alone.
+ * client gone), the script must not run on alone.  The script is only
+ * reaped with the signals below blocked, and then forgotten, so a handler
+ * never signals a pid that may have been reused.
  */
 static volatile sig_atomic_t	 script_pid;
+
+/* Has pid ended?  Waits up to ms for it, leaving it a zombie (WNOWAIT)
+ * so its pid stays ours.  Async-signal-safe. */
+static bool
+ended_within(pid_t pid, long ms)
+{
+	const struct timespec	 step = { 0, WAIT_STEP_MS * 1000000L };
+	siginfo_t		 si;
+	long			 waited = 0;
+
+	for (;;) {
+		si.si_pid = 0;
+		if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG |
+		    WNOWAIT) == -1 && errno != EINTR)
+			return true;	/* not our child any more */
+		if (si.si_pid == pid)
+			return true;
+		if (waited >= ms)
+			return false;
+		nanosleep(&step, NULL);
+		waited += WAIT_STEP_MS;
+	}
+}
 
 static void
 forward(int sig)
 {
-	if (script_pid > 0)
-		kill((pid_t)script_pid, sig);
+	pid_t	 pid = (pid_t)script_pid;
+
+	if (pid > 0) {
+		kill(pid, sig);
+		if (!ended_within(pid, KILL_GRACE_MS))
+			kill(pid, SIGKILL);
+	}
 	_exit(128 + sig);
+}
+
+static void
+forwarded_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGHUP);
 }
 
 static void
@@ -42,11 +94,13 @@ catch_signals(void)
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = forward;
-	sigemptyset(&sa.sa_mask);
+	/* One forwarding at a time: the handler waits for the script. */
+	forwarded_signals(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
+	sigemptyset(&sa.sa_mask);
 	/* A client gone shows as EPIPE on write, handled there. */
 	sigaction(SIGPIPE, &sa, NULL);
 }
@@ -74,33 +128,61 @@ describe_exit(int st, char *buf, size_t len)
 		snprintf(buf, len, "stopped");
 }
 
-static pid_t
+/* Waits for the script to end, then reaps and forgets it (see
+ * script_pid).  Returns -1 when it could not be reaped. */
+static int
 reap(pid_t pid, int *st)
 {
-	pid_t	 r;
+	siginfo_t	 si;
+	sigset_t	 set, old;
+	pid_t		 r;
 
-	while ((r = waitpid(pid, st, 0)) == -1 && errno == EINTR)
+	while (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT) == -1 &&
+	    errno == EINTR)
 		;
-	return r;
+	forwarded_signals(&set);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	while ((r = waitpid(pid, st, WNOHANG)) == -1 && errno == EINTR)
+		;
+	script_pid = 0;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return r == pid ? 0 : -1;
+}
+
+/* SIGTERM, then SIGKILL after KILL_GRACE_MS; then reaps it. */
+static int
+stop(pid_t pid, int *st)
+{
+	kill(pid, SIGTERM);
+	if (!ended_within(pid, KILL_GRACE_MS))
+		kill(pid, SIGKILL);
+	return reap(pid, st);
 }
 
 /* The script failed before a valid header block: 502, with the CORS
- * answer when intercept_exceptions is on so the page can see it. */
+ * answer when intercept_exceptions is on so the page can see it.  The
+ * client gets it at once; a script that does not end by itself within
+ * GATEWAY_WAIT_MS is stopped afterwards. */
 static int
 bad_gateway(const struct logger *lg, const struct policy *p,
     const struct answer *a, pid_t pid, const char *prog, const char *cause)
 {
 	char	 how[128];
 	int	 st;
+	bool	 gone = ended_within(pid, GATEWAY_WAIT_MS);
 
-	kill(pid, SIGTERM);
-	if (reap(pid, &st) == pid)
+	if (!gone)
+		snprintf(how, sizeof(how), "did not exit; stopped");
+	else if (reap(pid, &st) == 0)
 		describe_exit(st, how, sizeof(how));
 	else
 		snprintf(how, sizeof(how), "could not be reaped");
-	script_pid = 0;
 	log_msg(lg, LOG_ERROR, "%s: %s (the script %s)", prog, cause, how);
 	respond(502, p->intercept_exceptions ? a : NULL);
+	if (!gone) {
+		close(STDOUT_FILENO);
+		stop(pid, &st);
+	}
 	return 1;
 }
 
@@ -121,14 +203,21 @@ relay(const struct logger *lg, const struct script *s, char **env,
 	ssize_t			 got;
 	pid_t			 pid;
 	int			 fd, rc, eof = 0, wfail, st;
+	sigset_t		 set, old;
 
-	if ((rc = script_spawn(s, env, 0, &pid, NULL, &fd, NULL)) != 0) {
+	/* Until script_pid is set, a signal would leave the script alone. */
+	forwarded_signals(&set);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	rc = script_spawn(s, env, 0, &pid, NULL, &fd, NULL);
+	if (rc == 0)
+		script_pid = pid;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
 		log_msg(lg, LOG_ERROR, "%s: cannot run: %s", prog,
 		    strerror(rc));
 		respond(502, p->intercept_exceptions ? a : NULL);
 		return 1;
 	}
-	script_pid = pid;
 	/* The script owns the request body now.  With mod_cgid stdin and
 	 * stdout are one socket: the server sees the end of the answer only
 	 * when every copy is closed. */
@@ -174,18 +263,18 @@ relay(const struct logger *lg, const struct script *s, char **env,
 		log_msg(lg, wfail ? LOG_INFO : LOG_ERROR, "%s: %s while "
 		    "relaying the answer: %s", prog, wfail ? "write failed" :
 		    "read failed", strerror(errno));
-		kill(pid, SIGTERM);
+		close(STDOUT_FILENO);
+		stop(pid, &st);
+		return 1;
 	}
 	/* The answer is complete; let the server finish it while the
 	 * script exits. */
 	close(STDOUT_FILENO);
-	if (reap(pid, &st) == pid && !(WIFEXITED(st) && WEXITSTATUS(st) == 0) &&
-	    rc == 0) {
+	if (reap(pid, &st) == 0 && !(WIFEXITED(st) && WEXITSTATUS(st) == 0)) {
 		describe_exit(st, cause, sizeof(cause));
 		log_msg(lg, LOG_WARN, "%s: %s after its answer", prog, cause);
 	}
-	script_pid = 0;
-	return rc == 0 ? 0 : 1;
+	return 0;
 }
 
 static int

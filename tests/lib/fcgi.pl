@@ -37,7 +37,10 @@
 #     received ("STDOUT n", "STDERR n", "END id app proto", "UNKNOWN_TYPE t",
 #     "VALUES name=value,...", "RECORD type n") and a last line "EOF", "END",
 #     "READ_MAX", "TIMEOUT" or "RESET"; with --out, PREFIX.out gets the
-#     FCGI_STDOUT bytes and PREFIX.err the FCGI_STDERR bytes.
+#     FCGI_STDOUT bytes and PREFIX.err the FCGI_STDERR bytes.  --spec: stdin
+#     is a SPEC, built as fcgi.pl build would.  --params NAME=VALUE...
+#     (the last option): instead of stdin, request 1 with these params and
+#     an empty body (or the --body).
 #
 # fcgi.pl load SOCKET --requests N [--conns C] [--app PATH] [--seed S]
 #     The mixed traffic of the valgrind and soak tests: C processes, each on
@@ -45,6 +48,12 @@
 #     after the other, and check each answer.  Prints "requests N ok N
 #     failed N", and the first failures; exits 1 when any failed.  PATH is a
 #     script that prints "hello" (GET) or echoes its body (POST).
+#
+# fcgi.pl fan SOCKET N [--timeout S] <SPEC
+#     N connections at once, connection I sending the records SPEC describes
+#     with every @I@ replaced by I; each is read until the daemon closes it
+#     or --timeout S (default 10) passed.  Prints "I END|NOEND EOF|RESET|
+#     TIMEOUT" per connection: whether FCGI_END_REQUEST came, how it ended.
 use strict;
 use warnings;
 use IO::Socket::UNIX;
@@ -118,9 +127,10 @@ sub request {
 	    record(5, $id, '');
 }
 
-sub build {
+# build_bytes LINE...: the byte stream the SPEC lines describe.
+sub build_bytes {
 	my $out = '';
-	while (my $line = <STDIN>) {
+	for my $line (@_) {
 		chomp $line;
 		next if $line =~ /\A\s*(#|\z)/;
 		my ($cmd, @w) = split ' ', $line;
@@ -165,8 +175,12 @@ sub build {
 			die "fcgi.pl: $cmd: unknown directive\n";
 		}
 	}
+	return $out;
+}
+
+sub build {
 	binmode STDOUT;
-	print $out;
+	print build_bytes(<STDIN>);
 }
 
 sub connect_to {
@@ -196,12 +210,21 @@ sub talk {
 	while (@args) {
 		my $a = shift @args;
 		if ($a eq '--until-end') { $o{until_end} = 1 }
+		elsif ($a eq '--spec') { $o{spec} = 1 }
+		elsif ($a eq '--params') { $o{params} = [@args]; last }
 		elsif ($a =~ /\A--(timeout|out|read-max|pace|body)\z/) { $o{$1} = shift @args }
 		else { die "fcgi.pl: talk: $a: unknown option\n" }
 	}
-	binmode STDIN;
-	my $in = do { local $/; <STDIN> };
-	$in = '' unless defined $in;
+	my $in;
+	if ($o{params}) {
+		$in = begin(1, 0) . params(1, @{$o{params}});
+		$in .= record(5, 1, '') unless defined $o{body};
+	} else {
+		binmode STDIN;
+		$in = do { local $/; <STDIN> };
+		$in = '' unless defined $in;
+		$in = build_bytes(split /\n/, $in) if $o{spec};
+	}
 	my ($body_id, $body_left) = (0, -1);
 	if (defined $o{body}) {
 		($body_id, $body_left) = $o{body} =~ /\A(\d+):(\d+)\z/
@@ -475,8 +498,64 @@ sub load {
 	return $bad ? 1 : 0;
 }
 
-my $cmd = shift @ARGV or die "usage: fcgi.pl build|talk|load ...\n";
+# ---- fan
+
+sub fan {
+	my ($path, $n, @args) = @_;
+	my $timeout = 10;
+	while (@args) {
+		my $a = shift @args;
+		$a eq '--timeout' or die "fcgi.pl: fan: $a: unknown option\n";
+		$timeout = shift @args;
+	}
+	my $spec = do { local $/; <STDIN> };
+	local $SIG{PIPE} = 'IGNORE';
+	my (@c, %by_fd);
+	for my $i (0 .. $n - 1) {
+		(my $t = $spec) =~ s/\@I\@/$i/g;
+		my $s = connect_to($path);
+		$s->blocking(0);
+		push @c, { s => $s, in => build_bytes(split /\n/, $t), off => 0,
+		    buf => '', end => 'NOEND', how => '' };
+		$by_fd{fileno $s} = $c[-1];
+	}
+	my $deadline = time + $timeout;
+	while (grep { !$_->{how} } @c) {
+		my $left = $deadline - time;
+		last if $left <= 0;
+		my $rs = IO::Select->new(map { $_->{s} } grep { !$_->{how} } @c);
+		my $ws = IO::Select->new(map { $_->{s} }
+		    grep { !$_->{how} && $_->{off} < length $_->{in} } @c);
+		my ($r, $w) = IO::Select->select($rs, $ws, undef, $left);
+		for my $fh (@{$w || []}) {
+			my $x = $by_fd{fileno $fh};
+			my $wr = syswrite($fh, $x->{in}, length($x->{in}) - $x->{off}, $x->{off});
+			$x->{off} = defined $wr ? $x->{off} + $wr : length $x->{in};
+		}
+		for my $fh (@{$r || []}) {
+			my $x = $by_fd{fileno $fh};
+			my $got = sysread($fh, my $chunk, 65536);
+			if (!defined $got) {
+				$x->{how} = 'RESET' unless $! == EAGAIN || $! == EINTR;
+				next;
+			}
+			if ($got == 0) { $x->{how} = 'EOF'; next }
+			$x->{buf} .= $chunk;
+			for my $rec (parse(\$x->{buf})) {
+				$x->{end} = 'END' if $rec->[0] == 3;
+			}
+		}
+	}
+	for my $i (0 .. $n - 1) {
+		print "$i $c[$i]{end} ", $c[$i]{how} || 'TIMEOUT', "\n";
+		close $c[$i]{s};
+	}
+	return 0;
+}
+
+my $cmd = shift @ARGV or die "usage: fcgi.pl build|talk|load|fan ...\n";
 if ($cmd eq 'build') { build(); exit 0 }
 elsif ($cmd eq 'talk') { exit talk(@ARGV) }
+elsif ($cmd eq 'fan') { exit fan(@ARGV) }
 elsif ($cmd eq 'load') { exit load(@ARGV) }
 else { die "fcgi.pl: $cmd: unknown command\n" }
