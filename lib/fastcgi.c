@@ -114,10 +114,25 @@ struct conn {
 	char		 prog[128];
 };
 
+/*
+ * A script that outlives its request, tracked until it is reaped.  Its
+ * process group (its pid) is signalled, so its pid must stay its own: a
+ * script's exit is noticed without reaping it (WNOWAIT), and a zombie
+ * whose group still has to be stopped is reaped only after the group's
+ * SIGKILL.  Until then no new process can get that pid as its own or as
+ * its process group's id.
+ */
+enum linger_stage {
+	LINGER_RUNS,		/* SIGTERM to the group at the deadline */
+	LINGER_TERM_SENT,	/* SIGKILL to the group at the deadline */
+	LINGER_KILL_SENT	/* reaped when it exits */
+};
+
 struct lingerer {
 	pid_t		 pid;
 	long		 deadline;
-	int		 stage;		/* 0: SIGTERM next, 1: SIGKILL next */
+	enum linger_stage stage;
+	bool		 ended;		/* a zombie, kept for the group */
 };
 
 struct worker {
@@ -299,17 +314,48 @@ log_sink(void *ctx, const char *line, size_t n)
 /* ---- scripts that outlive their request ---- */
 
 static void
-linger_add(struct worker *w, pid_t pid, long deadline, int stage)
+linger_add(struct worker *w, pid_t pid, long deadline,
+    enum linger_stage stage, bool ended)
 {
 	if (w->nlinger == LINGER_MAX) {
-		/* Out of room to track it: stop it now. */
+		/* Out of room to track it: stop it now.  SIGKILL is not
+		 * refused, so the wait is short. */
 		kill(-pid, SIGKILL);
+		while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
+			;
 		return;
 	}
 	w->linger[w->nlinger].pid = pid;
 	w->linger[w->nlinger].deadline = deadline;
 	w->linger[w->nlinger].stage = stage;
+	w->linger[w->nlinger].ended = ended;
 	w->nlinger++;
+}
+
+/* Has pid exited?  Looks without reaping (see struct lingerer); *st gets
+ * the status as waitpid(2) would give it. */
+static bool
+script_ended(pid_t pid, int *st)
+{
+	siginfo_t	 si;
+
+	memset(&si, 0, sizeof(si));
+	if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == -1 ||
+	    si.si_pid != pid)
+		return false;
+	if (si.si_code == CLD_EXITED)
+		*st = W_EXITCODE(si.si_status & 0xff, 0);
+	else
+		*st = W_EXITCODE(0, si.si_status & 0x7f) |
+		    (si.si_code == CLD_DUMPED ? WCOREFLAG : 0);
+	return true;
+}
+
+static void
+script_reap(pid_t pid)
+{
+	while (waitpid(pid, NULL, WNOHANG) == -1 && errno == EINTR)
+		;
 }
 
 static void
@@ -356,6 +402,9 @@ static void
 release_script(struct conn *c, bool stop)
 {
 	struct worker	*w = c->w;
+	/* Its output still open after it exited: a process it left behind
+	 * holds it (a grandchild), the very thing to stop. */
+	bool		 held = c->sout != -1;
 
 	/* What the script wrote to stderr before it ended is in the pipe
 	 * still: forward it before the request's records end. */
@@ -364,12 +413,15 @@ release_script(struct conn *c, bool stop)
 	close_fd(w, &c->ev_in, &c->sin);
 	close_fd(w, &c->ev_out, &c->sout);
 	close_fd(w, &c->ev_err, &c->serr);
-	if (c->pid > 0 && !c->exited) {
-		if (stop) {
+	if (c->pid > 0) {
+		if (stop && (!c->exited || held)) {
 			kill(-c->pid, SIGTERM);
-			linger_add(w, c->pid, now_ms() + KILL_GRACE_MS, 1);
-		} else
-			linger_add(w, c->pid, c->deadline, 0);
+			linger_add(w, c->pid, now_ms() + KILL_GRACE_MS,
+			    LINGER_TERM_SENT, c->exited);
+		} else if (c->exited)
+			script_reap(c->pid);
+		else
+			linger_add(w, c->pid, c->deadline, LINGER_RUNS, false);
 	}
 	c->pid = -1;
 }
@@ -402,6 +454,19 @@ request_end(struct conn *c, uint32_t app)
 	c->drain_id = c->id;
 	c->drain_deadline = now_ms() + DRAIN_MS;
 	c->drain_quiet = now_ms() + DRAIN_QUIET_MS;
+}
+
+/* Part of the answer is out, so no error answer can follow: only closing
+ * the connection tells the server the answer is incomplete.  What is
+ * queued, the request's log lines included, is written first. */
+static void
+request_abandon(struct conn *c)
+{
+	spool_reset(&c->spool);
+	confcache_release(c->ce);
+	c->ce = NULL;
+	c->active = false;
+	c->close_after = true;
 }
 
 /* An answer cors-wrap makes itself (preflight, error). */
@@ -517,8 +582,7 @@ bad_gateway(struct conn *c, const char *cause)
 	c->gw_pending = false;
 	release_script(c, true);
 	if (c->sent_any) {
-		c->close_after = true;
-		c->active = false;
+		request_abandon(c);
 		return;
 	}
 	spool_reset(&c->spool);
@@ -1169,29 +1233,40 @@ reap(struct worker *w)
 {
 	struct conn	*c;
 	size_t		 i;
-	pid_t		 pid;
 	int		 st;
 
-	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
-		for (c = w->conns; c != NULL; c = c->next)
-			if (c->pid == pid)
-				break;
-		if (c != NULL) {
-			c->exited = true;
-			c->wstatus = st;
-			if (c->gw_pending)
-				bad_gateway(c, c->gw_cause);
-			else
-				maybe_finish(c);
-			if (c->fd != -1 && out_pending(c) > 0)
-				conn_flush(c);
+	/* Each script is asked by its pid: reaping any child (waitpid(-1))
+	 * would free pids whose groups may still have to be stopped. */
+again:
+	for (c = w->conns; c != NULL; c = c->next) {
+		if (c->pid <= 0 || c->exited || !script_ended(c->pid, &st))
+			continue;
+		c->exited = true;
+		c->wstatus = st;
+		if (c->gw_pending)
+			bad_gateway(c, c->gw_cause);
+		else
+			maybe_finish(c);
+		if (c->fd != -1 && out_pending(c) > 0)
+			conn_flush(c);
+		/* The list may have changed under c. */
+		goto again;
+	}
+	for (i = 0; i < w->nlinger; ) {
+		struct lingerer	*l = &w->linger[i];
+
+		if (l->ended || !script_ended(l->pid, &st)) {
+			i++;
 			continue;
 		}
-		for (i = 0; i < w->nlinger; i++)
-			if (w->linger[i].pid == pid) {
-				linger_remove(w, i);
-				break;
-			}
+		if (l->stage == LINGER_TERM_SENT) {
+			/* The rest of its group gets its SIGKILL still. */
+			l->ended = true;
+			i++;
+			continue;
+		}
+		script_reap(l->pid);
+		linger_remove(w, i);
 	}
 }
 
@@ -1237,15 +1312,20 @@ on_signal(struct worker *w)
 static void
 timeout(struct conn *c)
 {
-	log_msg(&c->lg, LOG_ERROR, "%s: timed out after %u s; stopping it",
-	    c->prog, c->w->o->timeout);
+	char	 how[128];
+
+	if (c->exited && c->sout != -1) {
+		describe_exit(c->wstatus, how, sizeof(how));
+		log_msg(&c->lg, LOG_ERROR, "%s: timed out after %u s: the "
+		    "script %s, but a process it left holds its output; "
+		    "stopping it", c->prog, c->w->o->timeout, how);
+	} else
+		log_msg(&c->lg, LOG_ERROR, "%s: timed out after %u s; "
+		    "stopping it", c->prog, c->w->o->timeout);
 	release_script(c, true);
 	if (c->sent_any) {
-		/* Part of the answer is out: only closing the connection
-		 * can tell the server it is incomplete. */
-		c->active = false;
-		c->close_after = true;
-		conn_close(c);
+		request_abandon(c);
+		conn_flush(c);
 		return;
 	}
 	spool_reset(&c->spool);
@@ -1296,14 +1376,20 @@ timers(struct worker *w, long now)
 			i++;
 			continue;
 		}
-		if (l->stage == 0) {
+		if (l->stage == LINGER_RUNS) {
 			kill(-l->pid, SIGTERM);
-			l->stage = 1;
+			l->stage = LINGER_TERM_SENT;
 			l->deadline = now + KILL_GRACE_MS;
 			i++;
 			continue;
 		}
 		kill(-l->pid, SIGKILL);
+		if (l->ended) {
+			script_reap(l->pid);
+			linger_remove(w, i);
+			continue;
+		}
+		l->stage = LINGER_KILL_SENT;
 		l->deadline = now + KILL_GRACE_MS;
 		i++;	/* removed when reaped */
 	}
