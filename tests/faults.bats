@@ -168,13 +168,14 @@ run_cgi() {
 }
 
 # start_cgi SCRIPT [VAR=VALUE ...]: the same in the background (SCRIPT may
-# be a path), its output in $cgi_out and $cgi_err; $cgi_pid is cors-wrap's.
+# be a path), its output in $cgi_out and $cgi_err ($BATS_TEST_TMPDIR/NAME.out
+# and .err, NAME the script's name); $cgi_pid is cors-wrap's.
 start_cgi() {
 	local s=$1
 	shift
 	[[ $s == /* ]] || s=$CGI_BIN/$s
-	cgi_out=$BATS_TEST_TMPDIR/bg.out
-	cgi_err=$BATS_TEST_TMPDIR/bg.err
+	cgi_out=$BATS_TEST_TMPDIR/${s##*/}.out
+	cgi_err=$BATS_TEST_TMPDIR/${s##*/}.err
 	env -i PATH=/usr/local/bin:/usr/bin:/bin GATEWAY_INTERFACE=CGI/1.1 REQUEST_METHOD=GET \
 		CORS_EXEC="$s" CORS_ORIGINS=$O REQUEST_URI=/x SCRIPT_NAME=/x \
 		HTTP_ORIGIN=$O "$@" "$CORS_WRAP" </dev/null >"$cgi_out" 2>"$cgi_err" &
@@ -223,7 +224,7 @@ fcgi_get() {
 
 # no_end_request: the daemon closed the connection without FCGI_END_REQUEST.
 no_end_request() {
-	if printf '%s\n' "$talk" | grep -q '^END '; then
+	if [[ $'\n'$talk == *$'\n'END\ * ]]; then
 		printf 'FCGI_END_REQUEST was sent:\n%s\n' "$talk" >&2
 		return 1
 	fi
@@ -256,87 +257,83 @@ cors_error() {
 	printf '%s\n' "$log" | grep -qx "cors-wrap: error: $CGI_BIN/exit1.cgi: no output (the script exited with status 1)"
 }
 
-@test "cgi: a script that ignores SIGTERM after a malformed header gets 502 at once and is killed, not waited for" {
-	cat >"$BATS_TEST_TMPDIR/badstub.cgi" <<EOF
-#!/bin/sh
-trap '' TERM
-printf 'garbage\n\n'
-echo \$\$ >'$SERVER_VAR/badstub.pids'
-exec sleep 308
-EOF
-	chmod 755 "$BATS_TEST_TMPDIR/badstub.cgi"
-	start_cgi "$BATS_TEST_TMPDIR"/badstub.cgi
-	# The 502 comes after the second cors-wrap waits for an exit status.
-	wait_for_text "$cgi_out" '502 Bad Gateway' 3
-	local pid
-	pid=$(script_pids badstub)
-	alive "$pid"
-	# Then SIGTERM, ignored, and SIGKILL 2 s later; cors-wrap ends with it.
-	wait_exit "$cgi_pid" 6
-	assert_equal "$rc" 1
-	refute alive "$pid"
-	[ "$took" -ge 1000 ]
-	grep -qx "cors-wrap: error: .*badstub.cgi: malformed header line: \"garbage\" (the script did not exit; stopped)" "$cgi_err"
-	raw=$cgi_out
-	cors_error 502
+# tmp_script NAME BODY: an executable /bin/sh script in the test's directory.
+tmp_script() {
+	printf '#!/bin/sh\n%s\n' "$2" >"$BATS_TEST_TMPDIR/$1"
+	chmod 755 "$BATS_TEST_TMPDIR/$1"
 }
 
-@test "cgi: SIGTERM from the server while the script hangs after its headers is passed on; cors-wrap exits 143 with it" {
+@test "cgi: a script is stopped, never waited for, when it wrote a malformed header (the 502 first), on the server's SIGTERM (exit 143) and when the client is gone; SIGKILL 2 s after a SIGTERM it ignores" {
+	local v=$SERVER_VAR pid
+	local -a hang
+	# Side by side, the waits overlap.
+	tmp_script badstub.cgi "trap '' TERM
+printf 'garbage\\n\\n'
+echo \$\$ >'$v/badstub.pids'
+exec sleep 308"
+	tmp_script stub.cgi "trap '' TERM
+printf 'Content-Type: text/plain\\n\\npartial\\n'
+echo \$\$ >'$v/stub.pids'
+exec sleep 309"
+	tmp_script stubstream.cgi "trap '' TERM PIPE
+echo \$\$ >'$v/stubstream.pids'
+printf 'Content-Type: text/plain\\n\\n'
+i=0
+while [ \$i -lt 600 ]; do echo \"line \$i\"; sleep 0.05; i=\$((i + 1)); done 2>/dev/null"
+	start_cgi "$BATS_TEST_TMPDIR/badstub.cgi"
+	local bad=$cgi_pid bad_out=$cgi_out bad_err=$cgi_err
 	start_cgi hang.cgi
-	wait_for_text "$cgi_out" partial
-	local pids
-	read -ra pids < <(script_pids hang)
-	kill -TERM "$cgi_pid"
-	wait_exit "$cgi_pid" 3
+	local obeys=$cgi_pid obeys_out=$cgi_out
+	start_cgi "$BATS_TEST_TMPDIR/stub.cgi"
+	local stub=$cgi_pid stub_out=$cgi_out
+	# head leaves after 300 bytes: the client is gone.
+	(
+		env -i PATH=/usr/bin:/bin GATEWAY_INTERFACE=CGI/1.1 REQUEST_METHOD=GET \
+			CORS_LOG_LEVEL=info CORS_EXEC="$BATS_TEST_TMPDIR/stubstream.cgi" \
+			HTTP_ORIGIN=$O REQUEST_URI=/s "$CORS_WRAP" </dev/null \
+			2>"$BATS_TEST_TMPDIR/stream.err" | head -c 300 >/dev/null
+		echo "${PIPESTATUS[0]}" >"$BATS_TEST_TMPDIR/stream.rc"
+	) 3>&- &
+	local gone=$!
+	TEST_PIDS="$TEST_PIDS $gone"
+
+	# The server gives up on two of them.
+	wait_for_text "$obeys_out" partial
+	wait_for_text "$stub_out" partial
+	read -ra hang < <(script_pids hang)
+	pid=$(script_pids stub)
+	kill -TERM "$obeys" "$stub"
+	# The one that obeys ends at once, cors-wrap with it.
+	wait_exit "$obeys" 3
 	assert_equal "$rc" 143
 	[ "$took" -lt 1000 ]
-	wait_gone 2 "${pids[0]}"
-	raw=$cgi_out
-	assert_header Access-Control-Allow-Origin $O
-}
-
-@test "cgi: SIGTERM from the server to a script that ignores it: cors-wrap kills it 2 s later, before exiting 143" {
-	cat >"$BATS_TEST_TMPDIR/stub.cgi" <<EOF
-#!/bin/sh
-trap '' TERM
-printf 'Content-Type: text/plain\n\npartial\n'
-echo \$\$ >'$SERVER_VAR/stub.pids'
-exec sleep 309
-EOF
-	chmod 755 "$BATS_TEST_TMPDIR/stub.cgi"
-	start_cgi "$BATS_TEST_TMPDIR"/stub.cgi
-	wait_for_text "$cgi_out" partial
-	local pid
-	pid=$(script_pids stub)
-	kill -TERM "$cgi_pid"
-	wait_exit "$cgi_pid" 5
+	wait_gone 2 "${hang[0]}"
+	# The one that does not gets SIGKILL 2 s later (Apache's mod_cgid
+	# sends cors-wrap SIGKILL 3 s after its SIGTERM).
+	wait_exit "$stub" 5
 	assert_equal "$rc" 143
-	# Apache's mod_cgid sends cors-wrap SIGKILL 3 s after its SIGTERM.
-	[ "$took" -ge 1800 ] && [ "$took" -lt 3000 ]
+	[ "$took" -ge 1500 ] && [ "$took" -lt 3000 ]
 	refute alive "$pid"
-}
+	raw=$stub_out
+	assert_header Access-Control-Allow-Origin $O
 
-@test "cgi: a client gone mid-answer is logged, and the script is stopped (killed when it ignores SIGTERM)" {
-	cat >"$BATS_TEST_TMPDIR/stubstream.cgi" <<EOF
-#!/bin/sh
-trap '' TERM PIPE
-echo \$\$ >'$SERVER_VAR/stubstream.pids'
-printf 'Content-Type: text/plain\n\n'
-i=0
-while [ \$i -lt 600 ]; do echo "line \$i"; sleep 0.05; i=\$((i + 1)); done 2>/dev/null
-EOF
-	chmod 755 "$BATS_TEST_TMPDIR/stubstream.cgi"
-	local err=$BATS_TEST_TMPDIR/err start pid
-	start=$SECONDS
-	# head leaves after 300 bytes: the client is gone.
-	env -i PATH=/usr/bin:/bin GATEWAY_INTERFACE=CGI/1.1 REQUEST_METHOD=GET CORS_LOG_LEVEL=info \
-		CORS_EXEC="$BATS_TEST_TMPDIR/stubstream.cgi" HTTP_ORIGIN=$O REQUEST_URI=/s \
-		"$CORS_WRAP" </dev/null 2>"$err" | head -c 300 >/dev/null
-	assert_equal "${PIPESTATUS[0]}" 1
-	[ $((SECONDS - start)) -le 6 ]
-	pid=$(script_pids stubstream)
+	# The malformed header: the 502 is out after a second of waiting for
+	# an exit status, the script is stopped after it.
+	wait_for_text "$bad_out" '502 Bad Gateway' 3
+	pid=$(script_pids badstub)
+	wait_exit "$bad" 6
+	assert_equal "$rc" 1
 	refute alive "$pid"
-	grep -qx "cors-wrap: info: .*stubstream.cgi: write failed while relaying the answer: Broken pipe" "$err"
+	grep -qx "cors-wrap: error: .*badstub.cgi: malformed header line: \"garbage\" (the script did not exit; stopped)" "$bad_err"
+	raw=$bad_out
+	cors_error 502
+
+	# The client gone: logged at info, the script stopped.
+	wait_exit "$gone" 6
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/stream.rc")" 1
+	refute alive "$(script_pids stubstream)"
+	grep -qx "cors-wrap: info: .*stubstream.cgi: write failed while relaying the answer: Broken pipe" \
+		"$BATS_TEST_TMPDIR/stream.err"
 }
 
 @test "cgi: a script that closes its output and keeps running: the answer ends before the script does" {

@@ -20,15 +20,15 @@ fcgi_words() {
 #   $talk                fcgi.pl's report, a line per record
 #   $end                 its last line: END, EOF, RESET, TIMEOUT, READ_MAX
 fcgi_talk() {
-	local spec=$1
+	printf '%s\n' "$1" >"$BATS_TEST_TMPDIR/fcgi.spec"
 	shift
-	printf '%s\n' "$spec" | _fcgi_talk --spec "$@"
+	_fcgi_talk --spec "$@" <"$BATS_TEST_TMPDIR/fcgi.spec"
 }
 
 # fcgi_request [NAME=VALUE ...] [-- TALK_ARG ...]: request 1 with these
-# params (after GATEWAY_INTERFACE, SERVER_PROTOCOL and REQUEST_METHOD=GET,
-# which later ones override) and an empty body, unless a --body TALK_ARG
-# streams one; afterwards as fcgi_talk.
+# params (and GATEWAY_INTERFACE, SERVER_PROTOCOL and REQUEST_METHOD=GET
+# unless given) and an empty body, unless a --body TALK_ARG streams one;
+# afterwards as fcgi_talk.
 fcgi_request() {
 	fcgi_request_bg "$BATS_TEST_TMPDIR/fcgi" "$@"
 	wait "$fcgi_pid" || return 1
@@ -38,14 +38,17 @@ fcgi_request() {
 # fcgi_request_bg PREFIX [NAME=VALUE ...] [-- TALK_ARG ...]: the same in the
 # background ($fcgi_pid); fcgi_result PREFIX once it is done.
 fcgi_request_bg() {
-	local prefix=$1
-	local -a params=(GATEWAY_INTERFACE=CGI/1.1 SERVER_PROTOCOL=HTTP/1.1 REQUEST_METHOD=GET)
+	local prefix=$1 d
+	local -a params=()
 	shift
 	while [ $# -gt 0 ] && [ "$1" != -- ]; do
 		params+=("$1")
 		shift
 	done
 	[ $# -eq 0 ] || shift
+	for d in GATEWAY_INTERFACE=CGI/1.1 SERVER_PROTOCOL=HTTP/1.1 REQUEST_METHOD=GET; do
+		[[ " ${params[*]}" == *" ${d%%=*}="* ]] || params=("$d" "${params[@]}")
+	done
 	: >"$prefix.out"
 	: >"$prefix.err"
 	perl "$FCGI_PL" talk "$FCGI_SOCK" --out "$prefix" --timeout 10 "$@" \
@@ -77,7 +80,7 @@ fcgi_result() {
 
 # has_record LINE: fcgi.pl reported LINE (an ERE matching a whole line).
 has_record() {
-	printf '%s\n' "$talk" | grep -Eqx -- "$1" || {
+	[[ $'\n'$talk$'\n' =~ $'\n'($1)$'\n' ]] || {
 		printf 'no record [%s] in:\n%s\n' "$1" "$talk" >&2
 		return 1
 	}
@@ -85,7 +88,11 @@ has_record() {
 
 # in_log PATTERN: $log has a line matching PATTERN (ERE).
 in_log() {
-	printf '%s\n' "$log" | grep -Eq -- "$1" || {
+	local l
+	while IFS= read -r l; do
+		[[ $l =~ $1 ]] && return 0
+	done <<<"$log"
+	{
 		printf 'no line matching [%s] in the log:\n%s\n' "$1" "$log" >&2
 		return 1
 	}
