@@ -14,9 +14,11 @@
 #include "limits.h"
 #include "token.h"
 
-/* iniparser 4.1 reads lines into a buffer of this size (ASCIILINESZ) and
- * rejects longer ones; cors-wrap says so first, naming the line. */
-#define INI_LINE_MAX	1024
+/* iniparser 4.1 reads a line, a continued line as a whole, with fgets(3)
+ * into ASCIILINESZ (1024) bytes, which leaves room for 1022 and the
+ * newline, and rejects longer ones; cors-wrap says so first, naming the
+ * line. */
+#define INI_LINE_MAX	1022
 #define INI_FILE_MAX	(1024L * 1024)
 
 static char *
@@ -152,9 +154,9 @@ scan(struct inifile *f, const char *buf, size_t len, struct diag *d)
 {
 	const char	*p = buf, *end = buf + len, *nl, *s, *e, *eq;
 	const char	*section = "";
-	unsigned	 line = 0, errors = d->count;
+	unsigned	 line = 0, first = 0, errors = d->count;
 	int		 cont = 0;
-	size_t		 n;
+	size_t		 n, held = 0;
 
 	for (; p < end; p = nl + 1) {
 		line++;
@@ -162,13 +164,23 @@ scan(struct inifile *f, const char *buf, size_t len, struct diag *d)
 		if (nl == NULL)
 			nl = end;
 		n = (size_t)(nl - p);
-		if (n > 0 && p[n - 1] == '\r')
-			n--;
-		if (n >= INI_LINE_MAX) {
+		if (n > INI_LINE_MAX) {
 			diag_add(d, "%s:%u: line longer than %d bytes",
-			    f->path, line, INI_LINE_MAX - 1);
+			    f->path, line, INI_LINE_MAX);
 			return -1;
 		}
+		/* A continued line is read into the buffer at the backslash
+		 * of the one before (iniparser_load); it must fit too. */
+		if (!cont)
+			first = line;
+		else if (held + n > INI_LINE_MAX) {
+			diag_add(d, "%s:%u: line continued up to line %u is "
+			    "longer than %d bytes", f->path, first, line,
+			    INI_LINE_MAX);
+			return -1;
+		}
+		if (n > 0 && p[n - 1] == '\r')
+			n--;
 		if (memchr(p, '\0', n) != NULL) {
 			diag_add(d, "%s:%u: NUL byte", f->path, line);
 			return -1;
@@ -181,11 +193,13 @@ scan(struct inifile *f, const char *buf, size_t len, struct diag *d)
 			e--;
 		if (cont) {
 			cont = e > s && e[-1] == '\\';
+			held += (size_t)(e - p) - 1;
 			continue;
 		}
 		if (s == e || *s == '#' || *s == ';')
 			continue;
 		cont = e[-1] == '\\';
+		held = (size_t)(e - p) - 1;
 		if (*s == '[') {
 			char	*name;
 
