@@ -147,8 +147,11 @@ confcache_get(struct confcache *c, char *const *params)
 	size_t			 klen, i;
 	char			**env;
 
-	if ((klen = make_key(c, params)) == 0)
+	c->miss = CONFCACHE_NOMEM;
+	if ((klen = make_key(c, params)) == 0) {
+		c->miss = CONFCACHE_TOO_LARGE;
 		return NULL;
+	}
 	if (klen == 1)
 		c->key[0] = '\0';
 	c->clock++;
@@ -176,8 +179,10 @@ confcache_get(struct confcache *c, char *const *params)
 		    (e->key == NULL || e->used < victim->used)))
 			victim = e;
 	}
-	if (victim == NULL)
+	if (victim == NULL) {
+		c->miss = CONFCACHE_BUSY;
 		return NULL;
+	}
 	entry_free(victim);
 	if ((victim->key = malloc(klen)) == NULL)
 		return NULL;

@@ -36,8 +36,16 @@ struct confcache_entry {
 	unsigned long	 used;		/* for least-recently-used eviction */
 };
 
+/* Why confcache_get returned NULL. */
+enum confcache_miss {
+	CONFCACHE_NOMEM,
+	CONFCACHE_TOO_LARGE,	/* CORS_* params over CONFCACHE_KEY_MAX */
+	CONFCACHE_BUSY		/* every slot in use by a request */
+};
+
 struct confcache {
 	struct confcache_entry	 slot[CONFCACHE_SLOTS];
+	enum confcache_miss	 miss;		/* of the last NULL */
 	unsigned long		 clock;
 	const char		*config;	/* --config */
 	char *const		*environ;	/* the daemon's CORS_* */
@@ -51,8 +59,9 @@ void	confcache_free(struct confcache *);
 
 /*
  * The configuration for a request's params ("NAME=VALUE", NULL-
- * terminated), loading it on a miss.  Returns NULL only when out of
- * memory or the key is too large.  The entry stays valid until released.
+ * terminated), loading it on a miss.  Returns NULL, with the reason in
+ * miss, when out of memory, the CORS_* params are too large or every slot
+ * is in use.  The entry stays valid until released.
  */
 struct confcache_entry	*confcache_get(struct confcache *, char *const *params);
 void			 confcache_release(struct confcache_entry *);

@@ -87,6 +87,8 @@ struct conn {
 	uint8_t		*params;
 	size_t		 params_len, params_cap;
 	char		**envp;
+	char		*joined;	/* repeated fields joined (join_repeated) */
+	size_t		 joined_cap;
 	bool		 stdin_eof;	/* the empty FCGI_STDIN came */
 	size_t		 stdin_off;	/* of the record being written */
 	bool		 sent_any;	/* answer bytes queued to out */
@@ -678,6 +680,109 @@ start_script(struct conn *c, const struct config *cfg)
 		ev_watch(w, &c->ev_err, c->serr, EPOLLIN);
 }
 
+/*
+ * The request fields the decision reads.  nginx before 1.23 sends a field
+ * that came on several lines as several params: the first would decide
+ * while a shell script sees the last.  They are joined into one param,
+ * "a, b", as RFC 9110 5.3 allows and as Apache and later nginx send them,
+ * so that cors-wrap and the script see one value (for Origin, an invalid
+ * one).  Returns -1 when out of memory.
+ */
+static const char *const joined_fields[] = {
+	"HTTP_ORIGIN",
+	"HTTP_ACCESS_CONTROL_REQUEST_METHOD",
+	"HTTP_ACCESS_CONTROL_REQUEST_HEADERS",
+	"HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK",
+};
+#define NJOINED	(sizeof(joined_fields) / sizeof(joined_fields[0]))
+
+static bool
+is_param(const char *kv, const char *name, size_t len)
+{
+	return strncmp(kv, name, len) == 0 && kv[len] == '=';
+}
+
+static int
+join_repeated(struct conn *c, size_t *n)
+{
+	size_t	 need = 0, count[NJOINED], k, i, j, len, vlen, o = 0;
+	char	*p, *v;
+	bool	 first;
+
+	for (k = 0; k < NJOINED; k++) {
+		len = strlen(joined_fields[k]);
+		count[k] = 0;
+		for (i = 0; i < *n; i++)
+			if (is_param(c->envp[i], joined_fields[k], len))
+				count[k]++;
+		for (i = 0; count[k] > 1 && i < *n; i++)
+			if (is_param(c->envp[i], joined_fields[k], len))
+				need += strlen(c->envp[i]) + 2;
+	}
+	if (need == 0)
+		return 0;
+	if (need > c->joined_cap) {
+		if ((p = realloc(c->joined, need)) == NULL)
+			return -1;
+		c->joined = p;
+		c->joined_cap = need;
+	}
+	for (k = 0; k < NJOINED; k++) {
+		if (count[k] < 2)
+			continue;
+		len = strlen(joined_fields[k]);
+		p = c->joined + o;
+		memcpy(p, joined_fields[k], len);
+		p[len] = '=';
+		o += len + 1;
+		/* The first keeps its place, now holding all; the rest go. */
+		for (i = 0, j = 0, first = true; i < *n; i++) {
+			v = c->envp[i];
+			if (!is_param(v, joined_fields[k], len)) {
+				c->envp[j++] = v;
+				continue;
+			}
+			if (first)
+				c->envp[j++] = p;
+			else {
+				memcpy(c->joined + o, ", ", 2);
+				o += 2;
+			}
+			first = false;
+			vlen = strlen(v + len + 1);
+			memcpy(c->joined + o, v + len + 1, vlen);
+			o += vlen;
+		}
+		c->joined[o++] = '\0';
+		*n = j;
+		c->envp[j] = NULL;
+	}
+	return 0;
+}
+
+/* The CORS_* params do not fit the cache key: the one value over the
+ * limit is named, as config_load would. */
+static void
+too_large(struct conn *c)
+{
+	char *const	*e;
+	const char	*eq;
+
+	for (e = c->envp; *e != NULL; e++) {
+		if (strncmp(*e, "CORS_", 5) != 0 ||
+		    (eq = strchr(*e, '=')) == NULL ||
+		    strlen(eq + 1) <= CONFIG_VALUE_MAX)
+			continue;
+		log_msg(&c->lg, LOG_ERROR, "cannot load the configuration: "
+		    "%.*s: value longer than %d bytes", (int)(eq - *e), *e,
+		    CONFIG_VALUE_MAX);
+		return;
+	}
+	log_msg(&c->lg, LOG_ERROR, "cannot load the configuration: the "
+	    "CORS_* params are longer than %d bytes in all",
+	    CONFCACHE_KEY_MAX);
+}
+
 /* FCGI_PARAMS is complete: decide, then answer or start the script. */
 static void
 request_start(struct conn *c)
@@ -698,10 +803,22 @@ request_start(struct conn *c)
 		fail(c, 500, false);
 		return;
 	}
+	if (join_repeated(c, &n) == -1) {
+		log_msg(&c->lg, LOG_ERROR, "out of memory");
+		fail(c, 500, false);
+		return;
+	}
 	c->ce = confcache_get(&w->cache, c->envp);
 	if (c->ce == NULL) {
-		log_msg(&c->lg, LOG_ERROR, "cannot load the configuration: "
-		    "out of memory, or CORS_* params too large");
+		if (w->cache.miss == CONFCACHE_TOO_LARGE)
+			too_large(c);
+		else if (w->cache.miss == CONFCACHE_BUSY)
+			log_msg(&c->lg, LOG_ERROR, "cannot load the "
+			    "configuration: requests in progress use %d "
+			    "others", CONFCACHE_SLOTS);
+		else
+			log_msg(&c->lg, LOG_ERROR, "cannot load the "
+			    "configuration: out of memory");
 		fail(c, 500, false);
 		return;
 	}
@@ -1507,6 +1624,7 @@ fastcgi_serve(const struct fastcgi_opts *o)
 		free(c->in);
 		free(c->params);
 		free(c->envp);
+		free(c->joined);
 		free(c->hbuf);
 		free(c->h);
 		free(c->out);

@@ -74,6 +74,12 @@ echo "cwd=$(pwd)"
 echo "script=$SCRIPT_FILENAME"
 echo "path_info=${PATH_INFO:-}"
 EOF
+	# The script's view of Origin: its environment's entries.
+	cat >"$CGI_BIN/origin.cgi" <<'EOF'
+#!/bin/sh
+printf 'Content-Type: text/plain\n\n'
+env | grep '^HTTP_ORIGIN=' || true
+EOF
 	cat >"$CGI_BIN/hang.cgi" <<EOF
 #!/bin/sh
 sleep 300 &
@@ -474,6 +480,18 @@ a=1&b=2"
 	if [ "$(id -u)" -eq 0 ]; then
 		printf '%s\n' "$body" | grep -qx "user=$(server_user)"
 	fi
+}
+
+@test "nginx: a client's two Origin lines, which nginx 1.22 sends as two params, get no CORS header, and the script sees one joined Origin" {
+	http GET /b/origin.cgi -H "Origin: $APP" -H 'Origin: https://evil.example'
+	assert_http_status 200
+	no_cors_headers
+	assert_vary Origin
+	assert_equal "$body" "HTTP_ORIGIN=$APP, https://evil.example"
+	http GET /b/origin.cgi -H "Origin: $APP"
+	assert_http_status 200
+	assert_header Access-Control-Allow-Origin "$APP"
+	assert_equal "$body" "HTTP_ORIGIN=$APP"
 }
 
 @test "nginx: with -f every line a script writes to stderr before it exits reaches the error log, as with fcgiwrap" {
