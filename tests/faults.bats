@@ -300,7 +300,8 @@ while [ \$i -lt 600 ]; do echo \"line \$i\"; sleep 0.05; i=\$((i + 1)); done 2>/
 	# The server gives up on two of them.
 	wait_for_text "$obeys_out" partial
 	wait_for_text "$stub_out" partial
-	read -ra hang < <(script_pids hang)
+	pid=$(script_pids hang)
+	read -ra hang <<<"$pid"
 	pid=$(script_pids stub)
 	kill -TERM "$obeys" "$stub"
 	# The one that obeys ends at once, cors-wrap with it.
@@ -312,7 +313,8 @@ while [ \$i -lt 600 ]; do echo \"line \$i\"; sleep 0.05; i=\$((i + 1)); done 2>/
 	# sends cors-wrap SIGKILL 3 s after its SIGTERM).
 	wait_exit "$stub" 5
 	assert_equal "$rc" 143
-	[ "$took" -ge 1500 ] && [ "$took" -lt 3000 ]
+	[ "$took" -ge 1500 ]
+	[ "$took" -lt 3000 ]
 	refute alive "$pid"
 	raw=$stub_out
 	assert_header Access-Control-Allow-Origin $O
@@ -366,7 +368,8 @@ EOF
 	chmod 755 "$BATS_TEST_TMPDIR/grand2.cgi"
 	start_cgi "$BATS_TEST_TMPDIR"/grand2.cgi
 	local pids
-	read -ra pids < <(script_pids grand2)
+	pids=$(script_pids grand2)
+	read -ra pids <<<"$pids"
 	wait_for_text "$cgi_out" 'whole answer'
 	wait_gone 2 "${pids[0]}"
 	alive "$cgi_pid"
@@ -463,7 +466,8 @@ EOF
 	in_log "^cors-wrap: error: $CGI_BIN/noreadhang.cgi: timed out after $T s; stopping it$"
 
 	for n in hang stubborn stubchild grand closer noreadhang; do
-		read -ra p < <(script_pids "$n")
+		p=$(script_pids "$n")
+		read -ra p <<<"$p"
 		pids+=("${p[@]}")
 	done
 	# SIGTERM at -t, SIGKILL to the group 2 s later.
