@@ -92,6 +92,12 @@ EOF
 echo "\$\$" >'$v/crash.pid'
 kill -SEGV \$\$
 EOF
+	# Never reads its stdin: a body larger than the pipe stays unread.
+	cat >"$CGI_BIN/noread.cgi" <<EOF
+#!/bin/sh
+echo "\$\$" >'$v/noread.pid'
+exec sleep 300
+EOF
 	cat >"$CGI_BIN/slow.cgi" <<EOF
 #!/bin/sh
 echo "\$\$" >'$v/slow.pid'
@@ -434,6 +440,33 @@ a=1&b=2"
 		assert_http_status 200
 		assert_equal "$body" 'hello GET'
 		alive "$PID_C"
+	done
+}
+
+@test "nginx: a client that goes away while its upload waits for a script that never reads stops the script; the worker does not spin" {
+	local loc pid worker t0 t1 data=$BATS_TEST_TMPDIR/upload
+	head -c 1048576 /dev/zero >"$data"
+	worker=$(children "$PID_C" | head -n 1)
+	for loc in c ka; do
+		rm -f "$SERVER_VAR/noread.pid"
+		run curl -sS --noproxy '*' --max-time 1 -o /dev/null \
+			--data-binary "@$data" "$BASE/$loc/noread.cgi"
+		assert_equal "$status" 28 # curl's timeout
+		[ -s "$SERVER_VAR/noread.pid" ]
+		pid=$(cat "$SERVER_VAR/noread.pid")
+		wait_gone 4 "$pid"
+		# utime + stime of the worker over a second: idle, not polling a
+		# hang-up it ignores.
+		t0=$(awk '{ print $14 + $15 }' "/proc/$worker/stat")
+		sleep 1
+		t1=$(awk '{ print $14 + $15 }' "/proc/$worker/stat")
+		[ $((t1 - t0)) -le 5 ] || {
+			echo "the worker used $((t1 - t0)) ticks in 1 s while idle" >&2
+			return 1
+		}
+		http GET "/$loc/hello.cgi" -H "Origin: $APP"
+		assert_http_status 200
+		assert_equal "$body" 'hello GET'
 	done
 }
 
