@@ -11,7 +11,8 @@ set -eu
 
 build='build-essential pkg-config libfcgi-dev libiniparser-dev'
 check="$build bats bats-assert bats-support bats-file apache2 lighttpd nginx
-	spawn-fcgi fcgiwrap libfcgi-bin curl procps ca-certificates"
+	spawn-fcgi fcgiwrap libfcgi-bin curl procps ca-certificates wrk valgrind
+	apache2-utils"
 demo='lighttpd curl'
 
 [ $# -gt 0 ] || set -- check
