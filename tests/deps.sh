@@ -2,7 +2,9 @@
 # tests/deps.sh [SET ...]: installs the Debian packages cors-wrap needs, when
 # some are missing.  Sets (default: check):
 #   build  compile cors-wrap
-#   check  build, plus what the test suite drives (bats, the servers, curl)
+#   check  build, plus what the test suite drives (bats, the servers, curl,
+#          Debian's Chromium for tests/browser.bats, wrk, ab and valgrind
+#          for tests/soak.bats)
 #   demo   what etc/demo.sh needs beyond the binary (lighttpd, curl)
 # Nothing missing: returns at once, without apt-get.  Missing, as root:
 # apt-get update and install them.  Missing, as anyone else: names them and
@@ -11,8 +13,8 @@ set -eu
 
 build='build-essential pkg-config libfcgi-dev libiniparser-dev'
 check="$build bats bats-assert bats-support bats-file apache2 lighttpd nginx
-	spawn-fcgi fcgiwrap libfcgi-bin curl procps ca-certificates wrk valgrind
-	apache2-utils"
+	spawn-fcgi fcgiwrap libfcgi-bin curl procps ca-certificates chromium wrk
+	valgrind apache2-utils"
 demo='lighttpd curl'
 
 [ $# -gt 0 ] || set -- check
