@@ -3,6 +3,10 @@
 # some are missing.  Sets (default: check):
 #   build  compile cors-wrap
 #   check  build, plus what the test suite drives (bats, the servers, curl)
+#          and the package set
+#   package  what tests/package.bats and tests/man.bats need: the Debian
+#          package build (dpkg-buildpackage -b), lintian, systemd-analyze,
+#          mandoc
 #   demo   what etc/demo.sh needs beyond the binary (lighttpd, curl)
 # Nothing missing: returns at once, without apt-get.  Missing, as root:
 # apt-get update and install them.  Missing, as anyone else: names them and
@@ -10,7 +14,8 @@
 set -eu
 
 build='build-essential pkg-config libfcgi-dev libiniparser-dev'
-check="$build bats bats-assert bats-support bats-file apache2 lighttpd nginx
+package="$build debhelper dpkg-dev lintian systemd mandoc"
+check="$package bats bats-assert bats-support bats-file apache2 lighttpd nginx
 	spawn-fcgi fcgiwrap libfcgi-bin curl procps ca-certificates"
 demo='lighttpd curl'
 
@@ -20,9 +25,10 @@ for set; do
 	case $set in
 	build) want="$want $build" ;;
 	check) want="$want $check" ;;
+	package) want="$want $package" ;;
 	demo) want="$want $demo" ;;
 	*)
-		echo "usage: $0 [build|check|demo ...]" >&2
+		echo "usage: $0 [build|check|package|demo ...]" >&2
 		exit 2
 		;;
 	esac
