@@ -14,17 +14,17 @@
 set -eu
 
 build='build-essential pkg-config libfcgi-dev libiniparser-dev'
-package="$build debhelper dpkg-dev lintian systemd mandoc"
-check="$package bats bats-assert bats-support bats-file apache2 lighttpd nginx
+check="$build bats bats-assert bats-support bats-file apache2 lighttpd nginx
 	spawn-fcgi fcgiwrap libfcgi-bin curl procps ca-certificates"
 demo='lighttpd curl'
+package="$build debhelper dpkg-dev lintian systemd mandoc"
 
 [ $# -gt 0 ] || set -- check
 want=
 for set; do
 	case $set in
 	build) want="$want $build" ;;
-	check) want="$want $check" ;;
+	check) want="$want $check $package" ;;
 	package) want="$want $package" ;;
 	demo) want="$want $demo" ;;
 	*)

@@ -17,12 +17,27 @@ setup_file() {
 	export PKG_DIR PKG_SRC PKG_LOG PKG_ROOT PKG_VERSION PKG_DEB
 	ls -A "$TOP/debian" >"$PKG_DIR/debian.before"
 	mkdir "$PKG_SRC"
-	# The tree as it is, uncommitted changes included; the build's own
-	# clean step removes a binary or objects built in the work tree.
-	tar -C "$TOP" --exclude=./.git -cf - . | tar -C "$PKG_SRC" -xf -
+	source_files | tar -C "$TOP" --null -T - -cf - | tar -C "$PKG_SRC" -xf -
 	(cd "$PKG_SRC" && dpkg-buildpackage -us -uc -b -jauto) </dev/null >"$PKG_LOG" 2>&1 3>&- || true
 	if [ -f "$PKG_DEB" ]; then
 		dpkg -x "$PKG_DEB" "$PKG_ROOT"
+	fi
+}
+
+# source_files: the tree as it is, NUL-separated, uncommitted changes
+# included, without what git ignores (the binary, objects, build/).  Outside
+# git: everything but .git and build/; the build's clean step removes the rest.
+source_files() {
+	if git -C "$TOP" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+		local f
+		git -C "$TOP" ls-files -z --cached --others --exclude-standard |
+			while IFS= read -r -d '' f; do
+				# a tracked file deleted in the work tree stays out
+				if [ -e "$TOP/$f" ] || [ -L "$TOP/$f" ]; then printf '%s\0' "$f"; fi
+			done
+	else
+		(cd "$TOP" && find . -path ./.git -prune -o -path ./build -prune -o \
+			\( -type f -o -type l \) -print0)
 	fi
 }
 
