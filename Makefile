@@ -76,6 +76,12 @@ install: cors-wrap
 	install -m 644 etc/cors-wrap.ini $(DESTDIR)$(DOCDIR)/examples/
 	cp -R etc/apache etc/lighttpd etc/nginx etc/systemd \
 	    $(DESTDIR)$(DOCDIR)/examples/
+	# The man pages, recipes and units name the paths of the default
+	# PREFIX: make them name the installed ones.
+	find $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(MANDIR)/man1/cors-wrap.1 \
+	    $(DESTDIR)$(MANDIR)/man5/cors-wrap.ini.5 -type f -exec sed -i \
+	    -e 's|/usr/local/bin/cors-wrap|$(BINDIR)/cors-wrap|g' \
+	    -e 's|/usr/local/share/doc/cors-wrap|$(DOCDIR)|g' {} +
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/cors-wrap \
