@@ -31,7 +31,7 @@ endif
 
 LIB_SRCS = lib/cgi.c lib/cgiheader.c lib/confcache.c lib/config.c lib/daemon.c \
 	   lib/decide.c lib/diag.c lib/explain.c lib/fastcgi.c lib/fcgirec.c lib/inifile.c \
-	   lib/io.c lib/launch.c lib/log.c lib/origin.c lib/policy.c \
+	   lib/io.c lib/launch.c lib/log.c lib/origin.c lib/pattern.c lib/policy.c \
 	   lib/request.c lib/response.c lib/ratelimit.c lib/script.c lib/spool.c lib/token.c
 SRCS	 = cors-wrap.c $(LIB_SRCS)
 OBJS	 = $(SRCS:.c=.o)

@@ -433,6 +433,21 @@ supports_credentials = maybe'
 origins = ~('
 }
 
+@test "an allow_headers literal that looks like a regex (X-.*, Content-*) fails closed naming file:line and key, and says to write ~" {
+	ini_error 1 allow_headers 'allow_headers = Content-Type X-.*'
+	assert_output --partial 'write ~X-.* for a pattern'
+	ini_error 2 allow_headers '
+headers = Content-*'
+	INI=
+	fails_closed CORS_ALLOW_HEADERS allow_headers 'CORS_ALLOW_HEADERS=^X-Foo$'
+	# A valid token without those characters stays a literal.
+	req REQUEST_URI=/api/x REQUEST_METHOD=OPTIONS HTTP_ORIGIN=https://a.example \
+		HTTP_ACCESS_CONTROL_REQUEST_METHOD=PUT HTTP_ACCESS_CONTROL_REQUEST_HEADERS=x-foo.bar \
+		CORS_ALLOW_HEADERS=X-Foo.Bar
+	assert_status 204
+	assert_header Access-Control-Allow-Headers x-foo.bar
+}
+
 @test "a malformed origin entry fails closed naming file:line and key" {
 	ini_error 1 origins 'origins = https://a.example/app'
 }
