@@ -29,6 +29,14 @@ echo \$\$ >'$SERVER_VAR/sleep1.pid'
 sleep 1
 printf 'Content-Type: text/plain\n\nslept\n'
 EOF
+	# Ignores SIGTERM, and leaves a child in its process group.
+	cat >"$CGI_BIN/stubborn.cgi" <<EOF
+#!/bin/sh
+trap '' TERM
+sleep 300 &
+echo "\$\$ \$!" >'$SERVER_VAR/stubborn.pids'
+wait
+EOF
 	cat >"$CGI_BIN/whoami.cgi" <<'EOF'
 #!/bin/sh
 printf 'Content-Type: text/plain\n\n'
@@ -375,6 +383,34 @@ in_log() {
 	kill -TERM "$CW_PID"
 	# shellcheck disable=SC2086 # the workers' pids
 	wait_gone 5 "$CW_PID" $w2
+}
+
+@test "fastcgi: SIGKILL to a worker mid-request: the master adopts its script, stops the whole process group and reaps it" {
+	local w pids p
+	cors_wrap_start "$SOCK" -c 1
+	started
+	wait_workers "$CW_PID" 1
+	w=$(workers "$CW_PID")
+	rm -f "$SERVER_VAR/stubborn.pids"
+	curl -sS --noproxy '*' --max-time 20 -o /dev/null "$BASE/d/stubborn.cgi" 3>&- &
+	local curl_pid=$!
+	wait_for_path "$SERVER_VAR/stubborn.pids" 5
+	pids=$(cat "$SERVER_VAR/stubborn.pids")
+	kill -KILL "$w"
+	# SIGTERM, which the script ignores, then SIGKILL 2 s later.
+	# shellcheck disable=SC2086 # the script's pid and its child's
+	wait_gone 6 $pids
+	wait "$curl_pid" || true
+	# Reaped: no zombie left among the master's children, and a new
+	# worker serves.
+	wait_workers "$CW_PID" 1
+	for p in $pids; do
+		[ ! -e "/proc/$p" ] || {
+			echo "process $p is still there: $(cat "/proc/$p/stat")" >&2
+			return 1
+		}
+	done
+	hello /d/hello.cgi
 }
 
 @test "fastcgi: SIGKILL to the master: its workers exit within a few seconds" {
