@@ -274,6 +274,42 @@ in_log() {
 	}
 }
 
+@test "fastcgi: a preflight is answered in the worker with no heap allocation and no process started" {
+	local shim=$BATS_TEST_TMPDIR/alloccount.so counts=/dev/shm/cors-wrap-test-$$.counts
+	cc -shared -fPIC -O2 -o "$shim" "$TOP/tests/lib/alloccount.c" -ldl
+	chmod 755 "$BATS_TEST_TMPDIR" "$shim"
+	head -c 16 /dev/zero >"$counts"
+	chmod 666 "$counts"
+	cors_wrap_start "$SOCK" LD_PRELOAD="$shim" ALLOCCOUNT_FILE="$counts" -c 1
+	started
+	# counters: allocations, process starts
+	read_counts() { od -An -tu8 -w16 "$counts" | awk '{ print $1, $2 }'; }
+	local -a c0 c1 c2 c3
+	read -ra c0 <<<"$(read_counts)"
+	# The shim is live: starting up allocates.
+	[ "${c0[0]}" -gt 0 ]
+	local -a pre=(-m OPTIONS -H "Origin: $APP" -H 'Access-Control-Request-Method: PUT'
+		-H 'Access-Control-Request-Headers: content-type, x-token')
+	# Warm: the policy compiled and cached, connection buffers made, at
+	# the concurrency of the measurement.
+	ab -q -n 200 -c 4 "${pre[@]}" "$BASE/d/hello.cgi" >"$BATS_TEST_TMPDIR/ab0" 2>&1
+	read -ra c1 <<<"$(read_counts)"
+	# 2,000 preflights, each on a FastCGI connection of its own.
+	ab -q -n 2000 -c 4 "${pre[@]}" "$BASE/d/hello.cgi" >"$BATS_TEST_TMPDIR/ab1" 2>&1
+	grep -Eq '^Complete requests: +2000$' "$BATS_TEST_TMPDIR/ab1"
+	grep -Eq '^Failed requests: +0$' "$BATS_TEST_TMPDIR/ab1"
+	! grep -q '^Non-2xx' "$BATS_TEST_TMPDIR/ab1"
+	read -ra c2 <<<"$(read_counts)"
+	# The spawn counter is live too: a GET runs the script.
+	hello /d/hello.cgi
+	read -ra c3 <<<"$(read_counts)"
+	rm -f "$counts"
+	echo "allocations ${c0[0]} (started), ${c1[0]} (warm), ${c2[0]} (after 2000 preflights), ${c3[0]} (a GET); process starts ${c1[1]}, ${c2[1]}, ${c3[1]}" >&3
+	assert_equal "$((c2[0] - c1[0]))" 0
+	assert_equal "$((c2[1] - c1[1]))" 0
+	assert_equal "$((c3[1] - c2[1]))" 1
+}
+
 @test "fastcgi: FastCGI options without a socket are refused" {
 	run "$SERVER_CORS_WRAP" -c 2 </dev/null
 	assert_equal "$status" 1
