@@ -30,8 +30,12 @@ static volatile sig_atomic_t	 script_pid;
 static void
 forward(int sig)
 {
+	/* Servers start CGI programs as process group leaders (Apache,
+	 * lighttpd): then the script and whatever it started share our group
+	 * and all get the signal.  Otherwise the group may be the server's
+	 * own, and only the script is ours to signal. */
 	if (script_pid > 0)
-		kill((pid_t)script_pid, sig);
+		kill(getpgrp() == getpid() ? 0 : (pid_t)script_pid, sig);
 	_exit(128 + sig);
 }
 
