@@ -79,8 +79,11 @@ orphans_stop(struct orphans *o, const pid_t *workers, unsigned nworkers)
 		if (n <= 0)
 			continue;
 		buf[n] = '\0';
-		if ((p = strrchr(buf, ')')) == NULL ||
-		    sscanf(p + 1, " %*c %ld", &ppid) != 1 || ppid != self)
+		if ((p = strrchr(buf, ')')) == NULL || p[1] != ' ' ||
+		    p[2] == '\0' || p[3] != ' ')
+			continue;
+		ppid = strtol(p + 4, &p, 10);
+		if (*p != ' ' || ppid != self)
 			continue;
 		for (i = 0; i < nworkers && workers[i] != pid; i++)
 			;
