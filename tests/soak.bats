@@ -186,7 +186,8 @@ ab_check() {
 		fds0+=" $(fd_count "$w")" rss0+=" $(rss_kib "$w")"
 	done
 	mixed /s "$secs" 16
-	assert_clean_run $((secs * 100))
+	# A sanity floor that traffic flowed, not a speed check.
+	assert_clean_run 1000
 	n=${mixed#*answers=} n=${n%% *}
 	for w in "${workers[@]}"; do
 		fds1+=" $(fd_count "$w")" rss1+=" $(rss_kib "$w")"
