@@ -31,7 +31,7 @@ endif
 
 LIB_SRCS = lib/cgi.c lib/cgiheader.c lib/confcache.c lib/config.c lib/daemon.c \
 	   lib/decide.c lib/diag.c lib/explain.c lib/fastcgi.c lib/fcgirec.c lib/inifile.c \
-	   lib/io.c lib/launch.c lib/log.c lib/origin.c lib/policy.c \
+	   lib/io.c lib/launch.c lib/log.c lib/origin.c lib/pattern.c lib/policy.c \
 	   lib/request.c lib/response.c lib/ratelimit.c lib/script.c lib/spool.c lib/token.c
 SRCS	 = cors-wrap.c $(LIB_SRCS)
 OBJS	 = $(SRCS:.c=.o)
@@ -76,6 +76,12 @@ install: cors-wrap
 	install -m 644 etc/cors-wrap.ini $(DESTDIR)$(DOCDIR)/examples/
 	cp -R etc/apache etc/lighttpd etc/nginx etc/systemd \
 	    $(DESTDIR)$(DOCDIR)/examples/
+	# The man pages, recipes and units name the paths of the default
+	# PREFIX: make them name the installed ones.
+	find $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(MANDIR)/man1/cors-wrap.1 \
+	    $(DESTDIR)$(MANDIR)/man5/cors-wrap.ini.5 -type f -exec sed -i \
+	    -e 's|/usr/local/bin/cors-wrap|$(BINDIR)/cors-wrap|g' \
+	    -e 's|/usr/local/share/doc/cors-wrap|$(DOCDIR)|g' {} +
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/cors-wrap \

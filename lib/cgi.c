@@ -70,8 +70,13 @@ forward(int sig)
 {
 	pid_t	 pid = (pid_t)script_pid;
 
+	/* Servers start CGI programs as process group leaders (Apache,
+	 * lighttpd): then the script and whatever it started share our group
+	 * and all get the signal.  Otherwise the group may be the server's
+	 * own, and only the script is ours to signal.  SIGKILL goes to the
+	 * script alone: to our group it would end cors-wrap before _exit. */
 	if (pid > 0) {
-		kill(pid, sig);
+		kill(getpgrp() == getpid() ? 0 : pid, sig);
 		if (!ended_within(pid, KILL_GRACE_MS))
 			kill(pid, SIGKILL);
 	}

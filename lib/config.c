@@ -9,6 +9,7 @@
 
 #include "inifile.h"
 #include "limits.h"
+#include "pattern.h"
 #include "token.h"
 
 #define M_ALL "GET, HEAD, POST, OPTIONS, PUT, PATCH, DELETE"
@@ -361,8 +362,7 @@ compile_allow_headers(struct policy *p, const struct setting *s,
 	struct tok_iter	 it;
 	const char	*w;
 	size_t		 len, n;
-	char		*pat, msg[128];
-	int		 rc;
+	char		 msg[128];
 
 	if (count_list(s, "allow_headers", &n, d) == -1)
 		return -1;
@@ -385,20 +385,26 @@ compile_allow_headers(struct policy *p, const struct setting *s,
 				    w);
 				return -1;
 			}
+			/* Tokens may hold these, header names in use never
+			 * do: Flask-CORS would read "X-.*" as a pattern, and
+			 * a literal that never matches fails silently. */
+			if (strcspn(w, "*^$|+") < len) {
+				diag_add(d, "%s: allow_headers: \"%.*s\" looks "
+				    "like a regular expression; write ~%.*s for "
+				    "a pattern", s->source, (int)len, w,
+				    (int)len, w);
+				return -1;
+			}
 			if ((h->name = strndup(w, len)) == NULL)
 				return -1;
 			p->nallow_headers++;
 			continue;
 		}
-		if ((h->name = strndup(w, len)) == NULL ||
-		    (pat = malloc(len + 4)) == NULL)
+		if ((h->name = strndup(w, len)) == NULL)
 			return -1;
 		p->nallow_headers++;
-		snprintf(pat, len + 4, "^(%.*s)$", (int)(len - 1), w + 1);
-		rc = regcomp(&h->re, pat, REG_EXTENDED | REG_ICASE | REG_NOSUB);
-		free(pat);
-		if (rc != 0) {
-			regerror(rc, NULL, msg, sizeof(msg));
+		if (pattern_compile(&h->re, w + 1, len - 1, msg,
+		    sizeof(msg)) == -1) {
 			diag_add(d, "%s: allow_headers: invalid regular "
 			    "expression \"%.*s\": %s", s->source,
 			    (int)(len - 1), w + 1, msg);

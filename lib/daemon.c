@@ -10,8 +10,11 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -24,6 +27,93 @@
 
 #define WORKERS_MAX	256
 #define RESPAWN_MIN_S	1	/* a worker dying faster is restarted late */
+#define ORPHANS_MAX	1024	/* scripts of dead workers being stopped */
+#define ORPHAN_GRACE_MS	2000	/* SIGTERM, then SIGKILL, as for a timeout */
+
+/*
+ * A worker that dies (a crash, the OOM killer, kill -9) leaves its
+ * scripts running with nobody to answer to.  The master is the child
+ * subreaper (PR_SET_CHILD_SUBREAPER), so they become its children: it
+ * stops each one's process group, SIGTERM then SIGKILL, and reaps them.
+ */
+struct orphans {
+	pid_t	 pid[ORPHANS_MAX];
+	size_t	 n;
+	long	 kill_at;		/* ms; 0: nothing pending */
+};
+
+static long
+mono_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The master's children that are not workers: the scripts of dead ones. */
+static void
+orphans_stop(struct orphans *o, const pid_t *workers, unsigned nworkers)
+{
+	DIR		*d;
+	struct dirent	*de;
+	char		 path[64], buf[512], *p;
+	pid_t		 self = getpid(), pid;
+	long		 ppid;
+	unsigned	 i;
+	ssize_t		 n;
+	int		 fd;
+
+	if ((d = opendir("/proc")) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL && o->n < ORPHANS_MAX) {
+		if ((pid = (pid_t)strtol(de->d_name, &p, 10)) <= 0 ||
+		    *p != '\0')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+			continue;
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		/* "pid (comm) state ppid ...": comm may hold anything. */
+		if (n <= 0)
+			continue;
+		buf[n] = '\0';
+		if ((p = strrchr(buf, ')')) == NULL || p[1] != ' ' ||
+		    p[2] == '\0' || p[3] != ' ')
+			continue;
+		ppid = strtol(p + 4, &p, 10);
+		if (*p != ' ' || ppid != self)
+			continue;
+		for (i = 0; i < nworkers && workers[i] != pid; i++)
+			;
+		if (i < nworkers)
+			continue;
+		for (i = 0; i < o->n && o->pid[i] != pid; i++)
+			;
+		if (i < o->n)
+			continue;
+		/* Each script leads its own process group. */
+		kill(-pid, SIGTERM);
+		o->pid[o->n++] = pid;
+	}
+	closedir(d);
+	if (o->n > 0 && o->kill_at == 0)
+		o->kill_at = mono_ms() + ORPHAN_GRACE_MS;
+}
+
+/* The groups, not the pids: a leader reaped meanwhile may have left
+ * members behind, and its pid stays the group's id while they live. */
+static void
+orphans_kill(struct orphans *o)
+{
+	size_t	 i;
+
+	for (i = 0; i < o->n; i++)
+		kill(-o->pid[i], SIGKILL);
+	o->n = 0;
+	o->kill_at = 0;
+}
 
 bool
 daemon_fd0_is_listener(void)
@@ -261,6 +351,8 @@ daemon_run(const struct fastcgi_opts *o, unsigned nworkers)
 {
 	struct logger		 lg = { LOG_WARN, STDERR_FILENO, NULL, NULL };
 	struct signalfd_siginfo	 si;
+	struct orphans		 orph;
+	struct pollfd		 pfd;
 	pid_t			 pids[WORKERS_MAX], master = getpid(), pid;
 	time_t			 born[WORKERS_MAX];
 	sigset_t		 set;
@@ -280,6 +372,10 @@ daemon_run(const struct fastcgi_opts *o, unsigned nworkers)
 		log_msg(&lg, LOG_ERROR, "signalfd: %s", strerror(errno));
 		return 1;
 	}
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == -1)
+		log_msg(&lg, LOG_WARN, "cannot adopt the scripts of workers "
+		    "that die: %s", strerror(errno));
+	memset(&orph, 0, sizeof(orph));
 	for (i = 0; i < nworkers; i++) {
 		pids[i] = spawn_worker(o, master, &set);
 		born[i] = time(NULL);
@@ -287,7 +383,16 @@ daemon_run(const struct fastcgi_opts *o, unsigned nworkers)
 			alive++;
 	}
 	while (alive > 0) {
-		if (read(sfd, &si, sizeof(si)) != sizeof(si))
+		pfd.fd = sfd;
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		if (poll(&pfd, 1, orph.kill_at == 0 ? -1 :
+		    (int)(orph.kill_at - mono_ms() > 0 ?
+		    orph.kill_at - mono_ms() : 0)) == 0 ||
+		    (orph.kill_at != 0 && mono_ms() >= orph.kill_at))
+			orphans_kill(&orph);
+		if ((pfd.revents & POLLIN) == 0 ||
+		    read(sfd, &si, sizeof(si)) != sizeof(si))
 			continue;
 		switch (si.ssi_signo) {
 		case SIGTERM:
@@ -308,9 +413,10 @@ daemon_run(const struct fastcgi_opts *o, unsigned nworkers)
 					if (pids[i] == pid)
 						break;
 				if (i == nworkers)
-					continue;
+					continue;	/* an orphan */
 				alive--;
 				pids[i] = 0;
+				orphans_stop(&orph, pids, nworkers);
 				if (stopping)
 					continue;
 				log_msg(&lg, LOG_ERROR, "worker %ld died (%s "
@@ -328,5 +434,7 @@ daemon_run(const struct fastcgi_opts *o, unsigned nworkers)
 			break;
 		}
 	}
+	if (orph.n > 0)
+		orphans_kill(&orph);
 	return 0;
 }

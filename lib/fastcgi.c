@@ -1530,7 +1530,13 @@ dispatch(struct worker *w, struct ev *e, uint32_t events)
 		on_signal(w);
 		return;
 	case EV_CONN:
-		if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+		/* epoll reports a hang-up even while EPOLLIN is off (the
+		 * script's stdin full, the input buffer full), and keeps
+		 * reporting it: the server is gone, and so is the request. */
+		if (events & (EPOLLHUP | EPOLLERR))
+			conn_gone(c, events & EPOLLERR ? "failed" :
+			    "closed by the server");
+		else if (events & EPOLLIN)
 			conn_read(c);
 		else if (events & EPOLLOUT)
 			conn_flush(c);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "limits.h"
+#include "pattern.h"
 #include "token.h"
 
 static bool
@@ -143,8 +144,6 @@ origin_entry_init(struct origin_entry *e, const char *s, size_t len,
 {
 	struct origin_parts	 o;
 	enum origin_check	 c;
-	char			*pat;
-	int			 rc;
 
 	memset(e, 0, sizeof(*e));
 	if ((e->text = dup_n(s, len)) == NULL) {
@@ -160,20 +159,11 @@ origin_entry_init(struct origin_entry *e, const char *s, size_t len,
 		return 0;
 	}
 	if (s[0] == '~') {
-		/* Anchored at both ends, so a pattern written for one host
-		 * cannot match a longer one (flask-cors's re.match can). */
-		e->kind = OENTRY_REGEX;
-		if ((pat = malloc(len + 4)) == NULL) {
-			snprintf(err, errlen, "out of memory");
-			goto fail;
-		}
-		snprintf(pat, len + 4, "^(%.*s)$", (int)(len - 1), s + 1);
-		rc = regcomp(&e->re, pat, REG_EXTENDED | REG_ICASE | REG_NOSUB);
-		free(pat);
-		if (rc != 0) {
-			char	 msg[128];
+		char	 msg[128];
 
-			regerror(rc, NULL, msg, sizeof(msg));
+		e->kind = OENTRY_REGEX;
+		if (pattern_compile(&e->re, s + 1, len - 1, msg,
+		    sizeof(msg)) == -1) {
 			snprintf(err, errlen, "invalid regular expression "
 			    "\"%.*s\": %s", (int)(len - 1), s + 1, msg);
 			goto fail;
@@ -280,7 +270,7 @@ origin_entry_matches(const struct origin_entry *e, const char *origin,
 	case OENTRY_SUBDOMAIN:
 		return subdomain_matches(e, origin, parts);
 	case OENTRY_REGEX:
-		return regexec(&e->re, origin, 0, NULL, 0) == 0;
+		return pattern_matches(&e->re, origin, len);
 	}
 	return false;
 }

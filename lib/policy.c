@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pattern.h"
 #include "token.h"
 
 void
@@ -150,9 +151,7 @@ allowed_origin(const struct policy *p, const struct request *r,
 int
 policy_header_entry(const struct policy *p, const char *name, size_t len)
 {
-	char	 buf[REQ_HEADERS_MAX + 1];
 	size_t	 i;
-	bool	 copied = false;
 
 	if (p->allow_headers_any)
 		return POLICY_ANY;
@@ -166,12 +165,7 @@ policy_header_entry(const struct policy *p, const char *name, size_t len)
 				return (int)i;
 			continue;
 		}
-		if (!copied) {
-			memcpy(buf, name, len);
-			buf[len] = '\0';
-			copied = true;
-		}
-		if (regexec(&h->re, buf, 0, NULL, 0) == 0)
+		if (pattern_matches(&h->re, name, len))
 			return (int)i;
 	}
 	return -1;

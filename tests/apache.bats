@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # cors-wrap under a real Apache 2.4 (mod_cgid), configured with the recipes of
-# etc/apache/: a ScriptAlias to cors-wrap with a fixed CORS_EXEC (/api), and a
-# cgi-bin of scripts whose shebang line names cors-wrap (/cgi-bin/).
+# etc/apache/: a ScriptAlias to cors-wrap with a fixed CORS_EXEC (/api), a
+# cgi-bin of scripts whose shebang line names cors-wrap (/cgi-bin/), and a
+# directory of plain scripts handed to cors-wrap by Action (/scripts/).
 
 # shellcheck disable=SC2154 # $body and $log are set by http (lib/servers.bash)
 load lib/common
@@ -18,8 +19,24 @@ echo "\$REQUEST_METHOD" >>'$SERVER_VAR/shebang.log'
 printf 'Content-Type: text/plain\n\nhello from %s\n' "\${0##*/}"
 EOF
 	chmod 755 "$CGI_BIN/hello.cgi"
-	apache_start "$TOP/etc/apache/cors-wrap-scriptalias.conf" \
-		"$TOP/etc/apache/cors-wrap-shebang.conf"
+	SCRIPT_DIR=$SERVER_ROOT/scripts
+	export SCRIPT_DIR
+	mkdir "$SCRIPT_DIR"
+	cat >"$SCRIPT_DIR/plain.cgi" <<EOF
+#!/bin/sh
+echo "\$REQUEST_METHOD" >>'$SERVER_VAR/handler.log'
+printf 'Content-Type: text/plain\nX-Request-Id: 7\n\n'
+printf '%s PATH_INFO=%s QUERY_STRING=%s REDIRECT_URL=%s\n' \
+	"\${0##*/}" "\$PATH_INFO" "\$QUERY_STRING" "\$REDIRECT_URL"
+EOF
+	chmod 755 "$SCRIPT_DIR/plain.cgi"
+	# Debian's a2enmod actions, as the recipe says
+	echo 'LoadModule actions_module /usr/lib/apache2/modules/mod_actions.so' \
+		>"$BATS_FILE_TMPDIR/modules.conf"
+	apache_start "$BATS_FILE_TMPDIR/modules.conf" \
+		"$TOP/etc/apache/cors-wrap-scriptalias.conf" \
+		"$TOP/etc/apache/cors-wrap-shebang.conf" \
+		"$TOP/etc/apache/cors-wrap-handler.conf" SCRIPT_DIR="$SCRIPT_DIR"
 }
 
 teardown_file() {
@@ -145,4 +162,44 @@ runs() {
 	assert_header Access-Control-Allow-Origin "$APP"
 	assert_header Access-Control-Max-Age 600
 	assert_equal "$(line_count "$SERVER_VAR/shebang.log")" "$before"
+}
+
+@test "handler (Action): a plain .cgi script runs through cors-wrap, with CORS headers, its PATH_INFO and query" {
+	local before
+	before=$(line_count "$SERVER_VAR/handler.log")
+	http GET '/scripts/plain.cgi/x/y?a=b' -H "Origin: $APP"
+	assert_http_status 200
+	assert_header Access-Control-Allow-Origin "$APP"
+	assert_header Access-Control-Expose-Headers X-Request-Id
+	assert_vary Origin
+	assert_header X-Request-Id 7
+	assert_equal "$body" 'plain.cgi PATH_INFO=/x/y QUERY_STRING=a=b REDIRECT_URL=/scripts/plain.cgi/x/y'
+	assert_equal "$(line_count "$SERVER_VAR/handler.log")" "$((before + 1))"
+}
+
+@test "handler (Action): a preflight is answered by cors-wrap without running the script" {
+	local before
+	before=$(line_count "$SERVER_VAR/handler.log")
+	http OPTIONS /scripts/plain.cgi -H "Origin: $APP" -H 'Access-Control-Request-Method: POST'
+	assert_http_status 204
+	assert_header Access-Control-Allow-Origin "$APP"
+	assert_header Access-Control-Max-Age 600
+	assert_equal "$(line_count "$SERVER_VAR/handler.log")" "$before"
+}
+
+@test "handler (Action): a refused origin gets the script's answer without CORS headers" {
+	http GET /scripts/plain.cgi -H 'Origin: https://evil.example.net'
+	assert_http_status 200
+	no_cors_headers
+	assert_equal "${body%% *}" plain.cgi
+}
+
+@test "handler (Action): the action URL is refused when asked for directly, and a missing script is a 404" {
+	local before
+	before=$(line_count "$SERVER_VAR/handler.log")
+	http GET /cors-wrap-action/scripts/plain.cgi -H "Origin: $APP"
+	assert_http_status 403
+	http GET /scripts/missing.cgi -H "Origin: $APP"
+	assert_http_status 404
+	assert_equal "$(line_count "$SERVER_VAR/handler.log")" "$before"
 }

@@ -433,6 +433,21 @@ supports_credentials = maybe'
 origins = ~('
 }
 
+@test "an allow_headers literal that looks like a regex (X-.*, Content-*) fails closed naming file:line and key, and says to write ~" {
+	ini_error 1 allow_headers 'allow_headers = Content-Type X-.*'
+	assert_output --partial 'write ~X-.* for a pattern'
+	ini_error 2 allow_headers '
+headers = Content-*'
+	INI=
+	fails_closed CORS_ALLOW_HEADERS allow_headers 'CORS_ALLOW_HEADERS=^X-Foo$'
+	# A valid token without those characters stays a literal.
+	req REQUEST_URI=/api/x REQUEST_METHOD=OPTIONS HTTP_ORIGIN=https://a.example \
+		HTTP_ACCESS_CONTROL_REQUEST_METHOD=PUT HTTP_ACCESS_CONTROL_REQUEST_HEADERS=x-foo.bar \
+		CORS_ALLOW_HEADERS=X-Foo.Bar
+	assert_status 204
+	assert_header Access-Control-Allow-Headers x-foo.bar
+}
+
 @test "a malformed origin entry fails closed naming file:line and key" {
 	ini_error 1 origins 'origins = https://a.example/app'
 }
@@ -571,4 +586,40 @@ colour = red'
 	run env -i PATH=/usr/bin:/bin "$CORS_WRAP" --check --config "$INI"
 	assert_equal "$status" 1
 	names_in "$output" "$INI:4" colour
+}
+
+# --- the sample etc/cors-wrap.ini ------------------------------------------
+
+# check_values [FILE]: --check's output, values only (no annotation, no
+# "# configuration" line), with FILE or without configuration.
+check_values() {
+	local -a c=()
+	[ $# -eq 0 ] || c=(--config "$1")
+	env -i PATH=/usr/bin:/bin "$CORS_WRAP" --check "${c[@]}" 2>&1 |
+		sed 's/\t#.*//' | grep -v '^# configuration'
+}
+
+@test "the sample etc/cors-wrap.ini shows every key --check knows, each with its default" {
+	local sample=$TOP/etc/cors-wrap.ini enabled=$BATS_TEST_TMPDIR/enabled.ini key
+	# every setting before the first section, its ';' removed
+	awk '/^;\[/ { s = 1 } !s { sub(/^;/, "") } { print }' "$sample" >"$enabled"
+	for key in $(check_values | sed -n 's/^\([a-z_]*\) = .*/\1/p' | sort -u); do
+		awk -v k="$key" '/^;\[/ { exit } index($0, ";" k " =") == 1 { f = 1 } END { exit !f }' \
+			"$sample" || {
+			printf 'the sample has no ";%s = DEFAULT" line\n' "$key" >&2
+			return 1
+		}
+	done
+	run check_values "$enabled"
+	assert_line 'cors-wrap: configuration test successful'
+	assert_equal "$output" "$(check_values)"
+}
+
+@test "the sample etc/cors-wrap.ini with its example sections enabled passes --check" {
+	local enabled=$BATS_TEST_TMPDIR/all.ini
+	sed 's/^;//' "$TOP/etc/cors-wrap.ini" >"$enabled"
+	run env -i PATH=/usr/bin:/bin "$CORS_WRAP" --check --config "$enabled"
+	assert_success
+	assert_equal "$(policy_of public max_age)" 86400
+	assert_equal "$(policy_of account supports_credentials)" true
 }

@@ -2,7 +2,12 @@
 # tests/deps.sh [SET ...]: installs the Debian packages cors-wrap needs, when
 # some are missing.  Sets (default: check):
 #   build  compile cors-wrap
-#   check  build, plus what the test suite drives (bats, the servers, curl)
+#   check  build, plus what the test suite drives (bats, the servers, curl,
+#          Debian's Chromium for tests/browser.bats, wrk, ab and valgrind
+#          for tests/soak.bats) and the package set
+#   package  what tests/package.bats and tests/man.bats need: the Debian
+#          package build (dpkg-buildpackage -b), lintian, systemd-analyze,
+#          mandoc
 #   demo   what etc/demo.sh needs beyond the binary (lighttpd, curl)
 # Nothing missing: returns at once, without apt-get.  Missing, as root:
 # apt-get update and install them.  Missing, as anyone else: names them and
@@ -11,18 +16,21 @@ set -eu
 
 build='build-essential pkg-config libfcgi-dev libiniparser-dev'
 check="$build bats bats-assert bats-support bats-file apache2 lighttpd nginx
-	spawn-fcgi fcgiwrap libfcgi-bin curl procps ca-certificates perl"
+	spawn-fcgi fcgiwrap libfcgi-bin curl procps ca-certificates chromium wrk
+	valgrind apache2-utils perl"
 demo='lighttpd curl'
+package="$build debhelper dpkg-dev lintian systemd mandoc"
 
 [ $# -gt 0 ] || set -- check
 want=
 for set; do
 	case $set in
 	build) want="$want $build" ;;
-	check) want="$want $check" ;;
+	check) want="$want $check $package" ;;
+	package) want="$want $package" ;;
 	demo) want="$want $demo" ;;
 	*)
-		echo "usage: $0 [build|check|demo ...]" >&2
+		echo "usage: $0 [build|check|package|demo ...]" >&2
 		exit 2
 		;;
 	esac

@@ -509,7 +509,7 @@ EOF
 	pid=$(script_pids slow)
 	wait_gone 3 "$pid"
 	tail -n +"$((before + 1))" "$DAEMON_LOG" | grep -Eqx "cors-wrap: info: connection \
-(closed by the server|Broken pipe|Connection reset by peer) during a request; stopping $CGI_BIN/slow.cgi"
+(closed by the server|failed|Broken pipe|Connection reset by peer) during a request; stopping $CGI_BIN/slow.cgi"
 	settled
 }
 

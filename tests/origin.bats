@@ -296,6 +296,23 @@ config_error() {
 	refused xhttps://b.example.com "$re"
 }
 
+@test "regex entry with an unmatched ) cannot break out of the whole-origin match" {
+	# glibc reads a lone ')' in an ERE as a character: "^(" + this + ")$"
+	# would be "^(https://a\.example)|x)$", true for any "https://a.example..."
+	local re='CORS_ORIGINS=~https://a\.example)|x'
+	refused https://a.example.evil.net "$re"
+	refused 'https://a.example:1' "$re"
+	allowed https://a.example "$re"
+	# The same for allow_headers patterns.
+	preflight https://a.example 'CORS_ALLOW_HEADERS=~x-a)|y' \
+		HTTP_ACCESS_CONTROL_REQUEST_HEADERS=x-a-evil
+	assert_header Access-Control-Allow-Origin https://a.example
+	refute_header Access-Control-Allow-Headers
+	preflight https://a.example 'CORS_ALLOW_HEADERS=~x-a)|y' \
+		HTTP_ACCESS_CONTROL_REQUEST_HEADERS=x-a
+	assert_header Access-Control-Allow-Headers x-a
+}
+
 @test "regex entry with a group allows exactly its alternatives" {
 	local re='CORS_ORIGINS=~https://(a|b)\.example\.com'
 	allowed https://a.example.com "$re"

@@ -327,3 +327,27 @@ exec cat '$T/expected'")
 	assert_header X-App 1
 	[ "$(cat "$T/ppid")" != "$BASHPID" ]
 }
+
+@test "SIGTERM from the server stops the script and what it started, when cors-wrap leads its process group" {
+	local pids=$BATS_TEST_TMPDIR/pids
+	prog=$(script hang.cgi "#!/bin/sh
+sleep 300 &
+echo \"\$\$ \$!\" >'$pids'
+wait")
+	setsid env -i PATH=/usr/bin:/bin GATEWAY_INTERFACE=CGI/1.1 REQUEST_METHOD=GET \
+		CORS_EXEC="$prog" "$CORS_WRAP" </dev/null >/dev/null 2>&1 3>&- &
+	local cw=$!
+	for _ in $(seq 50); do [ -s "$pids" ] && break; sleep 0.1; done
+	[ -s "$pids" ]
+	kill -TERM "$cw"
+	wait "$cw" || true
+	local p
+	for p in $(cat "$pids"); do
+		for _ in $(seq 30); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+		if kill -0 "$p" 2>/dev/null; then
+			echo "process $p survived" >&2
+			kill -KILL $(cat "$pids")
+			return 1
+		fi
+	done
+}

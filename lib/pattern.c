@@ -1,0 +1,40 @@
+#include "pattern.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+int
+pattern_compile(regex_t *re, const char *src, size_t len, char *err,
+    size_t errlen)
+{
+	char	*pat;
+	int	 rc;
+
+	if ((pat = malloc(len + 5)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	/* The anchors let the matcher stop early; the span check in
+	 * pattern_matches is what makes "whole" true. */
+	snprintf(pat, len + 5, "^(%.*s)$", (int)len, src);
+	rc = regcomp(re, pat, REG_EXTENDED | REG_ICASE);
+	free(pat);
+	if (rc != 0) {
+		regerror(rc, NULL, err, errlen);
+		return -1;
+	}
+	return 0;
+}
+
+bool
+pattern_matches(const regex_t *re, const char *s, size_t len)
+{
+	regmatch_t	 m[1];
+
+	/* REG_STARTEND: the subject is s[0..len), NUL or not; POSIX
+	 * leftmost-longest makes m[0] the longest match at the start. */
+	m[0].rm_so = 0;
+	m[0].rm_eo = (regoff_t)len;
+	return regexec(re, s, 1, m, REG_STARTEND) == 0 && m[0].rm_so == 0 &&
+	    (size_t)m[0].rm_eo == len;
+}

@@ -1,0 +1,24 @@
+/*
+ * ~REGEX entries of origins and allow_headers: POSIX EREs, without regard
+ * to case, that must match the whole subject.  Anchoring the source as
+ * ^(...)$ is not enough: glibc takes an unmatched ')' in an ERE as an
+ * ordinary character, so "a)|b" would compile to "^(a)|b)$", which
+ * matches anything that starts with "a".  A match therefore counts only
+ * when it spans the subject from its first byte to its last.
+ */
+#ifndef CORS_PATTERN_H
+#define CORS_PATTERN_H
+
+#include <regex.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Compiles src[0..len) (without the '~'); -1 with regerror's words in
+ * err. */
+int	pattern_compile(regex_t *, const char *src, size_t len, char *err,
+	    size_t errlen);
+
+/* Does the pattern match all of s[0..len)?  s need not end in a NUL. */
+bool	pattern_matches(const regex_t *, const char *s, size_t len);
+
+#endif
