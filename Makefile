@@ -96,7 +96,56 @@ lint:
 	clang-tidy --quiet cors-wrap.c lib/*.c -- -std=c11 -D_GNU_SOURCE \
 	    -I/usr/include/iniparser
 
+# libFuzzer harnesses (tests/fuzz/README.md), built with clang, ASan and
+# UBSan into build/fuzz/.  make fuzz runs each for FUZZ_SECONDS; the corpus
+# they grow is build/fuzz/corpus/NAME, never the committed seeds.
+FUZZ_CC		?= clang
+FUZZ_SECONDS	?= 60
+FUZZ_DIR	 = build/fuzz
+FUZZERS		 = request origin decide cgiheader config
+FUZZ_SAN	 = -fsanitize=address,undefined -fno-sanitize-recover=all \
+		   -fno-omit-frame-pointer
+FUZZ_CFLAGS	 = -std=c11 $(WARN) -g -O1 $(FUZZ_SAN) -D_GNU_SOURCE \
+		   -I/usr/include/iniparser
+FUZZ_LIB_OBJS	 = $(LIB_SRCS:lib/%.c=$(FUZZ_DIR)/lib/%.o)
+FUZZ_BINS	 = $(FUZZERS:%=$(FUZZ_DIR)/fuzz_%)
+
+FUZZ_FLAGS_NOW	 = $(FUZZ_CC) $(FUZZ_CFLAGS) $(LIBS)
+$(FUZZ_DIR)/.flags: FORCE
+	@mkdir -p $(@D)
+	@[ "$$(cat $@ 2>/dev/null)" = '$(FUZZ_FLAGS_NOW)' ] || \
+	    echo '$(FUZZ_FLAGS_NOW)' >$@
+
+$(FUZZ_DIR)/lib/%.o: lib/%.c $(FUZZ_DIR)/.flags
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP \
+	    -c -o $@ $<
+
+$(FUZZ_DIR)/libcors.a: $(FUZZ_LIB_OBJS)
+	rm -f $@
+	ar rcs $@ $(FUZZ_LIB_OBJS)
+
+# -iquote: lib/fastcgi.h must not shadow libfcgi's <fastcgi.h>.
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_DIR)/libcors.a
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -iquote lib -fsanitize=fuzzer -MMD -MP \
+	    -MF $@.d -o $@ $< $(FUZZ_DIR)/libcors.a $(LIBS)
+
+-include $(FUZZ_LIB_OBJS:.o=.d) $(FUZZ_BINS:=.d)
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: fuzz-build
+	bash tests/fuzz/run -t $(FUZZ_SECONDS) $(FUZZERS)
+
+# The fuzzers' grown corpora and findings (build/fuzz/corpus, findings)
+# stay: make distclean removes them.
 clean:
 	rm -f cors-wrap .flags $(OBJS) $(OBJS:.o=.d)
+	rm -rf $(FUZZ_DIR)/lib $(FUZZ_DIR)/libcors.a $(FUZZ_DIR)/.flags \
+	    $(FUZZ_BINS) $(FUZZ_BINS:=.d)
 
-.PHONY: all check deps-build deps-check demo install lint uninstall clean FORCE
+distclean: clean
+	rm -rf build
+
+.PHONY: all check deps-build deps-check demo distclean fuzz \
+	fuzz-build install lint uninstall clean FORCE
