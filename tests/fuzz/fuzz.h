@@ -9,6 +9,7 @@
 
 #include <sys/mman.h>
 
+#include <regex.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -143,6 +144,35 @@ fz_regex_tame(const char *s, size_t n, const char *ends)
 		i = j;
 	}
 	return true;
+}
+
+/* The meaning of ~REGEX (origins, allow_headers): the POSIX ERE after
+ * the '~', compiled on its own (REG_ICASE), matches a subject when a match
+ * spans all of it: by POSIX's leftmost-longest rule, when regexec's match
+ * does.  o NULL: only whether pat is valid (*valid). */
+static inline bool
+fz_ere_whole(const char *pat, size_t plen, const char *o, size_t olen,
+    bool *valid)
+{
+	regex_t		 re;
+	regmatch_t	 m[1];
+	char		*p = fz_malloc(plen + 1);
+	bool		 whole = false;
+
+	memcpy(p, pat, plen);
+	p[plen] = '\0';
+	*valid = regcomp(&re, p, REG_EXTENDED | REG_ICASE) == 0;
+	free(p);
+	if (!*valid)
+		return false;
+	if (o != NULL) {
+		m[0].rm_so = 0;
+		m[0].rm_eo = (regoff_t)olen;
+		whole = regexec(&re, o, 1, m, REG_STARTEND) == 0 &&
+		    m[0].rm_so == 0 && (size_t)m[0].rm_eo == olen;
+	}
+	regfree(&re);
+	return whole;
 }
 
 /*

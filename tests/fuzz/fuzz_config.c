@@ -19,6 +19,8 @@
  *     duplicates) and iniparser (which gives the values) read the same
  *     sections and keys: otherwise a value would come from another line
  *     than the one validated and reported;
+ *   - allow_headers' ~REGEX entries are valid EREs on their own and allow
+ *     a name when a match spans all of it;
  *   - every answer any section gives holds only printable bytes and never
  *     "*" with credentials.
  */
@@ -247,6 +249,37 @@ check_answer(const struct policy *p, const struct request *r,
 	(void)answer_format(a, "\r\n", buf, sizeof(buf));
 }
 
+/* The ~REGEX entries mean what fz_ere_whole says: a header name is
+ * allowed when a literal entry names it or a pattern matches all of it. */
+static void
+check_header_patterns(const struct policy *p)
+{
+	static const char *const names[] = { "x-a", "Content-Type",
+	    "X-Requested-With", "x-custom-12" };
+	size_t	 i, k;
+	bool	 want, valid;
+
+	if (p->allow_headers_any)
+		return;
+	for (k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+		const char	*h = names[k];
+
+		want = false;
+		for (i = 0; i < p->nallow_headers && !want; i++) {
+			const struct header_entry *e = &p->allow_headers[i];
+
+			if (e->regex) {
+				want = fz_ere_whole(e->name + 1,
+				    strlen(e->name) - 1, h, strlen(h), &valid);
+				CHECK(valid);
+			} else
+				want = tok_eq_nocase(h, strlen(h), e->name,
+				    strlen(e->name));
+		}
+		CHECK(want == (policy_header_entry(p, h, strlen(h)) != -1));
+	}
+}
+
 /* A few requests against every section: an actual request and
  * preflights from an origin the policy lists, or from one it may not. */
 static void
@@ -261,6 +294,7 @@ check_decisions(const struct config *c)
 	for (i = 0; i < c->nsections; i++) {
 		const struct policy *p = &c->sections[i].policy;
 
+		check_header_patterns(p);
 		snprintf(origin, sizeof(origin), "HTTP_ORIGIN=%s",
 		    p->first_exact != NULL ? p->first_exact :
 		    "https://fuzz.example");

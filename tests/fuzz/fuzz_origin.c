@@ -51,36 +51,6 @@ check_subdomain(const struct origin_entry *e, const char *o,
 	CHECK(m == want);
 }
 
-/* A ~REGEX entry is the POSIX ERE after the '~', compiled on its own
- * (REG_ICASE), and matches an origin when a match spans all of it: by
- * POSIX's leftmost-longest rule, when regexec's match does.  However the
- * entry is built, it must accept exactly the EREs and the origins this
- * does. */
-static bool
-ere_whole(const char *pat, size_t plen, const char *o, size_t olen,
-    bool *valid)
-{
-	regex_t		 re;
-	regmatch_t	 m[1];
-	char		*p = fz_malloc(plen + 1);
-	bool		 whole = false;
-
-	memcpy(p, pat, plen);
-	p[plen] = '\0';
-	*valid = regcomp(&re, p, REG_EXTENDED | REG_ICASE) == 0;
-	free(p);
-	if (!*valid)
-		return false;
-	if (o != NULL) {
-		m[0].rm_so = 0;
-		m[0].rm_eo = (regoff_t)olen;
-		whole = regexec(&re, o, 1, m, REG_STARTEND) == 0 &&
-		    m[0].rm_so == 0 && (size_t)m[0].rm_eo == olen;
-	}
-	regfree(&re);
-	return whole;
-}
-
 /* The same origin in another case matches the same entries. */
 static void
 check_case(const struct origin_entry *e, const char *o, size_t len, bool m)
@@ -159,7 +129,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rc = origin_entry_init(&e, ent, elen, err, sizeof(err));
 	free(ent);
 	if (fs.f[0][0] == '~') {
-		(void)ere_whole(fs.f[0] + 1, elen - 1, NULL, 0, &valid);
+		(void)fz_ere_whole(fs.f[0] + 1, elen - 1, NULL, 0, &valid);
 		/* An invalid ERE is an error, a valid one is not. */
 		CHECK(valid == (rc == 0));
 	}
@@ -217,7 +187,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			check_subdomain(&e, o, &parts, m);
 			break;
 		case OENTRY_REGEX:
-			CHECK(m == ere_whole(e.text + 1, elen - 1, o, olen,
+			CHECK(m == fz_ere_whole(e.text + 1, elen - 1, o, olen,
 			    &valid));
 			break;
 		}
