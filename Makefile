@@ -107,7 +107,12 @@ FUZZ_SAN	 = -fsanitize=address,undefined -fno-sanitize-recover=all \
 		   -fno-omit-frame-pointer
 FUZZ_CFLAGS	 = -std=c11 $(WARN) -g -O1 $(FUZZ_SAN) -D_GNU_SOURCE \
 		   -I/usr/include/iniparser
-FUZZ_LIB_OBJS	 = $(LIB_SRCS:lib/%.c=$(FUZZ_DIR)/lib/%.o)
+# What the harnesses reach: the parsers and the decision, no I/O.
+FUZZ_LIB_SRCS	 = lib/cgiheader.c lib/config.c lib/decide.c lib/diag.c \
+		   lib/inifile.c lib/log.c lib/origin.c lib/pattern.c \
+		   lib/policy.c lib/ratelimit.c lib/request.c lib/response.c \
+		   lib/token.c
+FUZZ_LIB_OBJS	 = $(FUZZ_LIB_SRCS:lib/%.c=$(FUZZ_DIR)/lib/%.o)
 FUZZ_BINS	 = $(FUZZERS:%=$(FUZZ_DIR)/fuzz_%)
 
 FUZZ_FLAGS_NOW	 = $(FUZZ_CC) $(FUZZ_CFLAGS) $(LIBS)

@@ -4,7 +4,8 @@
 #   build  compile cors-wrap
 #   check  build, plus what the test suite drives (bats, the servers, curl,
 #          Debian's Chromium for tests/browser.bats, wrk, ab and valgrind
-#          for tests/soak.bats) and the package set
+#          for tests/soak.bats, clang and libFuzzer for tests/fuzz.bats)
+#          and the package set
 #   package  what tests/package.bats and tests/man.bats need: the Debian
 #          package build (dpkg-buildpackage -b), lintian, systemd-analyze,
 #          mandoc
@@ -17,7 +18,7 @@ set -eu
 build='build-essential pkg-config libfcgi-dev libiniparser-dev'
 check="$build bats bats-assert bats-support bats-file apache2 lighttpd nginx
 	spawn-fcgi fcgiwrap libfcgi-bin curl procps ca-certificates chromium wrk
-	valgrind apache2-utils"
+	valgrind apache2-utils clang libclang-rt-14-dev"
 demo='lighttpd curl'
 package="$build debhelper dpkg-dev lintian systemd mandoc"
 
