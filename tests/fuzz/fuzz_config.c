@@ -286,6 +286,8 @@ static void
 check_decisions(const struct config *c)
 {
 	static const char *const methods[] = { "PUT", "patch", "GET" };
+	static char	 acrh[] =
+	    "HTTP_ACCESS_CONTROL_REQUEST_HEADERS=x-a, Content-Type";
 	struct request	*r = fz_malloc(sizeof(*r));
 	struct answer	*a = fz_malloc(sizeof(*a));
 	char		 origin[ORIGIN_MAX + 16];
@@ -301,9 +303,7 @@ check_decisions(const struct config *c)
 		for (m = 0; m < 4; m++) {
 			char	 acrm[64];
 			char	*env[] = { m < 3 ? "REQUEST_METHOD=OPTIONS" :
-			    "REQUEST_METHOD=GET", origin, acrm,
-			    "HTTP_ACCESS_CONTROL_REQUEST_HEADERS=x-a, "
-			    "Content-Type",
+			    "REQUEST_METHOD=GET", origin, acrm, acrh,
 			    "HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK=true",
 			    NULL };
 

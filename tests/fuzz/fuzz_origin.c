@@ -59,8 +59,12 @@ check_case(const struct origin_entry *e, const char *o, size_t len, bool m)
 	char			*flip = fz_malloc(len + 1);
 	size_t			 i;
 
-	for (i = 0; i < len; i++)
-		flip[i] = (i & 1) ? tok_upper(o[i]) : tok_lower(o[i]);
+	for (i = 0; i < len; i++) {
+		if (i & 1)
+			flip[i] = tok_upper(o[i]);
+		else
+			flip[i] = tok_lower(o[i]);
+	}
 	flip[len] = '\0';
 	CHECK(origin_parse(flip, len, &parts) == ORIGIN_OK);
 	CHECK(origin_entry_matches(e, flip, len, &parts) == m);
