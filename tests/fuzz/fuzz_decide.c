@@ -18,6 +18,7 @@
  *     not a CORS request (always_send's static answer aside); Max-Age and
  *     Allow-Private-Network only on allowed preflights;
  *   - a path that cannot be decoded is refused;
+ *   - the decision is logged as one line of printable ASCII;
  *   - answer_format/response_format stay inside exact-size buffers and
  *     fail cleanly in one byte less.
  */
@@ -382,6 +383,29 @@ check_format(const struct answer *a)
 	}
 }
 
+/* Every line the decision logs is one line of printable ASCII, whatever
+ * the request held: request data can never start a log line of its own. */
+static void
+log_line(void *ctx, const char *line, size_t n)
+{
+	unsigned	*lines = ctx;
+
+	CHECK(n > 0 && line[n - 1] == '\n');
+	CHECK(fz_printable(line, n - 1));
+	(*lines)++;
+}
+
+static void
+check_log(const struct config *c, const struct request *r,
+    const struct section *sec, const struct answer *a)
+{
+	unsigned	 lines = 0;
+	struct logger	 lg = { LOG_DEBUG, -1, log_line, &lines };
+
+	decide_log(&lg, c, NULL, r, sec, a);
+	CHECK(lines == 1);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -401,6 +425,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    sec < configs[i].sections + configs[i].nsections);
 		check_answer(&sec->policy, r, a);
 		check_format(a);
+		check_log(&configs[i], r, sec, a);
 		if (!r->path_ok)
 			CHECK(a->verdict == VERDICT_REFUSED &&
 			    a->reason == REASON_PATH_INVALID);
