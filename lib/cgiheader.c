@@ -93,6 +93,11 @@ cgiheader_parse(const char *buf, size_t len, bool eof, struct cgi_headers *h,
 		if (h->nlines == 0 && is_http_status_line(p, n)) {
 			h->status_line = p + 9;
 			h->status_line_len = n - 9;
+			/* Trimmed as every field value is: the Status field
+			 * it becomes reads back the same. */
+			while (h->status_line[h->status_line_len - 1] == ' ' ||
+			    h->status_line[h->status_line_len - 1] == '\t')
+				h->status_line_len--;
 			h->status = parse_status(p + 9, n - 9);
 			h->has_status = true;
 			p = nl + 1;

@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -145,9 +146,39 @@ add_entry(struct inifile *f, const char *section, char *key, unsigned line,
 }
 
 /*
+ * iniparser's continuation: the line read so far (j, *jlen bytes, the
+ * backslash that joined it to this one removed) plus this line, less the
+ * white space (isspace(3)) at its end, continues when it ends in a
+ * backslash, whatever the line is, a comment too.  Returns whether it
+ * does; *jlen is then the joined line without that backslash.  A joined
+ * line too long for iniparser's buffer returns -1.
+ */
+static int
+join_line(char *j, size_t *jlen, const char *p, size_t n)
+{
+	size_t	 o = *jlen;
+
+	if (o + n > INI_LINE_MAX)
+		return -1;
+	memcpy(j + o, p, n);
+	o += n;
+	while (o > 0 && isspace((unsigned char)j[o - 1]))
+		o--;
+	if (o == 0 || j[o - 1] != '\\') {
+		*jlen = 0;
+		return 0;
+	}
+	*jlen = o - 1;
+	return 1;
+}
+
+/*
  * Finds the structure iniparser will see: the same line rules (comments
  * with '#' or ';', '\' continuation, "[name]", "key = value"), keeping
- * line numbers.  Values are left to iniparser.
+ * line numbers.  Values are left to iniparser.  A continuation must join
+ * exactly the lines iniparser joins: otherwise a line read as a key (or a
+ * section) here would be part of a comment there, and the value of a key
+ * would come from another line than the one checked and reported.
  */
 static int
 scan(struct inifile *f, const char *buf, size_t len, struct diag *d)
@@ -155,51 +186,47 @@ scan(struct inifile *f, const char *buf, size_t len, struct diag *d)
 	const char	*p = buf, *end = buf + len, *nl, *s, *e, *eq;
 	const char	*section = "";
 	unsigned	 line = 0, first = 0, errors = d->count;
-	int		 cont = 0;
-	size_t		 n, held = 0;
+	int		 cont = 0, was_cont;
+	size_t		 n, raw, jlen = 0;
+	char		 joined[INI_LINE_MAX];
 
 	for (; p < end; p = nl + 1) {
 		line++;
 		nl = memchr(p, '\n', (size_t)(end - p));
 		if (nl == NULL)
 			nl = end;
-		n = (size_t)(nl - p);
-		if (n > INI_LINE_MAX) {
+		n = raw = (size_t)(nl - p);
+		if (n > 0 && p[n - 1] == '\r')
+			n--;
+		if (raw > INI_LINE_MAX) {
 			diag_add(d, "%s:%u: line longer than %d bytes",
 			    f->path, line, INI_LINE_MAX);
 			return -1;
 		}
-		/* A continued line is read into the buffer at the backslash
-		 * of the one before (iniparser_load); it must fit too. */
-		if (!cont)
+		if (memchr(p, '\0', n) != NULL) {
+			diag_add(d, "%s:%u: NUL byte", f->path, line);
+			return -1;
+		}
+		if (!(was_cont = cont)) {
+			jlen = 0;
 			first = line;
-		else if (held + n > INI_LINE_MAX) {
+		}
+		if ((cont = join_line(joined, &jlen, p, raw)) == -1) {
 			diag_add(d, "%s:%u: line continued up to line %u is "
 			    "longer than %d bytes", f->path, first, line,
 			    INI_LINE_MAX);
 			return -1;
 		}
-		if (n > 0 && p[n - 1] == '\r')
-			n--;
-		if (memchr(p, '\0', n) != NULL) {
-			diag_add(d, "%s:%u: NUL byte", f->path, line);
-			return -1;
-		}
+		if (was_cont)
+			continue;	/* part of the line it continues */
 		s = p;
 		e = p + n;
 		while (s < e && (*s == ' ' || *s == '\t'))
 			s++;
 		while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
 			e--;
-		if (cont) {
-			cont = e > s && e[-1] == '\\';
-			held += (size_t)(e - p) - 1;
-			continue;
-		}
 		if (s == e || *s == '#' || *s == ';')
 			continue;
-		cont = e[-1] == '\\';
-		held = (size_t)(e - p) - 1;
 		if (*s == '[') {
 			char	*name;
 
@@ -240,6 +267,10 @@ scan(struct inifile *f, const char *buf, size_t len, struct diag *d)
 			(void)add_entry(f, section, key, line, d);
 		}
 	}
+	/* iniparser drops a line still waiting for its continuation. */
+	if (cont)
+		diag_add(d, "%s:%u: the last line ends in a backslash, which "
+		    "continues it past the end of the file", f->path, line);
 	return d->count == errors ? 0 : -1;
 }
 

@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 int
 pattern_compile(regex_t *re, const char *src, size_t len, char *err,
@@ -10,13 +11,14 @@ pattern_compile(regex_t *re, const char *src, size_t len, char *err,
 	char	*pat;
 	int	 rc;
 
-	if ((pat = malloc(len + 5)) == NULL) {
+	if ((pat = malloc(len + 1)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	/* The anchors let the matcher stop early; the span check in
-	 * pattern_matches is what makes "whole" true. */
-	snprintf(pat, len + 5, "^(%.*s)$", (int)len, src);
+	/* As written (pattern.h); the span check in pattern_matches is
+	 * what makes "whole" true. */
+	memcpy(pat, src, len);
+	pat[len] = '\0';
 	rc = regcomp(re, pat, REG_EXTENDED | REG_ICASE);
 	free(pat);
 	if (rc != 0) {

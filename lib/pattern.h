@@ -1,10 +1,12 @@
 /*
  * ~REGEX entries of origins and allow_headers: POSIX EREs, without regard
- * to case, that must match the whole subject.  Anchoring the source as
- * ^(...)$ is not enough: glibc takes an unmatched ')' in an ERE as an
- * ordinary character, so "a)|b" would compile to "^(a)|b)$", which
- * matches anything that starts with "a".  A match therefore counts only
- * when it spans the subject from its first byte to its last.
+ * to case, that must match the whole subject.  The source is compiled as
+ * written, never wrapped as ^(...)$: glibc takes an unmatched ')' in an
+ * ERE as an ordinary character, so "a)|b" would compile to "^(a)|b)$",
+ * which matches anything that starts with "a"; the wrapper's parentheses
+ * would also pair with the source's ("a)|(b" is no ERE, "^(a)|(b)$" is)
+ * and a trailing backslash would escape the last one.  A match counts
+ * only when it spans the subject from its first byte to its last.
  */
 #ifndef CORS_PATTERN_H
 #define CORS_PATTERN_H

@@ -86,6 +86,18 @@ bad_gateway() {
 	assert_equal "$body" boom
 }
 
+@test "an NPH status line becomes one Status field, trimmed like every value" {
+	# Found by fuzz_cgiheader: the trailing white space stayed, so the
+	# block cors-wrap sent did not read back as it had been parsed.
+	app "printf 'HTTP/1.1 201 Created \t\r\nContent-Type: text/plain\r\n\r\nmade\n'"
+	get
+	assert_header Status '201 Created'
+	assert_equal "$(header_count Status)" 1
+	grep -q $'^Status: 201 Created\r$' "$raw"
+	assert_header Access-Control-Allow-Origin https://a.example
+	assert_equal "$body" made
+}
+
 @test "the script's own Access-Control-Allow-Origin wins and nothing is added" {
 	app "printf 'Content-Type: text/plain\r\nAccess-Control-Allow-Origin: https://other.example\r\n\r\nmine\n'"
 	get CORS_SUPPORTS_CREDENTIALS=yes CORS_EXPOSE_HEADERS=X-Trace

@@ -238,6 +238,33 @@ expose_headers = "X-A#1, X-B" # two names'
 	refused /x https://c.example
 }
 
+# A backslash at the end of a line joins the next one to it, as iniparser
+# reads the file; found by fuzz_config, where cors-wrap's own reading of the
+# lines (for FILE:LINE, duplicates, sections) differed from iniparser's.
+@test "the line after a comment ending in a backslash is part of the comment" {
+	ini 'origins = https://a.example
+; allow b.example too? no: \
+origins = https://b.example'
+	allowed /x https://a.example
+	refused /x https://b.example
+}
+
+@test "a section header after a comment ending in a backslash gives no other line's value" {
+	# iniparser reads no [global] here: origins = * is the second origins
+	# of [api], never a value [api] takes in silence.
+	ini_error 6 origins '[api]
+path = /api/*
+origins = https://a.example
+; end of [api] \
+[global]
+origins = *'
+}
+
+@test "a last line ending in a backslash fails closed naming file:line" {
+	ini_error 2 backslash 'max_age = 60
+origins = https://a.example \'
+}
+
 # --- path sections ---------------------------------------------------------
 
 @test "a /api/* section applies to /api/x and to /api" {

@@ -4,20 +4,26 @@
 #   build  compile cors-wrap
 #   check  build, plus what the test suite drives (bats, the servers, curl,
 #          Debian's Chromium for tests/browser.bats, wrk, ab and valgrind
-#          for tests/soak.bats) and the package set
+#          for tests/soak.bats, clang and libFuzzer for tests/fuzz.bats)
+#          and the package set
+#   lint   make lint and make analyze: cppcheck, clang-tidy, scan-build
+#   fuzz   make fuzz: clang and libFuzzer
 #   package  what tests/package.bats and tests/man.bats need: the Debian
 #          package build (dpkg-buildpackage -b), lintian, systemd-analyze,
 #          mandoc
 #   demo   what etc/demo.sh needs beyond the binary (lighttpd, curl)
 # Nothing missing: returns at once, without apt-get.  Missing, as root:
 # apt-get update and install them.  Missing, as anyone else: names them and
-# exits 1.  Used by make check, make demo and .ci/run.
+# exits 1.  Used by make check, make lint, make analyze, make fuzz, make
+# demo and .ci/run.
 set -eu
 
 build='build-essential pkg-config libfcgi-dev libiniparser-dev'
 check="$build bats bats-assert bats-support bats-file apache2 lighttpd nginx
 	spawn-fcgi fcgiwrap libfcgi-bin curl procps ca-certificates chromium wrk
-	valgrind apache2-utils perl"
+	valgrind apache2-utils perl clang libclang-rt-14-dev"
+lint="$build clang clang-tools clang-tidy cppcheck"
+fuzz="$build clang libclang-rt-14-dev"
 demo='lighttpd curl'
 package="$build debhelper dpkg-dev lintian systemd mandoc"
 
@@ -28,9 +34,11 @@ for set; do
 	build) want="$want $build" ;;
 	check) want="$want $check $package" ;;
 	package) want="$want $package" ;;
+	lint) want="$want $lint" ;;
+	fuzz) want="$want $fuzz" ;;
 	demo) want="$want $demo" ;;
 	*)
-		echo "usage: $0 [build|check|package|demo ...]" >&2
+		echo "usage: $0 [build|check|package|lint|fuzz|demo ...]" >&2
 		exit 2
 		;;
 	esac

@@ -297,20 +297,36 @@ config_error() {
 }
 
 @test "regex entry with an unmatched ) cannot break out of the whole-origin match" {
-	# glibc reads a lone ')' in an ERE as a character: "^(" + this + ")$"
-	# would be "^(https://a\.example)|x)$", true for any "https://a.example..."
+	# POSIX (and glibc) read an unmatched ')' in an ERE as an ordinary
+	# character.  Wrapped in "^(...)$" this entry would have been
+	# "^(https://a\.example)|x)$", true for any "https://a.example...".
 	local re='CORS_ORIGINS=~https://a\.example)|x'
 	refused https://a.example.evil.net "$re"
 	refused 'https://a.example:1' "$re"
-	allowed https://a.example "$re"
+	refused https://a.example "$re"
+	# The ')' belongs to the alternative it is written in.
+	allowed https://a.example 'CORS_ORIGINS=~x)|https://a\.example'
 	# The same for allow_headers patterns.
 	preflight https://a.example 'CORS_ALLOW_HEADERS=~x-a)|y' \
 		HTTP_ACCESS_CONTROL_REQUEST_HEADERS=x-a-evil
 	assert_header Access-Control-Allow-Origin https://a.example
 	refute_header Access-Control-Allow-Headers
-	preflight https://a.example 'CORS_ALLOW_HEADERS=~x-a)|y' \
+	preflight https://a.example 'CORS_ALLOW_HEADERS=~y)|x-a' \
 		HTTP_ACCESS_CONTROL_REQUEST_HEADERS=x-a
 	assert_header Access-Control-Allow-Headers x-a
+}
+
+@test "a regex entry that is no ERE on its own is a configuration error" {
+	# Found by fuzz_origin: wrapped in "^(...)$" these compiled, the
+	# wrapper's parentheses pairing with the entry's or escaped by its
+	# trailing backslash; the first allowed every https origin.
+	config_error 'CORS_ORIGINS=~https://a\.example)|(https://.*'
+	rm -f "$marker"
+	config_error 'CORS_ORIGINS=~https://a\.example)|x\'
+	preflight https://a.example 'CORS_ALLOW_HEADERS=~x-a)|(.*' \
+		HTTP_ACCESS_CONTROL_REQUEST_HEADERS=x-evil
+	assert_status 500
+	no_cors_headers
 }
 
 @test "regex entry with a group allows exactly its alternatives" {
