@@ -25,6 +25,19 @@
 
 #include "log.h"
 
+/* A worker ends with _exit(2), which skips the leak check LeakSanitizer
+ * runs at exit: in a make SANITIZE=1 build it is run by hand. */
+#if defined(__SANITIZE_ADDRESS__)
+#define CW_LSAN	1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define CW_LSAN	1
+#endif
+#endif
+#ifdef CW_LSAN
+#include <sanitizer/lsan_interface.h>
+#endif
+
 #define WORKERS_MAX	256
 #define RESPAWN_MIN_S	1	/* a worker dying faster is restarted late */
 #define ORPHANS_MAX	1024	/* scripts of dead workers being stopped */
@@ -343,7 +356,14 @@ spawn_worker(const struct fastcgi_opts *o, pid_t master,
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
 		_exit(1);
 	sigprocmask(SIG_UNBLOCK, blocked, NULL);
-	_exit(fastcgi_serve(o));
+	{
+		int	 rc = fastcgi_serve(o);
+
+#ifdef CW_LSAN
+		__lsan_do_leak_check();
+#endif
+		_exit(rc);
+	}
 }
 
 int

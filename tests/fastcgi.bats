@@ -276,11 +276,16 @@ in_log() {
 
 @test "fastcgi: a preflight is answered in the worker with no heap allocation and no process started" {
 	local shim=$BATS_TEST_TMPDIR/alloccount.so counts=/dev/shm/cors-wrap-test-$$.counts
-	cc -shared -fPIC -O2 -o "$shim" "$TOP/tests/lib/alloccount.c" -ldl
+	local -a hooks=() asan=()
+	if sanitized; then
+		hooks=(-DSANITIZER_HOOKS)
+		asan=(ASAN_OPTIONS=verify_asan_link_order=0)
+	fi
+	cc -shared -fPIC -O2 "${hooks[@]}" -o "$shim" "$TOP/tests/lib/alloccount.c" -ldl
 	chmod 755 "$BATS_TEST_TMPDIR" "$shim"
 	head -c 16 /dev/zero >"$counts"
 	chmod 666 "$counts"
-	cors_wrap_start "$SOCK" LD_PRELOAD="$shim" ALLOCCOUNT_FILE="$counts" -c 1
+	cors_wrap_start "$SOCK" LD_PRELOAD="$shim" ALLOCCOUNT_FILE="$counts" "${asan[@]}" -c 1
 	started
 	# counters: allocations, process starts
 	read_counts() { od -An -tu8 -w16 "$counts" | awk '{ print $1, $2 }'; }

@@ -7,7 +7,9 @@
  *
  * glibc lets malloc be interposed for its own internal uses too, and
  * exports __libc_malloc and friends, so no dlsym is needed for those
- * (dlsym itself allocates).
+ * (dlsym itself allocates).  In a build with ASan (make SANITIZE=1)
+ * malloc is ASan's and must stay so: built with -DSANITIZER_HOOKS, the
+ * shim counts through the sanitizer's allocation hooks instead.
  */
 #define _GNU_SOURCE
 #include <sys/mman.h>
@@ -19,12 +21,42 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+static unsigned long long *counts;	/* [0] allocations, [1] spawns */
+
+static void	count(int);
+
+#ifdef SANITIZER_HOOKS
+static void
+on_malloc(const volatile void *p, size_t n)
+{
+	(void)p;
+	(void)n;
+	count(0);
+}
+
+static void
+on_free(const volatile void *p)
+{
+	(void)p;
+}
+
+static void
+hooks_install(void)
+{
+	int	(*install)(void (*)(const volatile void *, size_t),
+		    void (*)(const volatile void *));
+
+	*(void **)&install = dlsym(RTLD_DEFAULT,
+	    "__sanitizer_install_malloc_and_free_hooks");
+	if (install != NULL)
+		install(on_malloc, on_free);
+}
+#else
 void	*__libc_malloc(size_t);
 void	*__libc_calloc(size_t, size_t);
 void	*__libc_realloc(void *, size_t);
 void	*__libc_memalign(size_t, size_t);
-
-static unsigned long long *counts;	/* [0] allocations, [1] spawns */
+#endif
 
 __attribute__((constructor)) static void
 alloccount_init(void)
@@ -40,6 +72,9 @@ alloccount_init(void)
 	close(fd);
 	if (p != MAP_FAILED)
 		counts = p;
+#ifdef SANITIZER_HOOKS
+	hooks_install();
+#endif
 }
 
 static void
@@ -49,6 +84,7 @@ count(int i)
 		__atomic_add_fetch(&counts[i], 1, __ATOMIC_RELAXED);
 }
 
+#ifndef SANITIZER_HOOKS
 void *
 malloc(size_t n)
 {
@@ -77,6 +113,7 @@ posix_memalign(void **p, size_t align, size_t n)
 	*p = __libc_memalign(align, n);
 	return *p == NULL ? 12 /* ENOMEM */ : 0;
 }
+#endif
 
 int
 posix_spawn(pid_t *pid, const char *path,
