@@ -9,9 +9,11 @@
 #          package build (dpkg-buildpackage -b), lintian, systemd-analyze,
 #          mandoc
 #   demo   what etc/demo.sh needs beyond the binary (lighttpd, curl)
+#   bench  what make bench drives (bench/run): the servers and fcgiwrap it
+#          compares with, wrk, GNU time, valgrind (callgrind), gnuplot
 # Nothing missing: returns at once, without apt-get.  Missing, as root:
 # apt-get update and install them.  Missing, as anyone else: names them and
-# exits 1.  Used by make check, make demo and .ci/run.
+# exits 1.  Used by make check, make demo, make bench and .ci/run.
 set -eu
 
 build='build-essential pkg-config libfcgi-dev libiniparser-dev'
@@ -20,6 +22,8 @@ check="$build bats bats-assert bats-support bats-file apache2 lighttpd nginx
 	valgrind apache2-utils"
 demo='lighttpd curl'
 package="$build debhelper dpkg-dev lintian systemd mandoc"
+bench="$build apache2 nginx fcgiwrap spawn-fcgi curl procps wrk time valgrind
+	gnuplot-nox"
 
 [ $# -gt 0 ] || set -- check
 want=
@@ -29,8 +33,9 @@ for set; do
 	check) want="$want $check $package" ;;
 	package) want="$want $package" ;;
 	demo) want="$want $demo" ;;
+	bench) want="$want $bench" ;;
 	*)
-		echo "usage: $0 [build|check|package|demo ...]" >&2
+		echo "usage: $0 [build|check|package|demo|bench ...]" >&2
 		exit 2
 		;;
 	esac
