@@ -122,7 +122,8 @@ relay(const struct logger *lg, const struct script *s, char **env,
 	pid_t			 pid;
 	int			 fd, rc, eof = 0, wfail, st;
 
-	if ((rc = script_spawn(s, env, 0, &pid, NULL, &fd, NULL)) != 0) {
+	if ((rc = script_spawn(s, env, SPAWN_WIDE_OUT, &pid, NULL, &fd,
+	    NULL)) != 0) {
 		log_msg(lg, LOG_ERROR, "%s: cannot run: %s", prog,
 		    strerror(rc));
 		respond(502, p->intercept_exceptions ? a : NULL);
