@@ -41,9 +41,12 @@ serve(int fd)
 int
 main(int argc, char *argv[])
 {
-	int	 fd, n, i;
+	char	*end;
+	long	 n;
+	int	 fd, i;
 
-	if (argc != 3 || (n = atoi(argv[2])) < 1 || n > 64) {
+	if (argc != 3 || (n = strtol(argv[2], &end, 10)) < 1 || n > 64 ||
+	    *end != '\0') {
 		fprintf(stderr, "usage: fcgi204 SOCKET NPROC\n");
 		return 2;
 	}
