@@ -228,8 +228,10 @@ cgi_serve(const struct cgi_opts *o)
 	struct logger		 lg = { LOG_WARN, STDERR_FILENO, NULL, NULL };
 	struct config		 cfg;
 	struct diag		 d = { NULL, 0, 0, 0 };
-	struct request		 req;
-	struct answer		 ans;
+	/* Static for the reason out_block is: 10 KiB of stack frame spread
+	 * over pages that a static home shares with the rest. */
+	static struct request	 req;
+	static struct answer	 ans;
 	struct script		 s;
 	const struct section	*sec;
 	const struct policy	*p;

@@ -259,10 +259,28 @@ count_list(const struct setting *s, const char *key, size_t *n,
 	return 0;
 }
 
-static int
-cmp_str(const void *a, const void *b)
+/*
+ * Shell sort of a list (at most CONFIG_LIST_MAX entries), not qsort(3): in
+ * CGI mode this runs on every request, and libc's qsort code is one more
+ * page fault there (bench/run).
+ */
+static void
+sort_strings(char **v, size_t n)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	static const size_t	 gaps[] = { 701, 301, 132, 57, 23, 10, 4, 1 };
+	size_t			 g, i, j, gap;
+	char			*t;
+
+	for (g = 0; g < sizeof(gaps) / sizeof(gaps[0]); g++) {
+		gap = gaps[g];
+		for (i = gap; i < n; i++) {
+			t = v[i];
+			for (j = i; j >= gap && strcmp(v[j - gap], t) > 0;
+			    j -= gap)
+				v[j] = v[j - gap];
+			v[j] = t;
+		}
+	}
 }
 
 /* Joins sorted strings with ", ". */
@@ -352,7 +370,7 @@ compile_methods(struct policy *p, const struct setting *s, struct diag *d)
 		p->methods[p->nmethods][len] = '\0';
 		p->nmethods++;
 	}
-	qsort(p->methods, p->nmethods, sizeof(char *), cmp_str);
+	sort_strings(p->methods, p->nmethods);
 	for (i = j = 0; i < p->nmethods; i++) {
 		if (j > 0 && strcmp(p->methods[j - 1], p->methods[i]) == 0) {
 			free(p->methods[i]);
@@ -458,7 +476,7 @@ compile_expose(struct policy *p, const struct setting *s, struct diag *d)
 		}
 	}
 	if (rc == 0) {
-		qsort(v, k, sizeof(char *), cmp_str);
+		sort_strings(v, k);
 		if ((p->expose_value = join(v, k)) == NULL)
 			rc = -1;
 	}
@@ -866,7 +884,9 @@ config_load(struct config *c, const char *ini_path, char *const *envp,
 		goto fail;
 	if (d->count != before)
 		goto fail;
-	qsort(c->sections, c->nsections, sizeof(*c->sections), specificity);
+	if (c->nsections > 1)
+		qsort(c->sections, c->nsections, sizeof(*c->sections),
+		    specificity);
 
 	for (k = 0; k < KEY_COUNT; k++)
 		setting_free(&env[k]);

@@ -14,10 +14,14 @@ hexval(char c)
 	return -1;
 }
 
+/*
+ * Decodes into out, then removes dot segments in place (what is written
+ * never overtakes what is read): no second 4 KiB buffer, which in a CGI
+ * process was one more stack page, one more page fault (bench/run).
+ */
 bool
 request_normalise_path(const char *in, size_t len, char *out, size_t outlen)
 {
-	char	 dec[PATH_MAX_BYTES];
 	size_t	 i, n = 0, w = 0, s, e;
 	int	 hi, lo;
 	bool	 trailing = false;
@@ -36,20 +40,21 @@ request_normalise_path(const char *in, size_t len, char *out, size_t outlen)
 			c = (char)(hi << 4 | lo);
 			i += 2;
 		}
-		if (c == '\0' || n + 1 >= sizeof(dec))
+		if (c == '\0' || n + 1 >= outlen || n + 1 >= PATH_MAX_BYTES)
 			return false;
-		dec[n++] = c;
+		out[n++] = c;
 	}
 
 	/* RFC 3986 5.2.4, plus empty segments removed as servers merge
-	 * slashes: a trailing slash is kept. */
+	 * slashes: a trailing slash is kept.  Each segment is written at or
+	 * before where it was read, so memmove. */
 	for (s = 1; s <= n; s = e + 1) {
-		for (e = s; e < n && dec[e] != '/'; e++)
+		for (e = s; e < n && out[e] != '/'; e++)
 			;
 		trailing = true;
-		if (e == s || (e - s == 1 && dec[s] == '.'))
+		if (e == s || (e - s == 1 && out[s] == '.'))
 			continue;
-		if (e - s == 2 && dec[s] == '.' && dec[s + 1] == '.') {
+		if (e - s == 2 && out[s] == '.' && out[s + 1] == '.') {
 			while (w > 0 && out[--w] != '/')
 				;
 			continue;
@@ -57,7 +62,7 @@ request_normalise_path(const char *in, size_t len, char *out, size_t outlen)
 		if (w + 1 + (e - s) + 2 > outlen)
 			return false;
 		out[w++] = '/';
-		memcpy(out + w, dec + s, e - s);
+		memmove(out + w, out + s, e - s);
 		w += e - s;
 		trailing = false;
 	}
