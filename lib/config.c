@@ -264,6 +264,13 @@ count_list(const struct setting *s, const char *key, size_t *n,
  * CGI mode this runs on every request, and libc's qsort code is one more
  * page fault there (bench/run).
  */
+/* a > b; the lists hold no NULL, but the analyzer cannot know that. */
+static bool
+str_after(const char *a, const char *b)
+{
+	return a != NULL && b != NULL && strcmp(a, b) > 0;
+}
+
 static void
 sort_strings(char **v, size_t n)
 {
@@ -275,7 +282,7 @@ sort_strings(char **v, size_t n)
 		gap = gaps[g];
 		for (i = gap; i < n; i++) {
 			t = v[i];
-			for (j = i; j >= gap && strcmp(v[j - gap], t) > 0;
+			for (j = i; j >= gap && str_after(v[j - gap], t);
 			    j -= gap)
 				v[j] = v[j - gap];
 			v[j] = t;

@@ -98,7 +98,8 @@ path_from_script(const char *sn, const char *pi, char *out, size_t outlen)
 	tmp[n] = '\0';
 	if (n == 0) {
 		/* No path at all: the global policy applies. */
-		strcpy(out, "/");
+		out[0] = '/';
+		out[1] = '\0';
 		return true;
 	}
 	/* Escape nothing: these are decoded already; a '%' is literal.  Run
