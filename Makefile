@@ -64,6 +64,38 @@ check: deps-check
 deps-check:
 	@bash tests/deps.sh check
 
+# The performance comparison of README "Performance" (bench/run): real
+# servers on 127.0.0.1, minutes of load.  Never part of check.  The
+# bench-only programs are built like cors-wrap (same flags and linking),
+# so that what differs between them is the work each does.
+BENCH_BIN = build/bench/execwrap build/bench/fcgi204 build/bench/stream \
+	    build/bench/decide_bench
+LIB_OBJS = $(LIB_SRCS:.c=.o)
+
+bench: deps-bench cors-wrap $(BENCH_BIN)
+	bash bench/run
+
+deps-bench:
+	@bash tests/deps.sh bench
+
+build/bench/execwrap: bench/execwrap.c .flags
+	@mkdir -p build/bench
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ bench/execwrap.c
+
+build/bench/fcgi204: bench/fcgi204.c .flags
+	@mkdir -p build/bench
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ bench/fcgi204.c -lfcgi
+
+# Static: the scripts' own memory stays out of the wrapper's peak RSS.
+build/bench/stream: bench/stream.c .flags
+	@mkdir -p build/bench
+	$(CC) $(CPPFLAGS) -std=c11 $(WARN) -O2 -static -o $@ bench/stream.c
+
+build/bench/decide_bench: bench/decide_bench.c $(LIB_OBJS) .flags
+	@mkdir -p build/bench
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ bench/decide_bench.c \
+	    $(LIB_OBJS) $(LIBS)
+
 demo:
 	@bash tests/deps.sh build demo
 	$(MAKE) cors-wrap
@@ -174,10 +206,11 @@ deps-fuzz:
 clean:
 	rm -f cors-wrap .flags $(OBJS) $(OBJS:.o=.d)
 	rm -rf $(FUZZ_DIR)/lib $(FUZZ_DIR)/libcors.a $(FUZZ_DIR)/.flags \
-	    $(FUZZ_BINS) $(FUZZ_BINS:=.d)
+	    $(FUZZ_BINS) $(FUZZ_BINS:=.d) build/bench
 
 distclean: clean
 	rm -rf build
 
-.PHONY: all analyze check deps-build deps-check deps-fuzz deps-lint demo \
-	distclean fuzz fuzz-build install lint uninstall clean FORCE
+.PHONY: all analyze bench check deps-bench deps-build deps-check deps-fuzz \
+	deps-lint demo distclean fuzz fuzz-build install lint uninstall clean \
+	FORCE

@@ -110,15 +110,23 @@ catch_signals(void)
 	sigaction(SIGPIPE, &sa, NULL);
 }
 
+/*
+ * The header block cors-wrap writes itself, in one write(2).  Static, not
+ * on the stack: the few hundred bytes used then lie on one page, where an
+ * 8 KiB stack frame spreads a short call chain over more pages, each a
+ * page fault in a process that lives for one request.
+ */
+static char	 out_block[RESPONSE_MAX];
+
 static int
 respond(int status, const struct answer *a)
 {
-	char	 buf[RESPONSE_MAX];
 	size_t	 n;
 
-	if ((n = response_format(buf, sizeof(buf), status, a)) == 0)
-		n = response_format(buf, sizeof(buf), status, NULL);
-	return io_write_all(STDOUT_FILENO, buf, n);
+	if ((n = response_format(out_block, sizeof(out_block), status, a)) ==
+	    0)
+		n = response_format(out_block, sizeof(out_block), status, NULL);
+	return io_write_all(STDOUT_FILENO, out_block, n);
 }
 
 static void
@@ -213,7 +221,7 @@ relay(const struct logger *lg, const struct script *s, char **env,
 	/* Until script_pid is set, a signal would leave the script alone. */
 	forwarded_signals(&set);
 	sigprocmask(SIG_BLOCK, &set, &old);
-	rc = script_spawn(s, env, 0, &pid, NULL, &fd, NULL);
+	rc = script_spawn(s, env, SPAWN_WIDE_OUT, &pid, NULL, &fd, NULL);
 	if (rc == 0)
 		script_pid = pid;
 	sigprocmask(SIG_SETMASK, &old, NULL);
@@ -313,15 +321,16 @@ cgi_serve(const struct cgi_opts *o)
 	struct logger		 lg = { LOG_WARN, STDERR_FILENO, NULL, NULL };
 	struct config		 cfg;
 	struct diag		 d = { NULL, 0, 0, 0 };
-	struct request		 req;
-	struct answer		 ans;
+	/* Static for the reason out_block is: 10 KiB of stack frame spread
+	 * over pages that a static home shares with the rest. */
+	static struct request	 req;
+	static struct answer	 ans;
 	struct script		 s;
 	const struct section	*sec;
 	const struct policy	*p;
 	static struct relay_buf	 buf;
 	void			*env = (void *)o->envp;
 	const char		*ini;
-	char			 hdr[RESPONSE_MAX];
 	char			**senv;
 	size_t			 n;
 	int			 rc;
@@ -345,12 +354,18 @@ cgi_serve(const struct cgi_opts *o)
 	sec = decide(&cfg, &req, &ans);
 	p = &sec->policy;
 	{
-		/* One bucket for every cors-wrap CGI process of this user. */
+		/* One bucket for every cors-wrap CGI process of this user.
+		 * Named only when it may be used: an allowed request need not
+		 * pay for snprintf's code (page faults, bench/run). */
 		char			 path[64];
-		struct log_budget	 b = { NULL, path };
+		struct log_budget	 b = { NULL, NULL };
 
-		snprintf(path, sizeof(path), "/tmp/cors-wrap-%lu.log-budget",
-		    (unsigned long)geteuid());
+		if (ans.verdict == VERDICT_REFUSED) {
+			snprintf(path, sizeof(path),
+			    "/tmp/cors-wrap-%lu.log-budget",
+			    (unsigned long)geteuid());
+			b.file = path;
+		}
 		decide_log(&lg, &cfg, &b, &req, sec, &ans);
 	}
 
@@ -375,8 +390,8 @@ cgi_serve(const struct cgi_opts *o)
 	if (cfg.mode == MODE_PREPEND) {
 		/* The answer first, then the script in this very process:
 		 * nothing to copy, nothing to wait for. */
-		n = answer_format(&ans, "\r\n", hdr, sizeof(hdr));
-		if (n > 0 && io_write_all(STDOUT_FILENO, hdr, n) == -1)
+		n = answer_format(&ans, "\r\n", out_block, sizeof(out_block));
+		if (n > 0 && io_write_all(STDOUT_FILENO, out_block, n) == -1)
 			return 1;
 		script_exec(&s, senv);
 		log_msg(&lg, LOG_ERROR, "%s: cannot run: %s", s.argv[0],

@@ -90,6 +90,23 @@ xprintf(const char *fmt, ...)
 	return strdup(buf);
 }
 
+/* "environment NAME": no printf on the path every CGI request takes, whose
+ * code would be a few more page faults in a process that lives for one
+ * request (bench/run). */
+static char *
+env_source(const char *name, size_t n)
+{
+	static const char	 pre[] = "environment ";
+	char			*p;
+
+	if ((p = malloc(sizeof(pre) + n)) == NULL)
+		return NULL;
+	memcpy(p, pre, sizeof(pre) - 1);
+	memcpy(p + sizeof(pre) - 1, name, n);
+	p[sizeof(pre) - 1 + n] = '\0';
+	return p;
+}
+
 static int
 key_by_ini(const char *name, enum config_key *k)
 {
@@ -243,10 +260,35 @@ count_list(const struct setting *s, const char *key, size_t *n,
 	return 0;
 }
 
-static int
-cmp_str(const void *a, const void *b)
+/*
+ * Shell sort of a list (at most CONFIG_LIST_MAX entries), not qsort(3): in
+ * CGI mode this runs on every request, and libc's qsort code is one more
+ * page fault there (bench/run).
+ */
+/* a > b; the lists hold no NULL, but the analyzer cannot know that. */
+static bool
+str_after(const char *a, const char *b)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	return a != NULL && b != NULL && strcmp(a, b) > 0;
+}
+
+static void
+sort_strings(char **v, size_t n)
+{
+	static const size_t	 gaps[] = { 701, 301, 132, 57, 23, 10, 4, 1 };
+	size_t			 g, i, j, gap;
+	char			*t;
+
+	for (g = 0; g < sizeof(gaps) / sizeof(gaps[0]); g++) {
+		gap = gaps[g];
+		for (i = gap; i < n; i++) {
+			t = v[i];
+			for (j = i; j >= gap && str_after(v[j - gap], t);
+			    j -= gap)
+				v[j] = v[j - gap];
+			v[j] = t;
+		}
+	}
 }
 
 /* Joins sorted strings with ", ". */
@@ -336,7 +378,7 @@ compile_methods(struct policy *p, const struct setting *s, struct diag *d)
 		p->methods[p->nmethods][len] = '\0';
 		p->nmethods++;
 	}
-	qsort(p->methods, p->nmethods, sizeof(char *), cmp_str);
+	sort_strings(p->methods, p->nmethods);
 	for (i = j = 0; i < p->nmethods; i++) {
 		if (j > 0 && strcmp(p->methods[j - 1], p->methods[i]) == 0) {
 			free(p->methods[i]);
@@ -447,7 +489,7 @@ compile_expose(struct policy *p, const struct setting *s, struct diag *d)
 		}
 	}
 	if (rc == 0) {
-		qsort(v, k, sizeof(char *), cmp_str);
+		sort_strings(v, k);
 		if ((p->expose_value = join(v, k)) == NULL)
 			rc = -1;
 	}
@@ -627,8 +669,8 @@ load_env(struct setting *env, char *const *envp, struct diag *d)
 			    (int)n, envp[i], env[k].source);
 			continue;
 		}
-		if ((src = xprintf("environment %.*s", (int)n, envp[i])) ==
-		    NULL || setting_set(&env[k], eq + 1, src) == -1)
+		if ((src = env_source(envp[i], n)) == NULL ||
+		    setting_set(&env[k], eq + 1, src) == -1)
 			return -1;
 	}
 	return 0;
@@ -855,7 +897,9 @@ config_load(struct config *c, const char *ini_path, char *const *envp,
 		goto fail;
 	if (d->count != before)
 		goto fail;
-	qsort(c->sections, c->nsections, sizeof(*c->sections), specificity);
+	if (c->nsections > 1)
+		qsort(c->sections, c->nsections, sizeof(*c->sections),
+		    specificity);
 
 	for (k = 0; k < KEY_COUNT; k++)
 		setting_free(&env[k]);

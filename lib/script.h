@@ -59,6 +59,8 @@ char	**script_environ(struct script *, char *const *envp);
 #define SPAWN_PIPE_ERR	0x2	/* stderr to a new pipe, else inherited */
 #define SPAWN_PGROUP	0x4	/* a process group of its own, to stop
 				   the script and whatever it started */
+#define SPAWN_WIDE_OUT	0x8	/* a stdout pipe of SPAWN_WIDE_PIPE bytes */
+#define SPAWN_WIDE_PIPE	(1 << 20)
 
 /*
  * Starts the script with stdout on a new pipe (returned in *out; *in and

@@ -12,10 +12,12 @@
 #          package build (dpkg-buildpackage -b), lintian, systemd-analyze,
 #          mandoc
 #   demo   what etc/demo.sh needs beyond the binary (lighttpd, curl)
+#   bench  what make bench drives (bench/run): the servers and fcgiwrap it
+#          compares with, wrk, GNU time, valgrind (callgrind), gnuplot
 # Nothing missing: returns at once, without apt-get.  Missing, as root:
 # apt-get update and install them.  Missing, as anyone else: names them and
 # exits 1.  Used by make check, make lint, make analyze, make fuzz, make
-# demo and .ci/run.
+# bench, make demo and .ci/run.
 set -eu
 
 build='build-essential pkg-config libfcgi-dev libiniparser-dev'
@@ -26,6 +28,8 @@ lint="$build clang clang-tools clang-tidy cppcheck"
 fuzz="$build clang libclang-rt-14-dev"
 demo='lighttpd curl'
 package="$build debhelper dpkg-dev lintian systemd mandoc"
+bench="$build apache2 nginx fcgiwrap spawn-fcgi curl procps wrk time valgrind
+	gnuplot-nox"
 
 [ $# -gt 0 ] || set -- check
 want=
@@ -37,8 +41,9 @@ for set; do
 	lint) want="$want $lint" ;;
 	fuzz) want="$want $fuzz" ;;
 	demo) want="$want $demo" ;;
+	bench) want="$want $bench" ;;
 	*)
-		echo "usage: $0 [build|check|package|lint|fuzz|demo ...]" >&2
+		echo "usage: $0 [build|check|package|lint|fuzz|bench|demo ...]" >&2
 		exit 2
 		;;
 	esac
