@@ -354,15 +354,20 @@ cgi_serve(const struct cgi_opts *o)
 	sec = decide(&cfg, &req, &ans);
 	p = &sec->policy;
 	{
-		/* One bucket for every cors-wrap CGI process of this user.
-		 * Named only when it may be used: an allowed request need not
-		 * pay for snprintf's code (page faults, bench/run). */
-		char			 path[64];
+		/* One bucket for every cors-wrap CGI process of this user,
+		 * in the server's TMPDIR when it sets one.  Named only when it
+		 * may be used: an allowed request need not pay for snprintf's
+		 * code (page faults, bench/run). */
+		char			 path[320];
 		struct log_budget	 b = { NULL, NULL };
+		const char		*td;
 
 		if (ans.verdict == VERDICT_REFUSED) {
+			td = getenv("TMPDIR");
+			if (td == NULL || td[0] != '/' || strlen(td) > 256)
+				td = "/tmp";
 			snprintf(path, sizeof(path),
-			    "/tmp/cors-wrap-%lu.log-budget",
+			    "%s/cors-wrap-%lu.log-budget", td,
 			    (unsigned long)geteuid());
 			b.file = path;
 		}

@@ -123,11 +123,11 @@ explain() {
 
 @test "refused requests are logged at log_refused, escaped, and no more than log_rate a minute" {
 	# Each CGI process is separate: the budget is shared through a file
-	# of this user's; start from a full bucket.
-	rm -f "/tmp/cors-wrap-$(id -u).log-budget"
+	# of this user's in TMPDIR (here the test's own, so that no other
+	# test running meanwhile spends it); it starts full.
 	local i lines=0
 	for i in 1 2 3 4 5; do
-		cgi CORS_ORIGINS=https://a.example CORS_LOG_LEVEL=info CORS_LOG_RATE=3 \
+		cgi TMPDIR="$BATS_TEST_TMPDIR" CORS_ORIGINS=https://a.example CORS_LOG_LEVEL=info CORS_LOG_RATE=3 \
 			REQUEST_URI=/x REQUEST_METHOD=OPTIONS HTTP_ORIGIN=$'https://evil\r\nX: y' \
 			HTTP_ACCESS_CONTROL_REQUEST_METHOD=GET
 		[[ $log != *$'\r'* ]]
@@ -136,6 +136,7 @@ explain() {
 		fi
 	done
 	[ "$lines" -eq 3 ] || { echo "logged $lines of 5, expected 3" >&2; return 1; }
+	[ -f "$BATS_TEST_TMPDIR/cors-wrap-$(id -u).log-budget" ]
 }
 
 @test "refused requests are not logged below log_refused" {
