@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "log.h"
 
 /* A worker ends with _exit(2), which skips the leak check LeakSanitizer
@@ -54,15 +55,6 @@ struct orphans {
 	size_t	 n;
 	long	 kill_at;		/* ms; 0: nothing pending */
 };
-
-static long
-mono_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* The master's children that are not workers: the scripts of dead ones. */
 static void
@@ -112,7 +104,7 @@ orphans_stop(struct orphans *o, const pid_t *workers, unsigned nworkers)
 	}
 	closedir(d);
 	if (o->n > 0 && o->kill_at == 0)
-		o->kill_at = mono_ms() + ORPHAN_GRACE_MS;
+		o->kill_at = (long)clock_ms() + ORPHAN_GRACE_MS;
 }
 
 /* The groups, not the pids: a leader reaped meanwhile may have left
@@ -407,9 +399,9 @@ daemon_run(const struct fastcgi_opts *o, unsigned nworkers)
 		pfd.events = POLLIN;
 		pfd.revents = 0;
 		if (poll(&pfd, 1, orph.kill_at == 0 ? -1 :
-		    (int)(orph.kill_at - mono_ms() > 0 ?
-		    orph.kill_at - mono_ms() : 0)) == 0 ||
-		    (orph.kill_at != 0 && mono_ms() >= orph.kill_at))
+		    (int)(orph.kill_at - (long)clock_ms() > 0 ?
+		    orph.kill_at - (long)clock_ms() : 0)) == 0 ||
+		    (orph.kill_at != 0 && (long)clock_ms() >= orph.kill_at))
 			orphans_kill(&orph);
 		if ((pfd.revents & POLLIN) == 0 ||
 		    read(sfd, &si, sizeof(si)) != sizeof(si))

@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "clock.h"
+
 const struct section *
 decide(const struct config *cfg, const struct request *r, struct answer *a)
 {
@@ -36,7 +38,7 @@ decide_log(const struct logger *lg, const struct config *cfg,
 			return;
 		if (b != NULL && b->bucket != NULL)
 			ok = ratelimit_take(b->bucket, cfg->log_rate,
-			    ratelimit_now_ms(), &dropped);
+			    clock_ms(), &dropped);
 		else if (b != NULL && b->file != NULL)
 			ok = ratelimit_take_file(b->file, cfg->log_rate,
 			    &dropped);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cgiheader.h"
+#include "clock.h"
 #include "confcache.h"
 #include "decide.h"
 #include "fcgirec.h"
@@ -164,15 +165,6 @@ static void	maybe_finish(struct conn *);
 static void	bad_gateway(struct conn *, const char *);
 static void	listen_watch(struct worker *);
 static void	describe_exit(int, char *, size_t);
-
-static long
-now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ---- epoll registration ---- */
 
@@ -418,7 +410,7 @@ release_script(struct conn *c, bool stop)
 	if (c->pid > 0) {
 		if (stop && (!c->exited || held)) {
 			kill(-c->pid, SIGTERM);
-			linger_add(w, c->pid, now_ms() + KILL_GRACE_MS,
+			linger_add(w, c->pid, (long)clock_ms() + KILL_GRACE_MS,
 			    LINGER_TERM_SENT, c->exited);
 		} else if (c->exited)
 			script_reap(c->pid);
@@ -454,8 +446,8 @@ request_end(struct conn *c, uint32_t app)
 	}
 	c->draining = true;
 	c->drain_id = c->id;
-	c->drain_deadline = now_ms() + DRAIN_MS;
-	c->drain_quiet = now_ms() + DRAIN_QUIET_MS;
+	c->drain_deadline = (long)clock_ms() + DRAIN_MS;
+	c->drain_quiet = (long)clock_ms() + DRAIN_QUIET_MS;
 }
 
 /* Part of the answer is out, so no error answer can follow: only closing
@@ -571,7 +563,7 @@ bad_gateway(struct conn *c, const char *cause)
 	if (!c->exited && c->pid > 0 && !c->gw_pending) {
 		c->gw_pending = true;
 		snprintf(c->gw_cause, sizeof(c->gw_cause), "%s", cause);
-		c->deadline = now_ms() + GATEWAY_WAIT_MS;
+		c->deadline = (long)clock_ms() + GATEWAY_WAIT_MS;
 		close_fd(c->w, &c->ev_out, &c->sout);
 		return;
 	}
@@ -674,7 +666,7 @@ start_script(struct conn *c, const struct config *cfg)
 	}
 	if (!(flags & SPAWN_PIPE_ERR))
 		c->serr = -1;
-	c->deadline = now_ms() + (long)w->o->timeout * 1000;
+	c->deadline = (long)clock_ms() + (long)w->o->timeout * 1000;
 	ev_watch(w, &c->ev_out, c->sout, EPOLLIN);
 	if (c->serr != -1)
 		ev_watch(w, &c->ev_err, c->serr, EPOLLIN);
@@ -1288,7 +1280,7 @@ conn_read(struct conn *c)
 	}
 	c->in_len += (size_t)n;
 	if (c->draining)
-		c->drain_quiet = now_ms() + DRAIN_QUIET_MS;
+		c->drain_quiet = (long)clock_ms() + DRAIN_QUIET_MS;
 	process(c);
 }
 
@@ -1606,7 +1598,7 @@ fastcgi_serve(const struct fastcgi_opts *o)
 		return 1;
 	}
 	for (;;) {
-		now = now_ms();
+		now = (long)clock_ms();
 		next_at = timers(&w, now);
 		if (w.stopping && w.nconns == 0)
 			break;

@@ -8,14 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
-int64_t
-ratelimit_now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+#include "clock.h"
 
 bool
 ratelimit_take(struct ratelimit *r, unsigned per_minute, int64_t now,
@@ -84,7 +77,7 @@ ratelimit_take_file(const char *path, unsigned per_minute,
 	if (n != (ssize_t)sizeof(r))
 		memset(&r, 0, sizeof(r));
 	/* CLOCK_MONOTONIC is system-wide, so every process agrees on it. */
-	ok = ratelimit_take(&r, per_minute, ratelimit_now_ms(), suppressed);
+	ok = ratelimit_take(&r, per_minute, clock_ms(), suppressed);
 	(void)!pwrite(fd, &r, sizeof(r), 0);
 	close(fd);	/* releases the lock */
 	return ok;

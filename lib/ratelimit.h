@@ -32,6 +32,5 @@ bool	ratelimit_take(struct ratelimit *, unsigned per_minute, int64_t now_ms,
 bool	ratelimit_take_file(const char *path, unsigned per_minute,
 	    uint64_t *suppressed);
 
-int64_t	ratelimit_now_ms(void);
 
 #endif
