@@ -955,7 +955,8 @@ script_stderr(struct conn *c)
 enum rec_result {
 	REC_NEXT,
 	REC_BLOCKED,	/* the script's stdin is full: wait */
-	REC_CLOSE	/* protocol error */
+	REC_CLOSE,	/* protocol error */
+	REC_GONE	/* the connection was closed */
 };
 
 static enum rec_result
@@ -990,6 +991,17 @@ record(struct conn *c, const struct fcgi_rec *r, const uint8_t *data)
 	struct worker	*w = c->w;
 	size_t		 n;
 
+	/* Every record below but PARAMS, STDIN, DATA and ABORT may queue a
+	 * reply of its own; a peer that sends them without reading the
+	 * replies would grow the output buffer without end. */
+	if (out_pending(c) >= OUT_HIGH && r->type != FCGI_PARAMS &&
+	    r->type != FCGI_STDIN && r->type != FCGI_DATA &&
+	    r->type != FCGI_ABORT_REQUEST) {
+		log_msg(&w->lg, LOG_ERROR, "FastCGI peer sends records "
+		    "without reading the replies; closing the connection");
+		conn_close(c);
+		return REC_GONE;
+	}
 	switch (r->type) {
 	case FCGI_BEGIN_REQUEST:
 		if (r->clen < 8)
@@ -1104,6 +1116,8 @@ process(struct conn *c)
 		if (avail < total)
 			break;
 		rr = record(c, &r, c->in + c->in_off + FCGI_HEADER_LEN);
+		if (rr == REC_GONE)
+			return;
 		if (rr == REC_CLOSE) {
 			log_msg(&c->w->lg, LOG_ERROR, "FastCGI protocol "
 			    "error: malformed record of type %u", r.type);

@@ -434,6 +434,37 @@ request 1 $(fcgi_words SCRIPT_FILENAME="$CGI_BIN/app.cgi" HTTP_ORIGIN=$O)"
 	settled
 }
 
+@test "fastcgi: a peer that floods FCGI_GET_VALUES without reading the replies is cut off with a log line; the worker's memory stays bounded" {
+	local out rss0 rss1
+	rss0=$(awk '/^VmRSS:/ { print $2 }' "/proc/$WORKER/status")
+	# 2 million records, 96 MB, never a byte read back: the write fails
+	# once cors-wrap closes the connection.
+	out=$(perl -MIO::Socket::UNIX -e '
+		$SIG{PIPE} = "IGNORE";
+		my $s = IO::Socket::UNIX->new(Peer => $ARGV[0]) or die "connect: $!";
+		my $name = "FCGI_MAX_CONNS";
+		my $pair = pack("CC", length $name, 0) . $name;
+		my $rec = pack("CCnnCC", 1, 9, 0, length $pair, 0, 0) . $pair;
+		my $chunk = $rec x 1000;
+		my $sent = 0;
+		for (1 .. 2000) {
+			defined(syswrite($s, $chunk)) or last;
+			$sent += 1000;
+		}
+		print "$sent\n";' "$FCGI_SOCK")
+	[ "$out" -lt 2000000 ] || {
+		echo "all $out records were taken: the connection was never cut" >&2
+		return 1
+	}
+	rss1=$(awk '/^VmRSS:/ { print $2 }' "/proc/$WORKER/status")
+	[ "$rss1" -le $((rss0 + 2048)) ] || {
+		echo "the worker grew from $rss0 to $rss1 KiB" >&2
+		return 1
+	}
+	grep -q 'cors-wrap: error: FastCGI peer sends records without reading the replies; closing the connection' "$DAEMON_LOG"
+	settled
+}
+
 # ---- configuration ----------------------------------------------------------
 
 # fails_closed WHERE TEXT [VAR=VALUE ...]: a GET gets 500 without any CORS
