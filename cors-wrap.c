@@ -22,6 +22,7 @@
 #include "lib/daemon.h"
 #include "lib/explain.h"
 #include "lib/launch.h"
+#include "lib/leakcheck.h"
 #include "lib/request.h"
 
 #ifndef VERSION
@@ -366,5 +367,8 @@ main(int argc, char *argv[])
 	o.argv_ignored = l.ignored;
 	rc = cgi_serve(&o);
 	launch_free(&l);
-	return rc;
+	/* Everything went out with write(2); exit(3) would only run
+	 * handlers on pages this request has not touched yet. */
+	leak_check();
+	_exit(rc);
 }

@@ -38,9 +38,11 @@
  * only through it.  When the server gives up on cors-wrap (a timeout, a
  * client gone), the script must not run on alone.  The script is only
  * reaped with the signals below blocked, and then forgotten, so a handler
- * never signals a pid that may have been reused.
+ * never signals a pid that may have been reused.  -1 is "no script";
+ * being initialised puts it in .data, on a page the loader has touched
+ * already, not on a page of its own at the end of .bss (see mem below).
  */
-static volatile sig_atomic_t	 script_pid;
+static volatile sig_atomic_t	 script_pid = -1;
 
 /* Has pid ended?  Waits up to ms for it, leaving it a zombie (WNOWAIT)
  * so its pid stays ours.  Async-signal-safe. */
@@ -111,22 +113,37 @@ catch_signals(void)
 }
 
 /*
- * The header block cors-wrap writes itself, in one write(2).  Static, not
- * on the stack: the few hundred bytes used then lie on one page, where an
- * 8 KiB stack frame spreads a short call chain over more pages, each a
- * page fault in a process that lives for one request.
+ * Everything a CGI request writes to, in one static block whose order is
+ * chosen for page faults: a CGI process lives for one request, and on a
+ * virtual machine each page it first touches costs more than the rest of
+ * its work (bench/run counts them).  Only the first bytes of each buffer
+ * are used on a common request, so the block is ordered to put the used
+ * parts next to each other:
+ * - out (the header block cors-wrap writes, in one write(2); the merged
+ *   block in merging mode) comes first, so its start shares the page the
+ *   linker puts the libc copies (stdout, environ) in, touched before main;
+ * - ans ends with its decision and req begins with its own, so that both
+ *   lie on one page (struct answer keeps its value storage first);
+ * - then what only merging mode uses: the script's header index and the
+ *   bytes it was parsed from.
  */
-static char	 out_block[RESPONSE_MAX];
+static struct {
+	char			 out[CGI_HEADER_MAX + CGIHDR_MERGE_EXTRA];
+	struct answer		 ans;
+	struct request		 req;
+	struct cgi_headers	 h;
+	char			 in[CGI_HEADER_MAX];
+} mem;
 
 static int
 respond(int status, const struct answer *a)
 {
 	size_t	 n;
 
-	if ((n = response_format(out_block, sizeof(out_block), status, a)) ==
+	if ((n = response_format(mem.out, sizeof(mem.out), status, a)) ==
 	    0)
-		n = response_format(out_block, sizeof(out_block), status, NULL);
-	return io_write_all(STDOUT_FILENO, out_block, n);
+		n = response_format(mem.out, sizeof(mem.out), status, NULL);
+	return io_write_all(STDOUT_FILENO, mem.out, n);
 }
 
 static void
@@ -157,7 +174,7 @@ reap(pid_t pid, int *st)
 	sigprocmask(SIG_BLOCK, &set, &old);
 	while ((r = waitpid(pid, st, WNOHANG)) == -1 && errno == EINTR)
 		;
-	script_pid = 0;
+	script_pid = -1;
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	return r == pid ? 0 : -1;
 }
@@ -199,15 +216,9 @@ bad_gateway(const struct logger *lg, const struct policy *p,
 	return 1;
 }
 
-struct relay_buf {
-	char			 in[CGI_HEADER_MAX];
-	char			 out[CGI_HEADER_MAX + CGIHDR_MERGE_EXTRA];
-	struct cgi_headers	 h;
-};
-
 static int
 relay(const struct logger *lg, const struct script *s, char **env,
-    const struct policy *p, const struct answer *a, struct relay_buf *b)
+    const struct policy *p, const struct answer *a)
 {
 	enum cgihdr_result	 r = CGIHDR_INCOMPLETE;
 	const char		*bad, *prog = s->argv[0];
@@ -236,15 +247,15 @@ relay(const struct logger *lg, const struct script *s, char **env,
 	 * when every copy is closed. */
 	close(STDIN_FILENO);
 
-	while (r == CGIHDR_INCOMPLETE && !eof && len < sizeof(b->in)) {
-		got = read(fd, b->in + len, sizeof(b->in) - len);
+	while (r == CGIHDR_INCOMPLETE && !eof && len < sizeof(mem.in)) {
+		got = read(fd, mem.in + len, sizeof(mem.in) - len);
 		if (got == -1 && errno == EINTR)
 			continue;
 		if (got <= 0)
 			eof = 1;
 		else
 			len += (size_t)got;
-		r = cgiheader_parse(b->in, len, eof, &b->h, &bad);
+		r = cgiheader_parse(mem.in, len, eof, &mem.h, &bad);
 	}
 	if (r != CGIHDR_OK) {
 		if (r == CGIHDR_BAD_LINE) {
@@ -258,14 +269,14 @@ relay(const struct logger *lg, const struct script *s, char **env,
 		return bad_gateway(lg, p, a, pid, prog, cause);
 	}
 
-	n = cgiheader_merge(&b->h, a, b->out, sizeof(b->out));
+	n = cgiheader_merge(&mem.h, a, mem.out, sizeof(mem.out));
 	if (n == 0) {
 		close(fd);
 		return bad_gateway(lg, p, a, pid, prog,
 		    "merged header block too large");
 	}
-	rc = io_write2(STDOUT_FILENO, b->out, n, b->in + b->h.block_len,
-	    len - b->h.block_len);
+	rc = io_write2(STDOUT_FILENO, mem.out, n, mem.in + mem.h.block_len,
+	    len - mem.h.block_len);
 	if (rc == 0 && !eof)
 		rc = io_copy(fd, STDOUT_FILENO, &wfail);
 	else
@@ -321,14 +332,9 @@ cgi_serve(const struct cgi_opts *o)
 	struct logger		 lg = { LOG_WARN, STDERR_FILENO, NULL, NULL };
 	struct config		 cfg;
 	struct diag		 d = { NULL, 0, 0, 0 };
-	/* Static for the reason out_block is: 10 KiB of stack frame spread
-	 * over pages that a static home shares with the rest. */
-	static struct request	 req;
-	static struct answer	 ans;
 	struct script		 s;
 	const struct section	*sec;
 	const struct policy	*p;
-	static struct relay_buf	 buf;
 	void			*env = (void *)o->envp;
 	const char		*ini;
 	char			**senv;
@@ -350,8 +356,8 @@ cgi_serve(const struct cgi_opts *o)
 		log_msg(&lg, LOG_DEBUG, "arguments that do not name "
 		    "SCRIPT_FILENAME were not used to choose the program");
 
-	request_read(&req, request_env_get, env);
-	sec = decide(&cfg, &req, &ans);
+	request_read(&mem.req, request_env_get, env);
+	sec = decide(&cfg, &mem.req, &mem.ans);
 	p = &sec->policy;
 	{
 		/* One bucket for every cors-wrap CGI process of this user,
@@ -362,7 +368,7 @@ cgi_serve(const struct cgi_opts *o)
 		struct log_budget	 b = { NULL, NULL };
 		const char		*td;
 
-		if (ans.verdict == VERDICT_REFUSED) {
+		if (mem.ans.verdict == VERDICT_REFUSED) {
 			td = getenv("TMPDIR");
 			if (td == NULL || td[0] != '/' || strlen(td) > 256)
 				td = "/tmp";
@@ -371,32 +377,32 @@ cgi_serve(const struct cgi_opts *o)
 			    (unsigned long)geteuid());
 			b.file = path;
 		}
-		decide_log(&lg, &cfg, &b, &req, sec, &ans);
+		decide_log(&lg, &cfg, &b, &mem.req, sec, &mem.ans);
 	}
 
-	if (req.preflight && p->automatic_options) {
-		rc = respond(p->preflight_status, &ans);
+	if (mem.req.preflight && p->automatic_options) {
+		rc = respond(p->preflight_status, &mem.ans);
 		config_free(&cfg);
 		return rc == 0 ? 0 : 1;
 	}
 
 	if (choose_script(o, &cfg, &s, &lg) == -1) {
-		respond(s.status != 0 ? s.status : 500, &ans);
+		respond(s.status != 0 ? s.status : 500, &mem.ans);
 		script_free(&s);
 		config_free(&cfg);
 		return 1;
 	}
 	if ((senv = script_environ(&s, o->envp)) == NULL) {
 		log_msg(&lg, LOG_ERROR, "out of memory");
-		respond(500, &ans);
+		respond(500, &mem.ans);
 		return 1;
 	}
 
 	if (cfg.mode == MODE_PREPEND) {
 		/* The answer first, then the script in this very process:
 		 * nothing to copy, nothing to wait for. */
-		n = answer_format(&ans, "\r\n", out_block, sizeof(out_block));
-		if (n > 0 && io_write_all(STDOUT_FILENO, out_block, n) == -1)
+		n = answer_format(&mem.ans, "\r\n", mem.out, sizeof(mem.out));
+		if (n > 0 && io_write_all(STDOUT_FILENO, mem.out, n) == -1)
 			return 1;
 		script_exec(&s, senv);
 		log_msg(&lg, LOG_ERROR, "%s: cannot run: %s", s.argv[0],
@@ -405,7 +411,7 @@ cgi_serve(const struct cgi_opts *o)
 		return 1;
 	}
 
-	rc = relay(&lg, &s, senv, p, &ans, &buf);
+	rc = relay(&lg, &s, senv, p, &mem.ans);
 	free(senv);
 	script_free(&s);
 	config_free(&cfg);

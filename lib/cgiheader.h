@@ -18,8 +18,9 @@ struct cgi_line {
 	size_t		 value_len;
 };
 
+/* The line index last: a short header block uses its start, next to the
+ * other fields. */
 struct cgi_headers {
-	struct cgi_line	 lines[CGI_HEADER_LINES_MAX];
 	size_t		 nlines;
 	size_t		 block_len;	/* bytes up to and including the
 					   blank line */
@@ -32,6 +33,7 @@ struct cgi_headers {
 	bool		 local_redirect;	/* RFC 3875 6.2.2 */
 	bool		 has_acao;		/* script's own CORS policy */
 	int		 vary;			/* index of the first Vary */
+	struct cgi_line	 lines[CGI_HEADER_LINES_MAX];
 };
 
 enum cgihdr_result {

@@ -1,6 +1,5 @@
 #include "config.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <fnmatch.h>
 #include <stdarg.h>
@@ -201,9 +200,9 @@ parse_max_age(const struct setting *s, long *out, struct diag *d)
 		*out = -1;
 		return 0;
 	}
-	if (!isdigit((unsigned char)*p))
+	if (*p < '0' || *p > '9')
 		goto bad;
-	for (; isdigit((unsigned char)*p); p++) {
+	for (; *p >= '0' && *p <= '9'; p++) {
 		v = v * 10 + (*p - '0');
 		if (v > MAX_AGE_MAX)
 			goto bad;
@@ -373,8 +372,7 @@ compile_methods(struct policy *p, const struct setting *s, struct diag *d)
 		if ((p->methods[p->nmethods] = malloc(len + 1)) == NULL)
 			return -1;
 		for (i = 0; i < len; i++)
-			p->methods[p->nmethods][i] =
-			    (char)toupper((unsigned char)w[i]);
+			p->methods[p->nmethods][i] = tok_upper(w[i]);
 		p->methods[p->nmethods][len] = '\0';
 		p->nmethods++;
 	}

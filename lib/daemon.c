@@ -24,20 +24,8 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "leakcheck.h"
 #include "log.h"
-
-/* A worker ends with _exit(2), which skips the leak check LeakSanitizer
- * runs at exit: in a make SANITIZE=1 build it is run by hand. */
-#if defined(__SANITIZE_ADDRESS__)
-#define CW_LSAN	1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define CW_LSAN	1
-#endif
-#endif
-#ifdef CW_LSAN
-#include <sanitizer/lsan_interface.h>
-#endif
 
 #define WORKERS_MAX	256
 #define RESPAWN_MIN_S	1	/* a worker dying faster is restarted late */
@@ -351,9 +339,7 @@ spawn_worker(const struct fastcgi_opts *o, pid_t master,
 	{
 		int	 rc = fastcgi_serve(o);
 
-#ifdef CW_LSAN
-		__lsan_do_leak_check();
-#endif
+		leak_check();
 		_exit(rc);
 	}
 }

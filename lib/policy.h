@@ -92,7 +92,14 @@ struct field {
 	const char	*value;
 };
 
+/* The storage comes first: an actual request leaves it untouched, and a
+ * caller that puts a struct request right after (lib/cgi.c) then finds
+ * both decisions on one page. */
 struct answer {
+	/* Storage for computed values: Allow-Headers, Allow-Methods. */
+	char		 acah[REQ_HEADERS_MAX + 1];
+	char		 acam[1024 + METHOD_MAX];
+	char		 debug[128];
 	bool		 preflight;	/* decided as a preflight */
 	enum verdict	 verdict;
 	enum reason	 reason;
@@ -101,10 +108,6 @@ struct answer {
 	struct field	 fields[ANSWER_FIELDS_MAX];
 	size_t		 nfields;
 	unsigned	 vary;		/* VARY_* */
-	/* Storage for computed values: Allow-Headers, Allow-Methods. */
-	char		 acah[REQ_HEADERS_MAX + 1];
-	char		 acam[1024 + METHOD_MAX];
-	char		 debug[128];
 };
 
 void	policy_decide(const struct policy *, const struct request *,
