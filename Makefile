@@ -73,7 +73,7 @@ deps-check:
 # servers on 127.0.0.1, minutes of load.  Never part of check.  The
 # bench-only programs are built like cors-wrap (same flags and linking),
 # so that what differs between them is the work each does.
-BENCH_BIN = build/bench/execwrap build/bench/fcgi204 build/bench/stream \
+BENCH_BIN = build/bench/execwrap build/bench/relaywrap build/bench/fcgi204 build/bench/stream \
 	    build/bench/decide_bench
 LIB_OBJS = $(LIB_SRCS:.c=.o)
 
@@ -86,6 +86,10 @@ deps-bench:
 build/bench/execwrap: bench/execwrap.c .flags
 	@mkdir -p build/bench
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ bench/execwrap.c
+
+build/bench/relaywrap: bench/relaywrap.c .flags
+	@mkdir -p build/bench
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ bench/relaywrap.c
 
 build/bench/fcgi204: bench/fcgi204.c .flags
 	@mkdir -p build/bench
