@@ -43,6 +43,11 @@ printf 'Content-Type: text/plain\n\n'
 echo "uid=$(id -u) gid=$(id -g)"
 grep '^NoNewPrivs:' /proc/self/status
 EOF
+	cat >"$CGI_BIN/sigs.cgi" <<'EOF'
+#!/bin/sh
+printf 'Content-Type: text/plain\n\n'
+exec grep -E '^Sig(Ign|Blk):' /proc/self/status
+EOF
 	cat >"$CGI_BIN/env.cgi" <<'EOF'
 #!/bin/sh
 printf 'Content-Type: text/plain\n\n'
@@ -313,6 +318,17 @@ in_log() {
 	assert_equal "$((c2[0] - c1[0]))" 0
 	assert_equal "$((c2[1] - c1[1]))" 0
 	assert_equal "$((c3[1] - c2[1]))" 1
+}
+
+@test "fastcgi: scripts start with no signal ignored or blocked, though the daemon was started with some ignored" {
+	trap '' PIPE USR1 HUP
+	cors_wrap_start "$SOCK"
+	trap - PIPE USR1 HUP
+	started
+	grep -q '^SigIgn:.*[1-9a-f]' "/proc/$CW_PID/status"
+	http GET /d/sigs.cgi -H "Origin: $APP"
+	assert_http_status 200
+	assert_equal "$body" "$(printf 'SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000')"
 }
 
 @test "fastcgi: FastCGI options without a socket are refused" {

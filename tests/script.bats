@@ -328,6 +328,37 @@ exec cat '$T/expected'")
 	[ "$(cat "$T/ppid")" != "$BASHPID" ]
 }
 
+# sig_app: a script that prints the signals it ignores and blocks.
+sig_app() {
+	app=$(script sigs.cgi "#!/bin/sh
+printf 'Content-Type: text/plain\r\n\r\n'
+exec grep -E '^Sig(Ign|Blk):' /proc/self/status")
+}
+
+# ignoring_get MODE: a GET from a server that ignores SIGPIPE, SIGUSR1 and
+# SIGHUP, as a server may pass them on; checks first that a program it
+# starts directly does inherit them.
+ignoring_get() {
+	trap '' PIPE USR1 HUP
+	run grep '^SigIgn:' /proc/self/status
+	[ "$output" != "$(printf 'SigIgn:\t0000000000000000')" ]
+	get CORS_MODE="$1" CORS_EXEC="$app" SCRIPT_NAME=/api REQUEST_URI=/api
+	trap - PIPE USR1 HUP
+	assert_status 200
+}
+
+@test "mode=merge: the script starts with no signal ignored or blocked, whatever the server ignored" {
+	sig_app
+	ignoring_get merge
+	assert_equal "$body" "$(printf 'SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000')"
+}
+
+@test "mode=prepend: the script starts with no signal ignored or blocked, whatever the server ignored" {
+	sig_app
+	ignoring_get prepend
+	assert_equal "$body" "$(printf 'SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000')"
+}
+
 @test "SIGTERM from the server stops the script and what it started, when cors-wrap leads its process group" {
 	local pids=$BATS_TEST_TMPDIR/pids
 	prog=$(script hang.cgi "#!/bin/sh
