@@ -1,6 +1,7 @@
 #include "script.h"
 
 #include <sys/stat.h>
+#include <sys/syscall.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -445,10 +446,23 @@ script_exec(const struct script *s, char *const *envp)
 	sa.sa_handler = SIG_DFL;
 	if (!ignored_signals(&ign))
 		ign = ~(uint64_t)0;
-	for (sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP && (sig > 64 ||
-		    (ign >> (sig - 1) & 1)))
-			(void)sigaction(sig, &sa, NULL);
+	for (sig = 1; sig < NSIG; sig++) {
+		if (sig == SIGKILL || sig == SIGSTOP ||
+		    (sig <= 64 && !(ign >> (sig - 1) & 1)))
+			continue;
+		if (sigaction(sig, &sa, NULL) == -1 && errno == EINVAL) {
+			/* glibc's sigaction(3) refuses its internal signals
+			 * (32, 33), yet a program started with posix_spawn
+			 * (GNU make, for one) inherits them ignored.  An
+			 * all-zero kernel sigaction is SIG_DFL, no flags and
+			 * an empty mask, whatever the architecture's field
+			 * order. */
+			static const unsigned long	 dfl[8];
+
+			(void)syscall(SYS_rt_sigaction, sig, dfl, NULL,
+			    (size_t)(NSIG - 1) / 8);
+		}
+	}
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	execve(s->argv[0], s->argv, envp);
