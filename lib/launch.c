@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "token.h"
+
 /* APACHE_ARG_MAX in mod_cgi(d): at most this many words are passed. */
 #define ISINDEX_MAX	511
 
@@ -21,18 +23,6 @@ launch_isindex_words(const char *q)
 	return n > ISINDEX_MAX ? ISINDEX_MAX : n;
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * Does arg equal the query word [w, w + n) as Apache passes it: URL-decoded,
  * then shell-escaped with backslashes (ap_escape_shell_cmd)?  Backslashes
@@ -47,8 +37,8 @@ same_word(const char *arg, const char *w, size_t n)
 
 	for (i = 0; i < n; i++) {
 		c = w[i];
-		if (c == '%' && i + 2 < n && (hi = hexval(w[i + 1])) >= 0 &&
-		    (lo = hexval(w[i + 2])) >= 0) {
+		if (c == '%' && i + 2 < n && (hi = tok_hexval(w[i + 1])) >= 0 &&
+		    (lo = tok_hexval(w[i + 2])) >= 0) {
 			c = (char)(hi << 4 | lo);
 			i += 2;
 		}

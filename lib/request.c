@@ -2,17 +2,7 @@
 
 #include <string.h>
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
+#include "token.h"
 
 /*
  * Decodes into out, then removes dot segments in place (what is written
@@ -34,8 +24,8 @@ request_normalise_path(const char *in, size_t len, char *out, size_t outlen)
 	for (i = 0; i < len; i++) {
 		c = in[i];
 		if (c == '%') {
-			if (i + 2 >= len || (hi = hexval(in[i + 1])) < 0 ||
-			    (lo = hexval(in[i + 2])) < 0)
+			if (i + 2 >= len || (hi = tok_hexval(in[i + 1])) < 0 ||
+			    (lo = tok_hexval(in[i + 2])) < 0)
 				return false;
 			c = (char)(hi << 4 | lo);
 			i += 2;

@@ -16,6 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "token.h"
+
 static const char *const env_names[SENV_COUNT] = {
 	"SCRIPT_NAME", "SCRIPT_FILENAME", "PATH_INFO", "PATH_TRANSLATED"
 };
@@ -408,7 +410,7 @@ ignored_signals(uint64_t *mask)
 	const char	*p;
 	ssize_t		 n;
 	size_t		 len = 0;
-	int		 fd, i;
+	int		 fd, i, d;
 
 	if ((fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC)) == -1)
 		return false;
@@ -422,12 +424,9 @@ ignored_signals(uint64_t *mask)
 	p += sizeof("\nSigIgn:\t") - 1;
 	*mask = 0;
 	for (i = 0; i < 16; i++, p++) {
-		if (*p >= '0' && *p <= '9')
-			*mask = *mask << 4 | (uint64_t)(*p - '0');
-		else if (*p >= 'a' && *p <= 'f')
-			*mask = *mask << 4 | (uint64_t)(*p - 'a' + 10);
-		else
+		if ((d = tok_hexval(*p)) < 0)
 			return false;
+		*mask = *mask << 4 | (uint64_t)d;
 	}
 	return *p == '\n';
 }
@@ -437,7 +436,7 @@ script_exec(const struct script *s, char *const *envp)
 {
 	struct sigaction	 sa;
 	sigset_t		 none;
-	uint64_t		 ign = ~(uint64_t)0;
+	uint64_t		 ign;
 	int			 sig;
 
 	if (s->dir != NULL && chdir(s->dir) == -1)

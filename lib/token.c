@@ -41,6 +41,18 @@ tok_upper(char c)
 	return (c >= 'a' && c <= 'z') ? (char)(c - 'a' + 'A') : c; /* NOLINT(bugprone-narrowing-conversions) */
 }
 
+int
+tok_hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 bool
 tok_eq_nocase(const char *a, size_t alen, const char *b, size_t blen)
 {

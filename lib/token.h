@@ -13,6 +13,8 @@ bool	tok_is_token(const char *, size_t);
 bool	tok_eq_nocase(const char *, size_t, const char *, size_t);
 char	tok_lower(char);
 char	tok_upper(char);
+/* The value of a hexadecimal digit (either case), or -1. */
+int	tok_hexval(char);
 
 /* Iterates over the elements of a list; an element is [*start, *start + *len). */
 struct tok_iter {
