@@ -17,11 +17,23 @@ CFLAGS	?= -O2 -g
 CPPFLAGS += -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -DVERSION='"$(VERSION)"' \
 	   -I/usr/include/iniparser
 ALL_CFLAGS = -std=c11 $(WARN) -fPIE -fstack-protector-strong $(CFLAGS)
-LDFLAGS	+= -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack -Wl,--as-needed
+LDFLAGS	+= -Wl,-z,relro,-z,now -Wl,-z,noexecstack -Wl,--as-needed
 
 # iniparser is linked statically: the CGI path starts a process per
 # request, and every shared library is a cost at each start.
-LIBS	 = -Wl,-Bstatic -liniparser -Wl,-Bdynamic
+LIBS	 = -l:libiniparser.a
+
+# So is cors-wrap as a whole (static-pie: still PIE, full RELRO).  In a
+# dynamically linked one, the loader (mapping libc, relocating it,
+# binding every symbol for -z now) makes a tenth of a CGI request's page
+# faults, each tens of microseconds on a virtual machine (README
+# "Performance").  User and group names, which a static glibc cannot
+# look up through the system's NSS modules, are asked of getent(1)
+# (lib/account.h).  Sanitizers cannot be linked statically, and valgrind
+# and LD_PRELOAD shims cannot see into a static binary:
+# build/cors-wrap-shared is the same objects linked against the shared
+# libc, for the tests that use them.  PIE=-pie links cors-wrap that way.
+PIE	?= -static-pie
 
 # Undefined behaviour aborts, as an ASan report does: a worker of the
 # FastCGI daemon that hits it dies, and the test that caused it fails.
@@ -29,6 +41,7 @@ ifdef SANITIZE
 ALL_CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all \
 	      -fno-omit-frame-pointer
 LDFLAGS	+= -fsanitize=address,undefined
+PIE	 = -pie
 CPPFLAGS := $(filter-out -D_FORTIFY_SOURCE=2,$(CPPFLAGS))
 endif
 
@@ -40,19 +53,23 @@ LIB_SRCS = lib/cgi.c lib/launch.c lib/config.c lib/request.c lib/decide.c \
 	   lib/policy.c lib/origin.c lib/token.c lib/pattern.c lib/response.c \
 	   lib/script.c lib/cgiheader.c lib/io.c lib/log.c lib/diag.c \
 	   lib/ratelimit.c lib/inifile.c lib/confcache.c lib/explain.c \
-	   lib/fastcgi.c lib/fcgirec.c lib/spool.c lib/daemon.c
+	   lib/fastcgi.c lib/fcgirec.c lib/spool.c lib/daemon.c lib/account.c
 SRCS	 = cors-wrap.c $(LIB_SRCS)
 OBJS	 = $(SRCS:.c=.o)
 
 all: cors-wrap
 
 # Objects are rebuilt when the flags change (SANITIZE=1, CC=clang, ...).
-FLAGS_NOW = $(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) $(LIBS)
+FLAGS_NOW = $(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) $(PIE) $(LIBS)
 .flags: FORCE
 	@[ "$$(cat $@ 2>/dev/null)" = '$(FLAGS_NOW)' ] || echo '$(FLAGS_NOW)' >$@
 
 cors-wrap: $(OBJS)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $(PIE) -o $@ $(OBJS) $(LIBS)
+
+build/cors-wrap-shared: $(OBJS)
+	@mkdir -p build
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -pie -o $@ $(OBJS) $(LIBS)
 
 %.o: %.c .flags
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
@@ -63,7 +80,7 @@ deps-build:
 	@bash tests/deps.sh build
 
 check: deps-check
-	$(MAKE) cors-wrap
+	$(MAKE) cors-wrap build/cors-wrap-shared
 	bash tests/run
 
 deps-check:
@@ -85,15 +102,15 @@ deps-bench:
 
 build/bench/execwrap: bench/execwrap.c .flags
 	@mkdir -p build/bench
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ bench/execwrap.c
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -pie -o $@ bench/execwrap.c
 
 build/bench/relaywrap: bench/relaywrap.c .flags
 	@mkdir -p build/bench
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ bench/relaywrap.c
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -pie -o $@ bench/relaywrap.c
 
 build/bench/fcgi204: bench/fcgi204.c .flags
 	@mkdir -p build/bench
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ bench/fcgi204.c -lfcgi
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -pie -o $@ bench/fcgi204.c -lfcgi
 
 # Static: the scripts' own memory stays out of the wrapper's peak RSS.
 build/bench/stream: bench/stream.c .flags
@@ -102,7 +119,7 @@ build/bench/stream: bench/stream.c .flags
 
 build/bench/decide_bench: bench/decide_bench.c $(LIB_OBJS) .flags
 	@mkdir -p build/bench
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ bench/decide_bench.c \
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -pie -o $@ bench/decide_bench.c \
 	    $(LIB_OBJS) $(LIBS)
 
 demo:
@@ -215,7 +232,7 @@ deps-fuzz:
 clean:
 	rm -f cors-wrap .flags $(OBJS) $(OBJS:.o=.d)
 	rm -rf $(FUZZ_DIR)/lib $(FUZZ_DIR)/libcors.a $(FUZZ_DIR)/.flags \
-	    $(FUZZ_BINS) $(FUZZ_BINS:=.d) build/bench
+	    $(FUZZ_BINS) $(FUZZ_BINS:=.d) build/bench build/cors-wrap-shared
 
 distclean: clean
 	rm -rf build

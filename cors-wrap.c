@@ -10,13 +10,12 @@
 
 #include <errno.h>
 #include <getopt.h>
-#include <grp.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/account.h"
 #include "lib/cgi.h"
 #include "lib/config.h"
 #include "lib/daemon.h"
@@ -151,21 +150,35 @@ socket_mode(const char *s)
 static uid_t
 user_id(const char *s)
 {
-	struct passwd	*pw;
+	struct account	 a;
+	char		 err[256];
 
-	if ((pw = getpwnam(s)) != NULL)
-		return pw->pw_uid;
-	return (uid_t)number(s, 0, 2147483647, "the socket user");
+	switch (account_user(s, &a, err, sizeof(err))) {
+	case 1:
+		return a.uid;
+	case 0:
+		return (uid_t)number(s, 0, 2147483647, "the socket user");
+	default:
+		fprintf(stderr, "cors-wrap: -U: %s\n", err);
+		exit(1);
+	}
 }
 
 static gid_t
 group_id(const char *s)
 {
-	struct group	*gr;
+	gid_t	 gid;
+	char	 err[256];
 
-	if ((gr = getgrnam(s)) != NULL)
-		return gr->gr_gid;
-	return (gid_t)number(s, 0, 2147483647, "the socket group");
+	switch (account_group(s, &gid, err, sizeof(err))) {
+	case 1:
+		return gid;
+	case 0:
+		return (gid_t)number(s, 0, 2147483647, "the socket group");
+	default:
+		fprintf(stderr, "cors-wrap: -G: %s\n", err);
+		exit(1);
+	}
 }
 
 /* Each connection may hold four descriptors: itself and a script's

@@ -15,7 +15,6 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "account.h"
 #include "clock.h"
 #include "leakcheck.h"
 #include "log.h"
@@ -137,52 +137,62 @@ daemon_systemd_fd(void)
 int
 daemon_runas(const char *user, struct runas *ra, char *err, size_t errlen)
 {
-	struct passwd	*pw = NULL;
+	struct account	 a;
+	int		 found = 0;
 
 	memset(ra, 0, sizeof(*ra));
-	if (user != NULL && (pw = getpwnam(user)) == NULL) {
-		snprintf(err, errlen, "-u %s: no such user", user);
-		return -1;
+	if (user != NULL) {
+		if ((found = account_user(user, &a, err, errlen)) == -1)
+			return -1;
+		if (found == 0) {
+			snprintf(err, errlen, "-u %s: no such user", user);
+			return -1;
+		}
 	}
 	if (geteuid() != 0) {
 		/* Nothing to change; -u naming someone else is a mistake
 		 * better reported than ignored. */
-		if (pw != NULL && pw->pw_uid != geteuid()) {
+		if (found && a.uid != geteuid()) {
 			snprintf(err, errlen, "-u %s needs root; running as "
 			    "uid %lu", user, (unsigned long)geteuid());
 			return -1;
 		}
 		return 0;
 	}
-	if (pw == NULL) {
+	if (!found) {
 		snprintf(err, errlen, "refusing to run scripts as root: give "
 		    "-u USER (the user scripts run as), or start as that "
 		    "user");
 		return -1;
 	}
-	if (pw->pw_uid == 0) {
+	if (a.uid == 0) {
 		snprintf(err, errlen, "-u %s: scripts must not run as root",
 		    user);
 		return -1;
 	}
-	if (strlen(pw->pw_name) >= sizeof(ra->name)) {
-		snprintf(err, errlen, "-u %s: user name too long", user);
-		return -1;
-	}
 	ra->change = true;
-	ra->uid = pw->pw_uid;
-	ra->gid = pw->pw_gid;
-	memcpy(ra->name, pw->pw_name, strlen(pw->pw_name) + 1);
+	ra->uid = a.uid;
+	ra->gid = a.gid;
+	memcpy(ra->name, a.name, sizeof(ra->name));
 	return 0;
 }
 
 int
 daemon_drop(const struct runas *ra, char *err, size_t errlen)
 {
+	gid_t	*groups;
+	size_t	 n;
+	int	 rc;
+
 	if (!ra->change)
 		return 0;
-	if (initgroups(ra->name, ra->gid) == -1 || setgid(ra->gid) == -1 ||
-	    setuid(ra->uid) == -1) {
+	/* initgroups(3), through getent: see account.h. */
+	if (account_groups(ra->name, ra->gid, &groups, &n, err, errlen) ==
+	    -1)
+		return -1;
+	rc = setgroups(n, groups);
+	free(groups);
+	if (rc == -1 || setgid(ra->gid) == -1 || setuid(ra->uid) == -1) {
 		snprintf(err, errlen, "becoming %s: %s", ra->name,
 		    strerror(errno));
 		return -1;

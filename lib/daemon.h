@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "account.h"
 #include "fastcgi.h"
 
 /* Is fd 0 a listening socket?  libfcgi's test (OS_IsFcgi): getpeername
@@ -39,7 +40,7 @@ struct runas {
 	bool	 change;		/* started as root: become uid/gid */
 	uid_t	 uid;
 	gid_t	 gid;
-	char	 name[64];
+	char	 name[ACCOUNT_NAME_MAX];
 };
 
 /* user: -u's value or NULL.  Returns -1 with a message in err when

@@ -243,6 +243,11 @@ in_log() {
 		run env -i PATH=/usr/bin:/bin "$SERVER_CORS_WRAP" -u no-such-user-xyz -s "unix:$SOCK"
 		assert_equal "$status" 1
 		assert_output --partial 'no such user'
+		# A name getent would take for one of its options.
+		run env -i PATH=/usr/bin:/bin "$SERVER_CORS_WRAP" -u -all -s "unix:$SOCK"
+		assert_equal "$status" 1
+		assert_output --partial 'not a user name: -all'
+		[ ! -e "$SOCK" ]
 		# With -u: bound as root (so -U can hand the socket over), then
 		# master, workers and scripts are that user, with no way back.
 		server_spawn "$SERVER_ROOT/logs/cors-wrap.log" env -i PATH=/usr/bin:/bin \
@@ -257,6 +262,11 @@ in_log() {
 				"$uid $uid $uid $uid"
 			assert_equal "$(awk '/^Gid:/ { print $2, $3, $4, $5 }' "/proc/$pid/status")" \
 				"$gid $gid $gid $gid"
+			# The supplementary groups initgroups(3) gives (asked of
+			# getent: the binary is static), none of root's.
+			assert_equal "$(awk '/^Groups:/ { $1 = ""; print }' "/proc/$pid/status" |
+				tr ' ' '\n' | sed '/^$/d' | sort -n | xargs)" \
+				"$(id -G "$user" | tr ' ' '\n' | sort -n | xargs)"
 		done
 	else
 		# Not root: -u may only name ourselves.
@@ -290,7 +300,9 @@ in_log() {
 	chmod 755 "$BATS_TEST_TMPDIR" "$shim"
 	head -c 16 /dev/zero >"$counts"
 	chmod 666 "$counts"
-	cors_wrap_start "$SOCK" LD_PRELOAD="$shim" ALLOCCOUNT_FILE="$counts" "${asan[@]}" -c 1
+	# The shim needs the shared libc's malloc: the same objects, linked so.
+	SERVER_CORS_WRAP=$SERVER_CORS_WRAP_SHARED \
+		cors_wrap_start "$SOCK" LD_PRELOAD="$shim" ALLOCCOUNT_FILE="$counts" "${asan[@]}" -c 1
 	started
 	# counters: allocations, process starts
 	read_counts() { od -An -tu8 -w16 "$counts" | awk '{ print $1, $2 }'; }

@@ -74,6 +74,21 @@ Version: $PKG_VERSION"
 	assert_output "cors-wrap $PKG_VERSION"
 }
 
+@test "package: the binary is a static PIE with full RELRO, and Built-Using names the glibc and iniparser it holds" {
+	built
+	local bin=$PKG_ROOT/usr/bin/cors-wrap
+	run readelf -lhd "$bin"
+	assert_line --regexp 'Type: +DYN'
+	assert_line --regexp '^ +GNU_RELRO '
+	assert_line --regexp '\(FLAGS_1\) +Flags: NOW PIE'
+	refute_line --partial 'INTERP'
+	refute_line --partial '(NEEDED)'
+	run dpkg-deb -f "$PKG_DEB" Built-Using
+	assert_output "$(dpkg-query -W -f='${source:Package} (= ${source:Version}), ' \
+		libc6-dev libiniparser-dev | sed 's/, $//')"
+	assert_output --regexp '^glibc \(= [^)]+\), iniparser \(= [^)]+\)$'
+}
+
 @test "package: the build leaves no artefact in the work tree's debian/ nor beside it" {
 	built
 	ls -A "$TOP/debian" >"$PKG_DIR/debian.after"

@@ -49,14 +49,14 @@ EOS
 			env -i PATH=/usr/bin:/bin \
 			ASAN_OPTIONS="log_path=$VG_DIR/asan:detect_leaks=1" \
 			UBSAN_OPTIONS="log_path=$VG_DIR/ubsan:print_stacktrace=1" \
-			"$SERVER_CORS_WRAP" -s "unix:$SOCK_V" -c 1 -f
+			"$SERVER_CORS_WRAP_SHARED" -s "unix:$SOCK_V" -c 1 -f
 	else
 		fcgi_spawn "$SOCK_V" "$SERVER_ROOT/logs/valgrind.log" \
 			env -i PATH=/usr/bin:/bin \
 			valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect \
 			--errors-for-leak-kinds=definite,indirect --track-fds=no \
 			--log-file="$VG_DIR/%p.log" \
-			"$SERVER_CORS_WRAP" -s "unix:$SOCK_V" -c 1 -f
+			"$SERVER_CORS_WRAP_SHARED" -s "unix:$SOCK_V" -c 1 -f
 	fi
 	PID_V=$SPAWN_PID
 	# ASan keeps freed memory in quarantine and grows metadata: resident

@@ -23,8 +23,11 @@ _cw_libs
 
 TOP=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
 CORS_WRAP=${CORS_WRAP:-$TOP/cors-wrap}
+# The same objects linked against the shared libc (cors-wrap is static):
+# what valgrind and LD_PRELOAD shims need to see malloc.
+CORS_WRAP_SHARED=${CORS_WRAP_SHARED:-$TOP/build/cors-wrap-shared}
 FIXTURES=$TOP/tests/fixtures
-export TOP CORS_WRAP FIXTURES
+export TOP CORS_WRAP CORS_WRAP_SHARED FIXTURES
 
 # sanitized: the binary under test was built with make SANITIZE=1 (ASan and
 # UBSan).  Where valgrind or an LD_PRELOAD malloc cannot work with it, the

@@ -62,6 +62,8 @@ server_user() {
 # server_init KIND: a fresh server root.  Exports
 #   SERVER_ROOT       the root; logs/ holds the logs
 #   SERVER_CORS_WRAP  the binary the server runs (for shebang lines)
+#   SERVER_CORS_WRAP_SHARED  the same, linked against the shared libc: for
+#                     valgrind and LD_PRELOAD shims (see Makefile, PIE)
 #   CGI_DIR           a directory for programs named by CORS_EXEC
 #   CGI_BIN           a directory of scripts (Apache's cgi-bin)
 #   DOCROOT           the document root (lighttpd's .cgi files go here)
@@ -69,23 +71,28 @@ server_user() {
 # *_start calls it when the test has not.
 server_init() {
 	local n=0
-	[ -x "$CORS_WRAP" ] || {
-		printf 'servers: %s is missing; build it with make\n' "$CORS_WRAP" >&2
-		return 1
-	}
+	local f
+	for f in "$CORS_WRAP" "$CORS_WRAP_SHARED"; do
+		[ -x "$f" ] || {
+			printf 'servers: %s is missing; build it with make check\n' "$f" >&2
+			return 1
+		}
+	done
 	while [ -e "$BATS_FILE_TMPDIR/$1.$n" ]; do n=$((n + 1)); done
 	SERVER_KIND=$1
 	SERVER_ROOT=$BATS_FILE_TMPDIR/$1.$n
 	mkdir -p "$SERVER_ROOT"/{bin,conf,logs,run,htdocs,cgi,cgi-bin,var,tmp}
 	cp "$CORS_WRAP" "$SERVER_ROOT/bin/cors-wrap"
 	SERVER_CORS_WRAP=$SERVER_ROOT/bin/cors-wrap
+	cp "$CORS_WRAP_SHARED" "$SERVER_ROOT/bin/cors-wrap-shared"
+	SERVER_CORS_WRAP_SHARED=$SERVER_ROOT/bin/cors-wrap-shared
 	CGI_DIR=$SERVER_ROOT/cgi
 	CGI_BIN=$SERVER_ROOT/cgi-bin
 	DOCROOT=$SERVER_ROOT/htdocs
 	SERVER_VAR=$SERVER_ROOT/var
 	SERVER_LOG=$SERVER_ROOT/logs/error.log
 	: >"$SERVER_LOG"
-	export SERVER_KIND SERVER_ROOT SERVER_CORS_WRAP CGI_DIR CGI_BIN DOCROOT SERVER_VAR SERVER_LOG
+	export SERVER_KIND SERVER_ROOT SERVER_CORS_WRAP SERVER_CORS_WRAP_SHARED CGI_DIR CGI_BIN DOCROOT SERVER_VAR SERVER_LOG
 }
 
 # apache_start SNIPPET... [NAME=VALUE ...]: Apache 2.4 with mod_cgid.
