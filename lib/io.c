@@ -9,6 +9,9 @@
 #include <unistd.h>
 
 #define IO_CHUNK	65536
+#define IO_SPLICE	(1 << 20)	/* bytes a splice may move; our
+					   pipe's size (Linux's default
+					   pipe-max-size) */
 
 int
 io_write_all(int fd, const void *buf, size_t n)
@@ -58,7 +61,9 @@ io_write2(int fd, const void *a, size_t alen, const void *b, size_t blen)
 	    blen - (done - alen));
 }
 
-static int
+/* Out of line: its buffer stays off the stack of the splice paths, which
+ * stack-clash protection would otherwise probe page by page. */
+static __attribute__((noinline)) int
 copy_rw(int from, int to, int *write_failed)
 {
 	char	 buf[IO_CHUNK];
@@ -80,16 +85,78 @@ copy_rw(int from, int to, int *write_failed)
 	}
 }
 
+/* splice reports a write-side failure (EPIPE, ECONNRESET) with the
+ * writer's errno. */
+static bool
+write_side(int e)
+{
+	return e == EPIPE || e == ECONNRESET || e == EBADF;
+}
+
+/*
+ * splice(2) needs a pipe at one end; with mod_cgid neither is one (the
+ * script's socket into the server's), so the pages go through a pipe of
+ * our own: two splices, still no copy through user space.
+ */
+static int
+copy_via_pipe(int from, int to, int *write_failed)
+{
+	ssize_t	 n, m;
+	int	 p[2], rc = -1, e;
+
+	if (pipe2(p, O_CLOEXEC) == -1)
+		return copy_rw(from, to, write_failed);
+	(void)fcntl(p[0], F_SETPIPE_SZ, IO_SPLICE);
+	for (;;) {
+		n = splice(from, NULL, p[1], NULL, IO_SPLICE,
+		    SPLICE_F_MOVE | SPLICE_F_MORE);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == 0)
+			rc = 0;
+		if (n <= 0)
+			break;
+		while (n > 0) {
+			m = splice(p[0], NULL, to, NULL, (size_t)n,
+			    SPLICE_F_MOVE | SPLICE_F_MORE);
+			if (m > 0)
+				n -= m;
+			else if (m == -1 && errno == EINTR)
+				continue;
+			else if (m == -1 && errno == EINVAL) {
+				/* "to" takes no splice (a terminal):
+				 * what our pipe holds, then the rest,
+				 * by read and write. */
+				close(p[1]);
+				p[1] = -1;
+				if ((rc = copy_rw(p[0], to, write_failed)) == 0)
+					rc = copy_rw(from, to, write_failed);
+				goto out;
+			} else {
+				*write_failed = m == 0 || write_side(errno);
+				goto out;
+			}
+		}
+	}
+out:
+	e = errno;
+	close(p[0]);
+	if (p[1] != -1)
+		close(p[1]);
+	errno = e;
+	return rc;
+}
+
 int
 io_copy(int from, int to, int *write_failed)
 {
 	ssize_t	 n;
 
 	*write_failed = 0;
-	/* from is the script's pipe, so splice(2) moves pages without a
-	 * copy through user space whatever "to" is. */
+	/* from is the script's socket or pipe: splice(2) moves pages without
+	 * a copy through user space whenever one end is a pipe. */
 	for (;;) {
-		n = splice(from, NULL, to, NULL, (size_t)IO_CHUNK * 16,
+		n = splice(from, NULL, to, NULL, IO_SPLICE,
 		    SPLICE_F_MOVE | SPLICE_F_MORE);
 		if (n == 0)
 			return 0;
@@ -98,11 +165,8 @@ io_copy(int from, int to, int *write_failed)
 		if (errno == EINTR)
 			continue;
 		if (errno == EINVAL || errno == ENOSYS)
-			return copy_rw(from, to, write_failed);
-		/* splice reports a write-side failure (EPIPE, ECONNRESET)
-		 * with the writer's errno. */
-		*write_failed = errno == EPIPE || errno == ECONNRESET ||
-		    errno == EBADF;
+			return copy_via_pipe(from, to, write_failed);
+		*write_failed = write_side(errno);
 		return -1;
 	}
 }

@@ -59,13 +59,14 @@ char	**script_environ(struct script *, char *const *envp);
 #define SPAWN_PIPE_ERR	0x2	/* stderr to a new pipe, else inherited */
 #define SPAWN_PGROUP	0x4	/* a process group of its own, to stop
 				   the script and whatever it started */
-#define SPAWN_WIDE_OUT	0x8	/* a stdout pipe of SPAWN_WIDE_PIPE bytes */
-#define SPAWN_WIDE_PIPE	(1 << 20)
+#define SPAWN_WIDE_OUT	0x8	/* stdout on a socket of SPAWN_WIDE_BUF
+				   bytes, for a relayed body */
+#define SPAWN_WIDE_BUF	(1 << 20)
 
 /*
- * Starts the script with stdout on a new pipe (returned in *out; *in and
- * *err likewise when asked for, non-blocking on cors-wrap's side in that
- * case); the parent's signal dispositions and mask are reset to defaults
+ * Starts the script with stdout on a new pipe, or a socket with
+ * SPAWN_WIDE_OUT (returned in *out; *in and *err likewise when asked
+ * for, non-blocking on cors-wrap's side in that case); the parent's signal dispositions and mask are reset to defaults
  * in the child.  Returns 0, or an errno value.
  */
 int	script_spawn(const struct script *, char *const *envp, unsigned flags,

@@ -391,3 +391,50 @@ wait")
 		fi
 	done
 }
+
+# --- the relay (merging mode) -------------------------------------------------
+
+@test "merging mode relays a 3 MiB body byte for byte into a pipe, a socket and an append-mode file" {
+	local data=$T/data got=$T/got out=$T/out big
+	head -c 3145728 /dev/urandom >"$data"
+	big=$(script big.cgi "#!/bin/sh
+printf 'Content-Type: application/octet-stream\r\n\r\n'
+exec cat '$data'")
+	local -a run=(env -i PATH=/usr/bin:/bin GATEWAY_INTERFACE=CGI/1.1
+		SERVER_PROTOCOL=HTTP/1.1 REQUEST_METHOD=GET CORS_ORIGINS=https://a.example
+		HTTP_ORIGIN=https://a.example CORS_EXEC="$big" "$CORS_WRAP")
+	# body_of FILE: what follows the header block, which must hold the
+	# CORS answer.
+	body_of() {
+		grep -aq $'^Access-Control-Allow-Origin: https://a.example\r$' "$1"
+		perl -0777 -pe 's/\A.*?\r\n\r\n//s' "$1"
+	}
+	# A pipe (lighttpd): the script's socket spliced straight in.
+	"${run[@]}" </dev/null | cat >"$out"
+	body_of "$out" >"$got"
+	cmp "$data" "$got"
+	# A socket (mod_cgid): through a pipe of cors-wrap's own.
+	perl -MSocket -e '
+		socketpair(my $r, my $w, AF_UNIX, SOCK_STREAM, 0) or die "socketpair: $!";
+		defined(my $pid = fork) or die "fork: $!";
+		if ($pid == 0) {
+			close $r;
+			open(STDOUT, ">&", $w) or die "dup: $!";
+			exec @ARGV or die "exec: $!";
+		}
+		close $w;
+		binmode STDOUT;
+		print while sysread($r, $_, 65536);
+		waitpid $pid, 0;
+		exit($? != 0);
+	' "${run[@]}" </dev/null >"$out"
+	body_of "$out" >"$got"
+	cmp "$data" "$got"
+	# An append-mode file, which splice(2) refuses: read and write.
+	printf 'before\n' >"$out"
+	"${run[@]}" </dev/null >>"$out"
+	assert_equal "$(head -n 1 "$out")" before
+	tail -n +2 "$out" >"$out.2"
+	body_of "$out.2" >"$got"
+	cmp "$data" "$got"
+}
