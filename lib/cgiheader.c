@@ -213,7 +213,13 @@ cgiheader_merge(const struct cgi_headers *h, const struct answer *a,
 	else
 		vary[0] = '\0';
 
-	if (h->status_line != NULL &&
+	/* A Status field after an NPH status line replaces it, as a later
+	 * Status field replaces an earlier one in the server's parser: the
+	 * status parsed (h->status) is the one sent, once. */
+	for (i = 0; i < h->nlines; i++)
+		if (name_is(&h->lines[i], "Status"))
+			break;
+	if (h->status_line != NULL && i == h->nlines &&
 	    (!put(out, outlen, &o, "Status: ", 8) ||
 	    !put(out, outlen, &o, h->status_line, h->status_line_len) ||
 	    !put(out, outlen, &o, eol, el)))

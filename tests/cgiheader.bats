@@ -98,6 +98,15 @@ bad_gateway() {
 	assert_equal "$body" made
 }
 
+@test "an NPH status line followed by a Status field gives one Status field, the later" {
+	app "printf 'HTTP/1.1 404 Not Found\r\nStatus: 202 Accepted\r\nContent-Type: text/plain\r\n\r\nqueued\n'"
+	get
+	assert_header Status '202 Accepted'
+	assert_equal "$(header_count Status)" 1
+	assert_header Access-Control-Allow-Origin https://a.example
+	assert_equal "$body" queued
+}
+
 @test "the script's own Access-Control-Allow-Origin wins and nothing is added" {
 	app "printf 'Content-Type: text/plain\r\nAccess-Control-Allow-Origin: https://other.example\r\n\r\nmine\n'"
 	get CORS_SUPPORTS_CREDENTIALS=yes CORS_EXPOSE_HEADERS=X-Trace
