@@ -132,6 +132,13 @@ group_list(struct reader *r, const char *p, size_t n)
 	return r->bad == 0 ? 0 : -1;
 }
 
+static const char *
+bad_reason(int bad)
+{
+	return bad == E2BIG ? "too many groups" : bad == ENOMEM ?
+	    "out of memory" : "unexpected output";
+}
+
 /*
  * Runs getent DB KEY, feeding its output to r.  1: found (exit 0), 0: not
  * found (exit 2), -1: a failure, described in err.
@@ -206,8 +213,7 @@ getent(const char *db, const char *key, struct reader *r, char *err,
 		}
 	if (r->bad != 0)
 		snprintf(err, errlen, "looking up %s: getent %s: %s", key,
-		    db, r->bad == E2BIG ? "too many groups" :
-		    r->bad == ENOMEM ? "out of memory" : "unexpected output");
+		    db, bad_reason(r->bad));
 	else if (e != 0)
 		snprintf(err, errlen, "looking up %s: reading from getent: "
 		    "%s", key, strerror(e));
@@ -247,6 +253,26 @@ id_field(const char *line, unsigned n, uint32_t *id)
 	return 0;
 }
 
+/* getent DB KEY's first line into r->line, and its field n (from 0) as
+ * an id; returns like getent. */
+static int
+getent_id(const char *db, const char *key, struct reader *r, unsigned n,
+    uint32_t *id, char *err, size_t errlen)
+{
+	int	 rc;
+
+	memset(r, 0, sizeof(*r));
+	r->feed = first_line;
+	if ((rc = getent(db, key, r, err, errlen)) != 1)
+		return rc;
+	if (id_field(r->line, n, id) == -1) {
+		snprintf(err, errlen, "looking up %s: getent %s: %s", key, db,
+		    bad_reason(EINVAL));
+		return -1;
+	}
+	return 1;
+}
+
 int
 account_user(const char *key, struct account *a, char *err, size_t errlen)
 {
@@ -255,15 +281,12 @@ account_user(const char *key, struct account *a, char *err, size_t errlen)
 	size_t		 len;
 	int		 rc;
 
-	memset(&r, 0, sizeof(r));
-	r.feed = first_line;
-	if ((rc = getent("passwd", key, &r, err, errlen)) != 1)
+	if ((rc = getent_id("passwd", key, &r, 2, &uid, err, errlen)) != 1)
 		return rc;
 	len = strcspn(r.line, ":");
-	if (id_field(r.line, 2, &uid) == -1 || id_field(r.line, 3, &gid) ==
-	    -1 || len == 0 || r.line[len] != ':') {
-		snprintf(err, errlen, "looking up %s: getent passwd: "
-		    "unexpected output", key);
+	if (id_field(r.line, 3, &gid) == -1 || len == 0) {
+		snprintf(err, errlen, "looking up %s: getent passwd: %s", key,
+		    bad_reason(EINVAL));
 		return -1;
 	}
 	if (len >= sizeof(a->name)) {
@@ -284,17 +307,9 @@ account_group(const char *key, gid_t *gid, char *err, size_t errlen)
 	uint32_t	 id;
 	int		 rc;
 
-	memset(&r, 0, sizeof(r));
-	r.feed = first_line;
-	if ((rc = getent("group", key, &r, err, errlen)) != 1)
-		return rc;
-	if (id_field(r.line, 2, &id) == -1) {
-		snprintf(err, errlen, "looking up %s: getent group: "
-		    "unexpected output", key);
-		return -1;
-	}
-	*gid = id;
-	return 1;
+	if ((rc = getent_id("group", key, &r, 2, &id, err, errlen)) == 1)
+		*gid = id;
+	return rc;
 }
 
 int
@@ -313,8 +328,7 @@ account_groups(const char *user, gid_t gid, gid_t **groups, size_t *n,
 		snprintf(err, errlen, "%s: no such user", user);
 	else if (rc == 1 && group_list(&r, "\n", 1) == -1)
 		snprintf(err, errlen, "looking up %s: getent initgroups: %s",
-		    user, r.bad == E2BIG ? "too many groups" :
-		    r.bad == ENOMEM ? "out of memory" : "unexpected output");
+		    user, bad_reason(r.bad));
 	if (rc != 1 || r.bad != 0) {
 		free(r.groups);
 		return -1;

@@ -124,9 +124,9 @@ copy_via_pipe(int from, int to, int *write_failed)
 			else if (m == -1 && errno == EINTR)
 				continue;
 			else if (m == -1 && errno == EINVAL) {
-				/* "to" takes no splice (a terminal):
-				 * what our pipe holds, then the rest,
-				 * by read and write. */
+				/* "to" takes no splice (a file opened
+				 * for appending): what our pipe holds,
+				 * then the rest, by read and write. */
 				close(p[1]);
 				p[1] = -1;
 				if ((rc = copy_rw(p[0], to, write_failed)) == 0)

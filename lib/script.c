@@ -282,10 +282,10 @@ script_spawn(const struct script *s, char *const *envp, unsigned flags,
 	 * A pipe holds 4 KiB pages, and spliced on into mod_cgid's socket
 	 * each page is a fragment the server reads separately; a socket's
 	 * own buffers are larger, so the server reads the body as cheaply
-	 * as when the script writes to it directly.  Measured (bench/run row
-	 * 5, 15 transfers each of 256 MiB): 0.84 of the script's own
-	 * throughput through a 1 MiB pipe, 0.93 through a socket, and a
-	 * tenth less CPU per transfer.  The buffer is as wide as that pipe
+	 * as when the script writes to it directly.  Measured through Apache
+	 * (two sets of 15 transfers of 256 MiB): 0.81-0.84 of the script's
+	 * own throughput through a 1 MiB pipe, 0.91-0.93 through a socket,
+	 * and a tenth less CPU per transfer.  The buffer is as wide as that pipe
 	 * was: with the default (208 KiB) the script and the relay take
 	 * turns more often.  A smaller net.core.wmem_max only costs speed.
 	 * mod_cgid gives a script a socket as stdout too.

@@ -66,8 +66,9 @@ char	**script_environ(struct script *, char *const *envp);
 /*
  * Starts the script with stdout on a new pipe, or a socket with
  * SPAWN_WIDE_OUT (returned in *out; *in and *err likewise when asked
- * for, non-blocking on cors-wrap's side in that case); the parent's signal dispositions and mask are reset to defaults
- * in the child.  Returns 0, or an errno value.
+ * for, non-blocking on cors-wrap's side in that case); the parent's
+ * signal dispositions and mask are reset to defaults in the child.
+ * Returns 0, or an errno value.
  */
 int	script_spawn(const struct script *, char *const *envp, unsigned flags,
 	    pid_t *, int *in, int *out, int *err);
