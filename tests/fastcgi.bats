@@ -240,6 +240,11 @@ in_log() {
 		assert_equal "$status" 1
 		assert_output --partial '-u root: scripts must not run as root'
 		[ ! -e "$SOCK" ]
+		# -u takes a number too: uid 0 is root.
+		run env -i PATH=/usr/bin:/bin "$SERVER_CORS_WRAP" -u 0 -s "unix:$SOCK"
+		assert_equal "$status" 1
+		assert_output --partial '-u 0: scripts must not run as root'
+		[ ! -e "$SOCK" ]
 		run env -i PATH=/usr/bin:/bin "$SERVER_CORS_WRAP" -u no-such-user-xyz -s "unix:$SOCK"
 		assert_equal "$status" 1
 		assert_output --partial 'no such user'
