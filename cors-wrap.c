@@ -35,7 +35,8 @@ usage(int status)
 {
 	fprintf(status == 0 ? stdout : stderr,
 	    "usage: cors-wrap [--config file] [--] program [arg ...]\n"
-	    "       cors-wrap [-f] [-c workers] [-t timeout] [--config file]\n"
+	    "       cors-wrap [-f] [-c workers] [-t timeout] [-T life-limit]\n"
+	    "           [--config file]\n"
 	    "           [-u user] [-s socket [-U user] [-G group] [-M mode]]\n"
 	    "       cors-wrap --check [--config file]\n"
 	    "       cors-wrap --explain [--config file] [method] path "
@@ -253,6 +254,7 @@ main(int argc, char *argv[])
 		{ "check", no_argument, NULL, 'k' },
 		{ "explain", no_argument, NULL, 'e' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "life-limit", required_argument, NULL, 'T' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -284,8 +286,8 @@ main(int argc, char *argv[])
 	/* A server's CGI run has no options: skipping getopt_long spares a
 	 * page fault on every request (bench/run). */
 	while (l.argc > 1 && (ch = getopt_long(l.argc, l.argv,
-	    "+:c:fG:M:s:t:U:u:", opts, NULL)) != -1) {
-		if (strchr("cfGMstUu", ch) != NULL)
+	    "+:c:fG:M:s:t:T:U:u:", opts, NULL)) != -1) {
+		if (strchr("cfGMstTUu", ch) != NULL)
 			fcgi_opt = 1;
 		switch (ch) {
 		case 'c':
@@ -307,6 +309,10 @@ main(int argc, char *argv[])
 		case 't':
 			fo.timeout = (unsigned)number(optarg, 1, 31536000,
 			    "the timeout");
+			break;
+		case 'T':
+			fo.life = (unsigned)number(optarg, 0, 31536000,
+			    "the life limit");
 			break;
 		case 'U':
 			so.uid = user_id(optarg);

@@ -64,6 +64,12 @@ struct ev {
 
 struct worker;
 
+enum end_wait {
+	END_NOW,	/* the script has not closed its output yet */
+	END_WAITING,	/* it has; its exit status decides how the answer ends */
+	END_WAITED	/* no exit status came: the answer ends without it */
+};
+
 struct conn {
 	struct worker	*w;
 	struct conn	*prev, *next;	/* open connections, or free list */
@@ -112,6 +118,8 @@ struct conn {
 	struct spool	 spool;
 	bool		 spool_ok;
 	long		 deadline;	/* ms, monotonic; 0: none */
+	long		 life_end;	/* ms, monotonic; 0: no limit */
+	enum end_wait	 end_wait;	/* of the answer, for the exit */
 	bool		 gw_pending;	/* 502 waits for the exit status */
 	char		 gw_cause[160];
 	char		 prog[128];
@@ -358,6 +366,45 @@ linger_remove(struct worker *w, size_t i)
 	w->linger[i] = w->linger[--w->nlinger];
 }
 
+/* ---- how long a script may run ---- */
+
+/*
+ * -t bounds a script's silence, not its life: an event stream that writes
+ * every few seconds runs as long as it writes, as servers time out a quiet
+ * upstream (nginx fastcgi_read_timeout, Apache Timeout).  Silence is no
+ * byte moving between the script and the server: none read from its
+ * stdout or stderr, none of the body written to it, none of its answer
+ * taken by the server.  -T, when given, bounds its whole life.
+ */
+static void
+script_quiet_from(struct conn *c, long now)
+{
+	long	 at = now + (long)c->w->o->timeout * 1000;
+
+	if (c->life_end != 0 && c->life_end < at)
+		at = c->life_end;
+	c->deadline = at;
+}
+
+static void
+script_clock_start(struct conn *c)
+{
+	long	 now = (long)clock_ms();
+
+	c->life_end = c->w->o->life == 0 ? 0 :
+	    now + (long)c->w->o->life * 1000;
+	script_quiet_from(c, now);
+}
+
+/* Bytes moved: the silence starts again.  The short waits for an exit
+ * status, which use the same deadline, are not lengthened. */
+static void
+script_active(struct conn *c)
+{
+	if (c->pid > 0 && !c->gw_pending && c->end_wait != END_WAITING)
+		script_quiet_from(c, (long)clock_ms());
+}
+
 /* ---- the request ---- */
 
 static void
@@ -379,6 +426,8 @@ request_begin(struct conn *c, uint16_t id, bool keep)
 	c->header_done = false;
 	c->hlen = 0;
 	c->deadline = 0;
+	c->life_end = 0;
+	c->end_wait = END_NOW;
 	c->gw_pending = false;
 	c->prog[0] = '\0';
 	c->lg = c->w->lg;
@@ -450,12 +499,33 @@ request_end(struct conn *c, uint32_t app)
 	c->drain_quiet = (long)clock_ms() + DRAIN_QUIET_MS;
 }
 
+/*
+ * FastCGI has no record that says an answer is incomplete: the sign is a
+ * close before FCGI_END_REQUEST.  nginx without fastcgi_keep_conn reads an
+ * answer until the close, and takes that close for its normal end.  So a
+ * record no server can accept goes first: an empty FCGI_STDOUT for request
+ * ID 0, which no request has.  nginx ("unexpected FastCGI request id") and
+ * Apache mod_proxy_fcgi ("Got bogus rid") fail the answer at it; lighttpd
+ * skips it and fails the answer at the close.  Each then ends the client's
+ * answer without its last chunk, or closes the client's connection.
+ */
+static void
+queue_cut_off(struct conn *c)
+{
+	if (out_reserve(c, FCGI_HEADER_LEN) == -1)
+		return;
+	fcgirec_put_header(c->out + c->out_len, FCGI_STDOUT,
+	    FCGI_NULL_REQUEST_ID, 0, 0);
+	c->out_len += FCGI_HEADER_LEN;
+}
+
 /* Part of the answer is out, so no error answer can follow: only closing
  * the connection tells the server the answer is incomplete.  What is
  * queued, the request's log lines included, is written first. */
 static void
 request_abandon(struct conn *c)
 {
+	queue_cut_off(c);
 	spool_reset(&c->spool);
 	confcache_release(c->ce);
 	c->ce = NULL;
@@ -513,12 +583,44 @@ pump(struct conn *c)
 		if (n <= 0) {
 			log_msg(&c->lg, LOG_ERROR, "%s: cannot read the "
 			    "spooled answer", c->prog);
-			c->close_after = true;
+			release_script(c, true);
+			request_abandon(c);
 			return;
 		}
 		queue_stdout(c, c->w->pbuf, (size_t)n);
 	}
 	maybe_finish(c);
+}
+
+/*
+ * The end of a script's output ends its answer unless the script died of
+ * a signal: a crash cuts the answer off.  Its exit follows the close of
+ * its output at once, so the answer's end waits for it, up to
+ * GATEWAY_WAIT_MS; a script that closes its output and runs on ends its
+ * answer then.
+ */
+static bool
+await_exit(struct conn *c)
+{
+	if (c->exited || c->end_wait == END_WAITED)
+		return false;
+	if (c->end_wait == END_NOW) {
+		c->end_wait = END_WAITING;
+		c->deadline = (long)clock_ms() + GATEWAY_WAIT_MS;
+	}
+	return true;
+}
+
+static void
+cut_off(struct conn *c)
+{
+	char	 how[128];
+
+	describe_exit(c->wstatus, how, sizeof(how));
+	log_msg(&c->lg, LOG_ERROR, "%s: %s during its answer; cutting it "
+	    "off", c->prog, how);
+	release_script(c, true);
+	request_abandon(c);
 }
 
 static void
@@ -527,8 +629,12 @@ maybe_finish(struct conn *c)
 	uint32_t	 app = 0;
 
 	if (!c->active || c->pid <= 0 || !c->header_done || c->sout != -1 ||
-	    !c->stdin_eof || spool_size(&c->spool) > 0)
+	    !c->stdin_eof || spool_size(&c->spool) > 0 || await_exit(c))
 		return;
+	if (c->exited && WIFSIGNALED(c->wstatus)) {
+		cut_off(c);
+		return;
+	}
 	if (c->exited && WIFEXITED(c->wstatus))
 		app = (uint32_t)WEXITSTATUS(c->wstatus);
 	if (c->exited && !(WIFEXITED(c->wstatus) && app == 0)) {
@@ -666,7 +772,7 @@ start_script(struct conn *c, const struct config *cfg)
 	}
 	if (!(flags & SPAWN_PIPE_ERR))
 		c->serr = -1;
-	c->deadline = (long)clock_ms() + (long)w->o->timeout * 1000;
+	script_clock_start(c);
 	ev_watch(w, &c->ev_out, c->sout, EPOLLIN);
 	if (c->serr != -1)
 		ev_watch(w, &c->ev_err, c->serr, EPOLLIN);
@@ -915,6 +1021,7 @@ script_output(struct conn *c)
 			maybe_finish(c);
 			return;
 		}
+		script_active(c);
 		if (!c->header_done) {
 			feed_header(c, w->rbuf, (size_t)n);
 			continue;
@@ -942,6 +1049,7 @@ script_stderr(struct conn *c)
 			close_fd(w, &c->ev_err, &c->serr);
 			return;
 		}
+		script_active(c);
 		if (c->active && queue_records(c, FCGI_STDERR, c->id, w->rbuf,
 		    (size_t)n) == 0)
 			c->sent_stderr = true;
@@ -979,6 +1087,7 @@ write_stdin(struct conn *c, const uint8_t *data, size_t n)
 			return REC_NEXT;
 		}
 		c->stdin_off += (size_t)wr;
+		script_active(c);
 	}
 	if (c->ev_in.fd != -1)
 		ev_watch(c->w, &c->ev_in, c->sin, 0);
@@ -1259,6 +1368,8 @@ conn_flush(struct conn *c)
 			return;
 		}
 		c->out_off += (size_t)n;
+		if (c->active)
+			script_active(c);
 	}
 	if (out_pending(c) == 0) {
 		c->out_off = c->out_len = 0;
@@ -1433,18 +1544,24 @@ on_signal(struct worker *w)
 }
 
 static void
-timeout(struct conn *c)
+timeout(struct conn *c, long now)
 {
-	char	 how[128];
+	char	 how[128], why[64];
 
+	if (c->life_end != 0 && c->life_end <= now)
+		snprintf(why, sizeof(why), "ran for %u s (-T)",
+		    c->w->o->life);
+	else
+		snprintf(why, sizeof(why), "silent for %u s",
+		    c->w->o->timeout);
 	if (c->exited && c->sout != -1) {
 		describe_exit(c->wstatus, how, sizeof(how));
-		log_msg(&c->lg, LOG_ERROR, "%s: timed out after %u s: the "
-		    "script %s, but a process it left holds its output; "
-		    "stopping it", c->prog, c->w->o->timeout, how);
+		log_msg(&c->lg, LOG_ERROR, "%s: timed out, %s: the script "
+		    "%s, but a process it left holds its output; stopping it",
+		    c->prog, why, how);
 	} else
-		log_msg(&c->lg, LOG_ERROR, "%s: timed out after %u s; "
-		    "stopping it", c->prog, c->w->o->timeout);
+		log_msg(&c->lg, LOG_ERROR, "%s: timed out, %s; stopping it",
+		    c->prog, why);
 	release_script(c, true);
 	if (c->sent_any) {
 		request_abandon(c);
@@ -1454,6 +1571,18 @@ timeout(struct conn *c)
 	spool_reset(&c->spool);
 	fail(c, 504, c->pol->intercept_exceptions);
 	conn_flush(c);
+}
+
+/* A script closed its output and runs on: its answer ends without its
+ * exit status, and it may run on while it is not silent for -t. */
+static void
+end_unwaited(struct conn *c, long now)
+{
+	c->end_wait = END_WAITED;
+	script_quiet_from(c, now);
+	maybe_finish(c);
+	if (c->fd != -1)
+		conn_flush(c);
 }
 
 static long
@@ -1483,8 +1612,10 @@ timers(struct worker *w, long now)
 				bad_gateway(c, c->gw_cause);
 				if (c->fd != -1)
 					conn_flush(c);
-			} else
-				timeout(c);
+			} else if (c->end_wait == END_WAITING)
+				end_unwaited(c, now);
+			else
+				timeout(c, now);
 			continue;
 		}
 		if (next_at == -1 || c->deadline < next_at)

@@ -14,7 +14,8 @@
 
 struct fastcgi_opts {
 	int		 listen_fd;
-	unsigned	 timeout;	/* seconds a script may run */
+	unsigned	 timeout;	/* seconds a script may stay silent */
+	unsigned	 life;		/* seconds a script may run; 0: no limit */
 	bool		 stderr_to_server;	/* script stderr as FCGI_STDERR */
 	unsigned	 max_conns;
 	const char	*config;	/* --config, or NULL */

@@ -440,12 +440,12 @@ EOF
 	assert_equal "$body" partial
 	assert_equal "$end" EOF
 	no_end_request
-	in_log "^cors-wrap: error: $CGI_BIN/hang.cgi: timed out after $T s; stopping it$"
+	in_log "^cors-wrap: error: $CGI_BIN/hang.cgi: timed out, silent for $T s; stopping it$"
 	# Ignores SIGTERM, and so does its child.
 	fcgi_result "$d/stubborn"
 	cors_error 504
 	has_record 'END 1 0 0'
-	in_log "^cors-wrap: error: $CGI_BIN/stubborn.cgi: timed out after $T s; stopping it$"
+	in_log "^cors-wrap: error: $CGI_BIN/stubborn.cgi: timed out, silent for $T s; stopping it$"
 	# Obeys SIGTERM, but its child does not.
 	fcgi_result "$d/stubchild"
 	cors_error 504
@@ -453,7 +453,7 @@ EOF
 	fcgi_result "$d/grand"
 	assert_equal "$body" 'whole answer'
 	no_end_request
-	in_log "^cors-wrap: error: $CGI_BIN/grand.cgi: timed out after $T s: the script exited with status 0, but a process it left holds its output; stopping it$"
+	in_log "^cors-wrap: error: $CGI_BIN/grand.cgi: timed out, silent for $T s: the script exited with status 0, but a process it left holds its output; stopping it$"
 	# Closes its output after the whole answer and keeps running: the
 	# answer is complete, the script stopped at -t all the same.
 	fcgi_result "$d/closer"
@@ -463,7 +463,7 @@ EOF
 	fcgi_result "$d/noreadhang"
 	cors_error 504
 	has_record 'END 1 0 0'
-	in_log "^cors-wrap: error: $CGI_BIN/noreadhang.cgi: timed out after $T s; stopping it$"
+	in_log "^cors-wrap: error: $CGI_BIN/noreadhang.cgi: timed out, silent for $T s; stopping it$"
 
 	for n in hang stubborn stubchild grand closer noreadhang; do
 		p=$(script_pids "$n")
