@@ -296,6 +296,14 @@ relay(const struct logger *lg, const struct script *s, char **env,
 	close(STDOUT_FILENO);
 	if (reap(pid, &st) == 0 && !(WIFEXITED(st) && WEXITSTATUS(st) == 0)) {
 		describe_exit(st, cause, sizeof(cause));
+		/* A crash cut the answer off, but a CGI answer ends where its
+		 * output ends: no server can be told.  The log line and the
+		 * exit status say it, to servers that look. */
+		if (WIFSIGNALED(st)) {
+			log_msg(lg, LOG_ERROR, "%s: %s during its answer",
+			    prog, cause);
+			return 1;
+		}
 		log_msg(lg, LOG_WARN, "%s: %s after its answer", prog, cause);
 	}
 	return 0;

@@ -438,3 +438,22 @@ exec cat '$data'")
 	body_of "$out.2" >"$got"
 	cmp "$data" "$got"
 }
+
+@test "mode=merge: a script killed by a signal after its header block: cors-wrap passes on what came, logs it and exits non-zero; one that exits 3 after its answer is a warning and exit 0" {
+	local killed exits
+	killed=$(script killed.cgi "#!/bin/sh
+printf 'Content-Type: text/plain\n\nfirst part\n'
+kill -9 \$\$")
+	get CORS_EXEC="$killed" SCRIPT_NAME=/api REQUEST_URI=/api
+	assert_equal "$status" 1
+	assert_header Access-Control-Allow-Origin https://a.example
+	assert_equal "$body" 'first part'
+	[[ $log == *"cors-wrap: error: $killed: killed by signal 9 (Killed) during its answer"* ]]
+	exits=$(script exits.cgi "#!/bin/sh
+printf 'Content-Type: text/plain\n\nwhole\n'
+exit 3")
+	get CORS_EXEC="$exits" SCRIPT_NAME=/api REQUEST_URI=/api
+	assert_equal "$status" 0
+	assert_equal "$body" whole
+	[[ $log == *"cors-wrap: warn: $exits: exited with status 3 after its answer"* ]]
+}
