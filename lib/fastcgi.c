@@ -373,7 +373,8 @@ linger_remove(struct worker *w, size_t i)
  * every few seconds runs as long as it writes, as servers time out a quiet
  * upstream (nginx fastcgi_read_timeout, Apache Timeout).  Silence is no
  * byte moving between the script and the server: none read from its
- * stdout or stderr, none of the body written to it, none of its answer
+ * stdout or stderr, none of the request arriving or written to it (a
+ * record is passed on whole, so its arrival counts), none of its answer
  * taken by the server.  -T, when given, bounds its whole life.
  */
 static void
@@ -1404,6 +1405,8 @@ conn_read(struct conn *c)
 		return;
 	}
 	c->in_len += (size_t)n;
+	if (c->active)
+		script_active(c);
 	if (c->draining)
 		c->drain_quiet = (long)clock_ms() + DRAIN_QUIET_MS;
 	process(c);

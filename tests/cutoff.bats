@@ -12,6 +12,7 @@
 # shellcheck disable=SC2154 # $status and $output are set by run
 load lib/common
 load lib/servers
+load lib/fcgi
 
 APP=https://app.example.com
 SCRIPTS_LIST='events cut killed whole'
@@ -73,6 +74,12 @@ EOF
 printf 'Content-Type: text/plain\n\nfirst part\n'
 sleep 0.5
 kill -9 $$
+EOF
+	# Reads its body, silent, then counts it.
+	cat >"$SCRIPTS/slowread.cgi" <<'EOF'
+#!/bin/sh
+n=$(wc -c)
+printf 'Content-Type: text/plain\n\n%s\n' "$n"
 EOF
 	cat >"$SCRIPTS/whole.cgi" <<'EOF'
 #!/bin/sh
@@ -225,6 +232,17 @@ has_line() {
 	# 2 s, well under the script's 300 s and nginx's 60 s
 	[ "$elapsed" -le 15 ] || { show; return 1; }
 	wait_gone 5 "$(cat "$VAR/cut.pid")"
+}
+
+@test "cutoff: a script reading a body that arrives over 4 s, silent meanwhile, is not stopped at -t 2" {
+	local FCGI_SOCK=$SOCK_T t0=$SECONDS
+	fcgi_request SCRIPT_FILENAME="$SCRIPTS/slowread.cgi" CORS_SCRIPT_ROOT="$SCRIPTS" \
+		CORS_ORIGINS=$APP HTTP_ORIGIN=$APP REQUEST_METHOD=POST CONTENT_LENGTH=36864 \
+		CONTENT_TYPE=application/octet-stream -- --timeout 30 --pace 500 --body 1:36864
+	assert_status 200
+	assert_equal "$body" 36864
+	has_record 'END 1 0 0'
+	[ $((SECONDS - t0)) -ge 4 ]
 }
 
 @test "cutoff: -T 3 stops a chatty script at its life limit, its answer cut off, with a log line" {
