@@ -369,8 +369,9 @@ main(int argc, char *argv[])
 		return rc;
 	}
 	if (fcgi_opt) {
-		fprintf(stderr, "cors-wrap: -c, -f, -G, -M, -s, -T, -t, -U and -u are "
-		    "FastCGI options, and there is no socket (use -s)\n");
+		fprintf(stderr, "cors-wrap: -c, -f, -G, -M, -s, -T, -t, -U "
+		    "and -u are FastCGI options, and there is no socket "
+		    "(use -s)\n");
 		return 1;
 	}
 	if (!l.server && optind == l.argc)

@@ -66,7 +66,7 @@ struct worker;
 
 enum end_wait {
 	END_NOW,	/* the script has not closed its output yet */
-	END_WAITING,	/* it has; its exit status decides how the answer ends */
+	END_WAITING,	/* it has: its exit status says how the answer ends */
 	END_WAITED	/* no exit status came: the answer ends without it */
 };
 
