@@ -177,17 +177,20 @@ EOF
 	pause_stalls_nothing /api/x /api/x
 }
 
-# poll_host MODE: bodies of 64 KiB, 200 KB and 10 MB, each echoed whole
-# by an `exec cat` script through cors-wrap in MODE, to pollhost.
+# poll_host MODE [FLAG ...]: bodies of 64 KiB, 200 KB and 10 MB, each
+# echoed whole by an `exec cat` script through cors-wrap in MODE, to
+# pollhost with FLAGs (-n: a non-blocking stdout the host at first leaves
+# full; -s: a socket as stdout, as under mod_cgid).
 poll_host() {
-	local size
+	local size mode=$1
+	shift
 	for size in 65536 200000 10000000; do
 		run env -i PATH=/usr/local/bin:/usr/bin:/bin GATEWAY_INTERFACE=CGI/1.1 \
 			REQUEST_METHOD=POST CONTENT_LENGTH="$size" HTTP_ORIGIN="$APP" \
-			CORS_ORIGINS="$APP" CORS_EXEC="$ECHO_CGI" CORS_MODE="$1" \
-			timeout -k 5 60 "$POLLHOST" 20 "$size" "$CORS_WRAP"
+			CORS_ORIGINS="$APP" CORS_EXEC="$ECHO_CGI" CORS_MODE="$mode" \
+			timeout -k 5 60 "$POLLHOST" "$@" 20 "$size" "$CORS_WRAP"
 		[ "$status" -eq 0 ] || {
-			printf '%s bytes, %s mode: status %s\n%s\n' "$size" "$1" "$status" "$output" >&2
+			printf '%s bytes, %s mode: status %s\n%s\n' "$size" "$mode" "$status" "$output" >&2
 			return 1
 		}
 	done
@@ -199,4 +202,12 @@ poll_host() {
 
 @test "a host that writes the body while it polls the answer gets it whole, prepend mode" {
 	poll_host prepend
+}
+
+@test "merging mode relays the whole answer into a non-blocking stdout the host leaves full at first" {
+	poll_host merge -n
+}
+
+@test "merging mode relays the whole answer into a non-blocking socket the host leaves full at first" {
+	poll_host merge -n -s
 }

@@ -4,7 +4,13 @@
  * the answer from its stdout, both pipes, with poll(2), read(2) and
  * write(2) on non-blocking descriptors.
  *
- *   pollhost SECONDS BYTES PROGRAM [ARG ...]
+ *   pollhost [-n] [-s] SECONDS BYTES PROGRAM [ARG ...]
+ *
+ * With -s the program's stdout is a unix socket, as under Apache mod_cgid.
+ * With -n the program's stdout is non-blocking (a server may hand its CGI
+ * programs such a pipe: the flag belongs to the open file both ends of the
+ * fork share), and the host reads nothing for its first HOLD_MS, so that
+ * the program finds that pipe full.
  *
  * The body is BYTES pseudo-random bytes; the program's environment is ours
  * (the test sets the CGI variables).  The answer must be a CGI header block
@@ -17,6 +23,7 @@
  * end it.  The watchdog kills the program's process group, which ends the
  * program's hold, and this process then reports the timeout.
  */
+#include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 
@@ -32,6 +39,7 @@
 #include <unistd.h>
 
 #define CHUNK	512	/* what subprocess.communicate writes at a time */
+#define HOLD_MS	1000
 
 static double
 now(void)
@@ -52,11 +60,19 @@ main(int argc, char *argv[])
 	double		 limit, start;
 	ssize_t		 n;
 	pid_t		 pid, dog;
-	int		 in[2], ot[2], nfd, st, left, r;
+	int		 in[2], ot[2], nfd, st, left, r, hold = 0, sock = 0;
 
+	for (; argc > 1 && argv[1][0] == '-'; argv++, argc--) {
+		if (strcmp(argv[1], "-n") == 0)
+			hold = HOLD_MS;
+		else if (strcmp(argv[1], "-s") == 0)
+			sock = 1;
+		else
+			break;
+	}
 	if (argc < 4) {
-		fprintf(stderr, "usage: pollhost SECONDS BYTES PROGRAM "
-		    "[ARG ...]\n");
+		fprintf(stderr, "usage: pollhost [-n] [-s] SECONDS BYTES "
+		    "PROGRAM [ARG ...]\n");
 		return 1;
 	}
 	limit = strtod(argv[1], NULL);
@@ -69,11 +85,14 @@ main(int argc, char *argv[])
 		x ^= x << 5;
 		body[i] = (unsigned char)x;
 	}
-	if (pipe(in) == -1 || pipe(ot) == -1) {
+	if (pipe(in) == -1 || (sock ? socketpair(AF_UNIX, SOCK_STREAM, 0, ot) :
+	    pipe(ot)) == -1) {
 		perror("pollhost: pipe");
 		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	if (hold > 0)
+		fcntl(ot[1], F_SETFL, O_NONBLOCK);
 	if ((pid = fork()) == 0) {
 		setpgid(0, 0);
 		dup2(in[0], STDIN_FILENO);
@@ -116,17 +135,20 @@ main(int argc, char *argv[])
 	start = now();
 	for (;;) {
 		nfd = 0;
-		pf[nfd].fd = ot[0];
+		/* poll(2) skips a negative descriptor: no reading yet. */
+		pf[nfd].fd = (now() - start) * 1000 < hold ? -1 : ot[0];
 		pf[nfd++].events = POLLIN;
 		if (in[1] != -1) {
 			pf[nfd].fd = in[1];
 			pf[nfd++].events = POLLOUT;
 		}
 		left = (int)((limit - (now() - start)) * 1000);
-		if (left <= 0 || (r = poll(pf, (nfds_t)nfd, left)) == 0)
+		if (pf[0].fd == -1 && left > hold - (now() - start) * 1000)
+			left = (int)(hold - (now() - start) * 1000) + 1;
+		if (left <= 0)
 			break;
-		if (r == -1)
-			continue;
+		if ((r = poll(pf, (nfds_t)nfd, left)) <= 0)
+			continue;	/* the hold or the time is up */
 		if (in[1] != -1 && (pf[1].revents & (POLLOUT | POLLERR))) {
 			n = write(in[1], body + sent, len - sent < CHUNK ?
 			    len - sent : CHUNK);
