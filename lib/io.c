@@ -131,34 +131,14 @@ write_side(int e)
  * Apache got each line at the next; a host that writes the body while it
  * reads the answer (Python's subprocess.communicate) never finished a
  * script that echoes its input.  Waiting for room in the pipe is harmless
- * (the lock is dropped meanwhile), waiting for the script is not: so the
- * splices into the server's descriptor are non-blocking, and cors-wrap
- * waits in poll(2), holding nothing.  No SPLICE_F_MORE either: the server
- * gets each piece as soon as the script writes it.
+ * (the lock is dropped meanwhile), waiting for the script is not.  So a
+ * splice into the server's descriptor blocks only when the script's data
+ * is known to be there (only cors-wrap reads that socket, so it stays
+ * there); otherwise it is non-blocking, and cors-wrap waits in poll(2),
+ * holding nothing.  No SPLICE_F_MORE either: the server gets each piece
+ * as soon as the script writes it.
  */
 #define IO_SPLICE_FLAGS	(SPLICE_F_MOVE | SPLICE_F_NONBLOCK)
-
-/*
- * A non-blocking splice found no data or no room: waits for the side that
- * lacks it, or for both.  Only cors-wrap reads from and writes into its
- * side of these, so what poll says ready stays ready until the splice.
- */
-static int
-wait_splice(int from, int to)
-{
-	struct pollfd	 p[2] = { { from, POLLIN, 0 }, { to, POLLOUT, 0 } };
-	const short	 in = POLLIN | POLLHUP | POLLERR | POLLNVAL;
-	const short	 out = POLLOUT | POLLERR | POLLHUP | POLLNVAL;
-
-	while (poll(p, 2, -1) == -1)
-		if (errno != EINTR)
-			return -1;
-	if (!(p[0].revents & in))
-		return wait_for(from, POLLIN);
-	if (!(p[1].revents & out))
-		return wait_for(to, POLLOUT);
-	return 0;
-}
 
 /*
  * splice(2) needs a pipe at one end; with mod_cgid neither is one (the
@@ -220,23 +200,30 @@ int
 io_copy(int from, int to, int *write_failed)
 {
 	ssize_t	 n;
+	bool	 ready = false;	/* the script's data is waiting */
 
 	*write_failed = 0;
 	/* from is the script's socket or pipe: splice(2) moves pages without
 	 * a copy through user space whenever one end is a pipe. */
 	for (;;) {
-		n = splice(from, NULL, to, NULL, IO_SPLICE, IO_SPLICE_FLAGS);
+		n = splice(from, NULL, to, NULL, IO_SPLICE,
+		    ready ? SPLICE_F_MOVE : IO_SPLICE_FLAGS);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && errno == EAGAIN) {
+			/* Data or room was missing; with the data there,
+			 * only room: the server's stdout is non-blocking. */
+			if ((ready ? wait_for(to, POLLOUT) :
+			    wait_for(from, POLLIN)) == -1)
+				return -1;
+			ready = true;
+			continue;
+		}
+		ready = false;
 		if (n == 0)
 			return 0;
 		if (n > 0)
 			continue;
-		if (errno == EINTR)
-			continue;
-		if (errno == EAGAIN) {
-			if (wait_splice(from, to) == 0)
-				continue;
-			return -1;
-		}
 		if (errno == EINVAL || errno == ENOSYS)
 			return copy_via_pipe(from, to, write_failed);
 		*write_failed = write_side(errno);
