@@ -36,8 +36,7 @@ wait_for(int fd, short events)
 static bool
 waited_for_room(int fd)
 {
-	return errno == EAGAIN &&
-	    wait_for(fd, POLLOUT) == 0;
+	return errno == EAGAIN && wait_for(fd, POLLOUT) == 0;
 }
 
 int
