@@ -15,7 +15,7 @@ APP=https://app.example.com
 # How long the script sleeps between its two lines.  Every check of a test
 # happens within it, each allowed QUICK seconds: a stalled server answers
 # only when the pause ends.
-PAUSE=6
+PAUSE=8
 QUICK=2
 
 setup_file() {
