@@ -7,7 +7,6 @@
 # (Python's subprocess.communicate) gets an echoing script's answer whole.
 # Each server is started by its test and stopped by teardown.
 
-# shellcheck disable=SC2154 # $status is set by run
 load lib/common
 load lib/servers
 
@@ -182,15 +181,16 @@ EOF
 # pollhost with FLAGs (-n: a non-blocking stdout the host at first leaves
 # full; -s: a socket as stdout, as under mod_cgid).
 poll_host() {
-	local size mode=$1
+	local size mode=$1 out rc
 	shift
 	for size in 65536 200000 10000000; do
-		run env -i PATH=/usr/local/bin:/usr/bin:/bin GATEWAY_INTERFACE=CGI/1.1 \
+		rc=0
+		out=$(env -i PATH=/usr/local/bin:/usr/bin:/bin GATEWAY_INTERFACE=CGI/1.1 \
 			REQUEST_METHOD=POST CONTENT_LENGTH="$size" HTTP_ORIGIN="$APP" \
 			CORS_ORIGINS="$APP" CORS_EXEC="$ECHO_CGI" CORS_MODE="$mode" \
-			timeout -k 5 60 "$POLLHOST" "$@" 20 "$size" "$CORS_WRAP"
-		[ "$status" -eq 0 ] || {
-			printf '%s bytes, %s mode: status %s\n%s\n' "$size" "$mode" "$status" "$output" >&2
+			timeout -k 5 60 "$POLLHOST" "$@" 20 "$size" "$CORS_WRAP" 2>&1) || rc=$?
+		[ "$rc" -eq 0 ] || {
+			printf '%s bytes, %s mode: status %s\n%s\n' "$size" "$mode" "$rc" "$out" >&2
 			return 1
 		}
 	done
