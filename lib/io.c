@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <unistd.h>
 
@@ -12,6 +13,31 @@
 #define IO_SPLICE	(1 << 20)	/* bytes a splice may move; our
 					   pipe's size (Linux's default
 					   pipe-max-size) */
+
+/*
+ * Waits until fd is ready for events.  A server may hand cors-wrap a
+ * stdout it made non-blocking (the flag belongs to the open file, which
+ * the server's end may share): EAGAIN from it means "wait", not "fail".
+ * Errors and hang-ups count as ready: the next call on fd reports them.
+ */
+static int
+wait_for(int fd, short events)
+{
+	struct pollfd	 p = { fd, events, 0 };
+
+	while (poll(&p, 1, -1) == -1)
+		if (errno != EINTR)
+			return -1;
+	return 0;
+}
+
+/* Did a write fail only because fd is non-blocking and full?  Then
+ * waits for room and says so. */
+static bool
+waited_for_room(int fd)
+{
+	return errno == EAGAIN && wait_for(fd, POLLOUT) == 0;
+}
 
 int
 io_write_all(int fd, const void *buf, size_t n)
@@ -21,7 +47,7 @@ io_write_all(int fd, const void *buf, size_t n)
 
 	while (n > 0) {
 		if ((w = write(fd, p, n)) == -1) {
-			if (errno == EINTR)
+			if (errno == EINTR || waited_for_room(fd))
 				continue;
 			return -1;
 		}
@@ -47,7 +73,7 @@ io_write2(int fd, const void *a, size_t alen, const void *b, size_t blen)
 	iov[1].iov_len = blen;
 	for (;;) {
 		w = writev(fd, iov, blen > 0 ? 2 : 1);
-		if (w == -1 && errno == EINTR)
+		if (w == -1 && (errno == EINTR || waited_for_room(fd)))
 			continue;
 		if (w == -1)
 			return -1;
@@ -94,9 +120,31 @@ write_side(int e)
 }
 
 /*
+ * The rule of every splice here: cors-wrap never sleeps in a call that
+ * holds something the server needs.  splice(2) from a socket into a pipe
+ * takes the pipe's lock, then waits for data with it held (Linux,
+ * splice_file_to_pipe and unix_stream_splice_read): a blocking splice into
+ * the server's stdout pipe, while the script is quiet, made every read of
+ * that pipe by the server wait for the script's next write, non-blocking
+ * reads included.  lighttpd's one event loop stopped for all its clients;
+ * Apache got each line at the next; a host that writes the body while it
+ * reads the answer (Python's subprocess.communicate) never finished a
+ * script that echoes its input.  Waiting for room in the pipe is harmless
+ * (the lock is dropped meanwhile), waiting for the script is not.  So a
+ * splice into the server's descriptor blocks only when the script's data
+ * is known to be there (only cors-wrap reads that socket, so it stays
+ * there); otherwise it is non-blocking, and cors-wrap waits in poll(2),
+ * holding nothing.  No SPLICE_F_MORE either: the server gets each piece
+ * as soon as the script writes it.
+ */
+#define IO_SPLICE_FLAGS	(SPLICE_F_MOVE | SPLICE_F_NONBLOCK)
+
+/*
  * splice(2) needs a pipe at one end; with mod_cgid neither is one (the
  * script's socket into the server's), so the pages go through a pipe of
- * our own: two splices, still no copy through user space.
+ * our own: two splices, still no copy through user space.  Filling our
+ * pipe may block (nobody else uses it); emptying it into the server's
+ * socket waits in poll when that socket is non-blocking.
  */
 static int
 copy_via_pipe(int from, int to, int *write_failed)
@@ -108,8 +156,7 @@ copy_via_pipe(int from, int to, int *write_failed)
 		return copy_rw(from, to, write_failed);
 	(void)fcntl(p[0], F_SETPIPE_SZ, IO_SPLICE);
 	for (;;) {
-		n = splice(from, NULL, p[1], NULL, IO_SPLICE,
-		    SPLICE_F_MOVE | SPLICE_F_MORE);
+		n = splice(from, NULL, p[1], NULL, IO_SPLICE, SPLICE_F_MOVE);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == 0)
@@ -118,10 +165,11 @@ copy_via_pipe(int from, int to, int *write_failed)
 			break;
 		while (n > 0) {
 			m = splice(p[0], NULL, to, NULL, (size_t)n,
-			    SPLICE_F_MOVE | SPLICE_F_MORE);
+			    SPLICE_F_MOVE);
 			if (m > 0)
 				n -= m;
-			else if (m == -1 && errno == EINTR)
+			else if (m == -1 && (errno == EINTR ||
+			    waited_for_room(to)))
 				continue;
 			else if (m == -1 && errno == EINVAL) {
 				/* "to" takes no splice (a file opened
@@ -151,18 +199,29 @@ int
 io_copy(int from, int to, int *write_failed)
 {
 	ssize_t	 n;
+	bool	 ready = false;	/* the script's data is waiting */
 
 	*write_failed = 0;
 	/* from is the script's socket or pipe: splice(2) moves pages without
 	 * a copy through user space whenever one end is a pipe. */
 	for (;;) {
 		n = splice(from, NULL, to, NULL, IO_SPLICE,
-		    SPLICE_F_MOVE | SPLICE_F_MORE);
+		    ready ? SPLICE_F_MOVE : IO_SPLICE_FLAGS);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && errno == EAGAIN) {
+			/* Data or room was missing; with the data there,
+			 * only room: the server's stdout is non-blocking. */
+			if ((ready ? wait_for(to, POLLOUT) :
+			    wait_for(from, POLLIN)) == -1)
+				return -1;
+			ready = true;
+			continue;
+		}
+		ready = false;
 		if (n == 0)
 			return 0;
 		if (n > 0)
-			continue;
-		if (errno == EINTR)
 			continue;
 		if (errno == EINVAL || errno == ENOSYS)
 			return copy_via_pipe(from, to, write_failed);

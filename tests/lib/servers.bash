@@ -95,7 +95,8 @@ server_init() {
 	export SERVER_KIND SERVER_ROOT SERVER_CORS_WRAP SERVER_CORS_WRAP_SHARED CGI_DIR CGI_BIN DOCROOT SERVER_VAR SERVER_LOG
 }
 
-# apache_start SNIPPET... [NAME=VALUE ...]: Apache 2.4 with mod_cgid.
+# apache_start SNIPPET... [NAME=VALUE ...]: Apache 2.4 with mod_cgid (with
+# APACHE_CGI=cgi in the environment: mod_cgi under prefork).
 # Exports BASE (http://127.0.0.1:PORT), SERVER_PORT and SERVER_LOG (the error
 # log, where mod_cgid puts the programs' stderr).
 apache_start() {
@@ -411,10 +412,22 @@ LogFormat "%h %l %u %t \"%r\" %>s %b" common
 CustomLog "$SERVER_ROOT/logs/access.log" common
 Timeout 20
 
-LoadModule mpm_event_module /usr/lib/apache2/modules/mod_mpm_event.so
 LoadModule authz_core_module /usr/lib/apache2/modules/mod_authz_core.so
 LoadModule alias_module /usr/lib/apache2/modules/mod_alias.so
 LoadModule env_module /usr/lib/apache2/modules/mod_env.so
+EOF
+	# APACHE_CGI=cgi: mod_cgi under prefork, where each child runs its
+	# scripts itself, on pipes; by default mod_cgid under event.
+	if [ "${APACHE_CGI:-cgid}" = cgi ]; then
+		cat <<EOF
+LoadModule mpm_prefork_module /usr/lib/apache2/modules/mod_mpm_prefork.so
+LoadModule cgi_module /usr/lib/apache2/modules/mod_cgi.so
+StartServers 4
+MaxRequestWorkers 16
+EOF
+	else
+		cat <<EOF
+LoadModule mpm_event_module /usr/lib/apache2/modules/mod_mpm_event.so
 LoadModule cgid_module /usr/lib/apache2/modules/mod_cgid.so
 ScriptSock "$SERVER_ROOT/run/cgid.sock"
 StartServers 1
@@ -424,6 +437,7 @@ MaxRequestWorkers 32
 MinSpareThreads 4
 MaxSpareThreads 32
 EOF
+	fi
 	if [ "$(id -u)" -eq 0 ]; then
 		user=$(server_user)
 		printf 'User %s\nGroup %s\n' "$user" "$(id -gn "$user")"
