@@ -1151,6 +1151,8 @@ conn_new(struct worker *w, int fd)
 	} else {
 		if ((c = calloc(1, sizeof(*c))) == NULL)
 			return NULL;
+		/* "No descriptor" is -1: zeroed, the spool would hold fd 0. */
+		spool_blank(&c->spool);
 		c->in = malloc(IN_SIZE);
 		c->params = malloc(PARAMS_INIT);
 		c->params_cap = PARAMS_INIT;
@@ -1602,6 +1604,7 @@ fastcgi_serve(const struct fastcgi_opts *o)
 	int			 n, i, wait;
 
 	memset(&w, 0, sizeof(w));
+	w.ep = w.ev_listen.fd = w.ev_sig.fd = -1;
 	w.o = o;
 	memcpy(w.default_path, DEFAULT_PATH, sizeof(DEFAULT_PATH));
 	w.lg.level = o->log_level;
