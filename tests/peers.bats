@@ -1,0 +1,259 @@
+#!/usr/bin/env bats
+# The FastCGI daemon under odd but legal peers, spoken to directly (one
+# worker): FCGI_ABORT_REQUEST at every stage of a request, behind spawn-fcgi
+# (the listener on fd 0) and with -s; a reload while long requests hold the
+# configuration they started with; SIGTERM refusing new connections at once
+# while the request in flight finishes.
+
+# shellcheck disable=SC2154 # $body, $end, $talk, ... are set by the helpers
+load lib/common
+load lib/servers
+load lib/fcgi
+
+O=https://a.example
+
+setup_file() {
+	server_init peers
+	local v=$SERVER_VAR
+	cat >"$CGI_BIN/hello.cgi" <<'EOF'
+#!/bin/sh
+printf 'Content-Type: text/plain\n\nhello\n'
+EOF
+	# Its answer names its request (QUERY_STRING), after HTTP_X_SLEEP s.
+	cat >"$CGI_BIN/id.cgi" <<EOF
+#!/bin/sh
+echo \$\$ >'$v/id.'"\$QUERY_STRING"
+sleep "\${HTTP_X_SLEEP:-0}"
+printf 'Content-Type: text/plain\n\nid=%s\n' "\$QUERY_STRING"
+EOF
+	cat >"$CGI_BIN/echo.cgi" <<'EOF'
+#!/bin/sh
+printf 'Content-Type: text/plain\n\n'
+exec cat
+EOF
+	# An answer that flows for 6 s.
+	cat >"$CGI_BIN/slow.cgi" <<EOF
+#!/bin/sh
+echo \$\$ >'$v/slow.pid'
+printf 'Content-Type: text/plain\n\n'
+i=0
+while [ \$i -lt 120 ]; do echo "line \$i"; sleep 0.05; i=\$((i + 1)); done
+EOF
+	# 1 MiB of answer before it reads its input: spooled to a file while
+	# the body is still coming.
+	cat >"$CGI_BIN/big.cgi" <<EOF
+#!/bin/sh
+echo \$\$ >'$v/big.pid'
+printf 'Content-Type: text/plain\n\n'
+head -c 1048576 /dev/zero | tr '\0' b
+exec cat >/dev/null
+EOF
+	chmod 755 "$CGI_BIN"/*.cgi
+	# A record of another request, ignored, that fills one --pace piece
+	# (4096 bytes): a delay inside a spec.
+	PAD="stdin 9 $(head -c 4088 /dev/zero | tr '\0' p)"
+	export PAD
+}
+
+teardown_file() {
+	server_stop
+}
+
+# Each test's daemon, and what is left of its process group, goes with it.
+teardown() {
+	local pid
+	for pid in ${TEST_PIDS:-}; do
+		kill -TERM "$pid" 2>/dev/null || true
+		wait_gone 5 "$pid" 2>/dev/null || true
+		kill -KILL -- "-$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
+}
+
+# daemon_s NAME [ARG ...]: a daemon binding $SERVER_ROOT/fcgi/NAME.sock
+# itself (-s) with one worker; sets FCGI_SOCK, CW_PID, WORKER.
+daemon_s() {
+	FCGI_SOCK=$(fcgi_dir)/$1.sock
+	shift
+	export FCGI_SOCK
+	cors_wrap_start "$FCGI_SOCK" CORS_ORIGINS=$O CORS_LOG_LEVEL=info -c 1 "$@"
+	TEST_PIDS="${TEST_PIDS:-} $CW_PID"
+	worker_init
+}
+
+# daemon_spawn NAME: the same behind spawn-fcgi, the listener on fd 0.
+daemon_spawn() {
+	FCGI_SOCK=$(fcgi_dir)/$1.sock
+	export FCGI_SOCK
+	spawn_fcgi_start "$FCGI_SOCK" /usr/bin/env CORS_ORIGINS=$O CORS_LOG_LEVEL=info \
+		"$SERVER_CORS_WRAP" -c 1
+	CW_PID=$SPAWN_PID
+	export CW_PID
+	TEST_PIDS="${TEST_PIDS:-} $CW_PID"
+	worker_init
+}
+
+# params_of SCRIPT [NAME=VALUE ...]: the words of request 1's params for
+# SCRIPT.
+params_of() {
+	local s=$1
+	shift
+	fcgi_words GATEWAY_INTERFACE=CGI/1.1 SERVER_PROTOCOL=HTTP/1.1 REQUEST_METHOD=POST \
+		SCRIPT_FILENAME="$CGI_BIN/$s" HTTP_ORIGIN=$O "$@"
+}
+
+# aborted: the talk ended with END_REQUEST for request 1 and the close.
+aborted() {
+	has_record 'END 1 0 0'
+	assert_equal "$end" EOF
+}
+
+# gone FILE: the script whose pid FILE holds is stopped within 5 s.
+gone() {
+	wait_for_path "$SERVER_VAR/$1" 5
+	wait_gone 5 "$(cat "$SERVER_VAR/$1")"
+	rm -f "$SERVER_VAR/$1"
+}
+
+# abort_every_stage: FCGI_ABORT_REQUEST before BEGIN_REQUEST, after it, in
+# the middle of PARAMS (the first two on connections no script has run on
+# yet), after their end, in the middle of STDIN, after its
+# end, while the script's answer flows and while it is spooled; after each
+# the worker has its descriptors and no child, and serves.
+abort_every_stage() {
+	local held=$BATS_TEST_TMPDIR/held held_pid
+	# The worker's first connection: no script has run on it yet.
+	fcgi_talk "begin 1
+abort 1"
+	aborted
+	settled
+
+	# Another connection on a fresh slot, the first being busy.
+	rm -f "$SERVER_VAR"/id.*
+	fcgi_request_bg "$held" SCRIPT_FILENAME="$CGI_BIN/id.cgi" QUERY_STRING=H HTTP_X_SLEEP=1 \
+		HTTP_ORIGIN=$O
+	held_pid=$fcgi_pid
+	wait_for_path "$SERVER_VAR/id.H" 5
+	fcgi_talk "begin 1
+params 1 $(params_of hello.cgi)
+abort 1"
+	aborted
+	wait "$held_pid"
+	fcgi_result "$held"
+	assert_equal "$body" id=H
+	settled
+
+	# An abort of no request changes nothing.
+	fcgi_talk "abort 1
+begin 1
+params 1 $(params_of hello.cgi)
+params 1
+stdin 1"
+	assert_equal "$body" hello
+	has_record 'END 1 0 0'
+	settled
+
+	fcgi_talk "begin 1
+params 1 $(params_of echo.cgi)
+params 1
+abort 1"
+	aborted
+	settled
+
+	fcgi_talk "begin 1
+params 1 $(params_of echo.cgi)
+params 1
+stdin 1 some\sof\sthe\sbody
+abort 1"
+	aborted
+	settled
+
+	fcgi_talk "begin 1
+params 1 $(params_of slow.cgi)
+params 1
+stdin 1
+abort 1"
+	aborted
+	# Stopped, perhaps before it wrote its pid: settled sees no child.
+	settled
+	rm -f "$SERVER_VAR/slow.pid"
+
+	# The abort comes about 1 s after the request: the answer flows.
+	fcgi_talk "begin 1
+params 1 $(params_of slow.cgi)
+params 1
+stdin 1
+$PAD
+$PAD
+$PAD
+abort 1" --pace 350
+	aborted
+	has_record 'STDOUT [0-9]+'
+	[[ $body == line\ 0* ]]
+	gone slow.pid
+	settled
+
+	# The body has not ended: the 1 MiB answer waits in the spool.
+	fcgi_talk "begin 1
+params 1 $(params_of big.cgi)
+params 1
+stdin 1 part\sof\sthe\sbody
+$PAD
+$PAD
+$PAD
+abort 1" --pace 350
+	aborted
+	gone big.pid
+	settled
+}
+
+@test "fastcgi: FCGI_ABORT_REQUEST at every stage of a request, with -s: each ends its request, and the worker keeps its descriptors and serves" {
+	daemon_s abort
+	abort_every_stage
+}
+
+@test "fastcgi: FCGI_ABORT_REQUEST at every stage of a request, behind spawn-fcgi (the listener on fd 0): the worker keeps its listener and serves" {
+	daemon_spawn abortfd0
+	abort_every_stage
+}
+
+# crosstalk: two clients at once, between aborts before the end of PARAMS,
+# each get their own answer and no other's.
+crosstalk() {
+	local a=$BATS_TEST_TMPDIR/a c=$BATS_TEST_TMPDIR/c a_pid c_pid
+	fcgi_talk "begin 1
+abort 1"
+	aborted
+	rm -f "$SERVER_VAR"/id.*
+	fcgi_request_bg "$a" SCRIPT_FILENAME="$CGI_BIN/id.cgi" QUERY_STRING=A HTTP_X_SLEEP=2 \
+		HTTP_ORIGIN=$O
+	a_pid=$fcgi_pid
+	wait_for_path "$SERVER_VAR/id.A" 5
+	fcgi_talk "begin 1
+params 1 $(params_of hello.cgi)
+abort 1"
+	aborted
+	fcgi_request_bg "$c" SCRIPT_FILENAME="$CGI_BIN/id.cgi" QUERY_STRING=C HTTP_X_SLEEP=3 \
+		HTTP_ORIGIN=$O
+	c_pid=$fcgi_pid
+	wait "$a_pid"
+	wait "$c_pid"
+	fcgi_result "$a"
+	assert_equal "$body" id=A
+	assert_header Access-Control-Allow-Origin $O
+	has_record 'END 1 0 0'
+	fcgi_result "$c"
+	assert_equal "$body" id=C
+	has_record 'END 1 0 0'
+	settled
+}
+
+@test "fastcgi: aborts before the end of PARAMS between clients at once, with -s: each client gets its own answer, never another's" {
+	daemon_s cross
+	crosstalk
+}
+
+@test "fastcgi: aborts before the end of PARAMS between clients at once, behind spawn-fcgi: each client gets its own answer" {
+	daemon_spawn crossfd0
+	crosstalk
+}
