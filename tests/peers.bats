@@ -48,6 +48,14 @@ printf 'Content-Type: text/plain\n\n'
 head -c 1048576 /dev/zero | tr '\0' b
 exec cat >/dev/null
 EOF
+	# Holds its request until the file go appears (at most 100 s).
+	cat >"$CGI_BIN/gate.cgi" <<EOF
+#!/bin/sh
+echo \$\$ >'$v/gate.'"\$QUERY_STRING"
+i=0
+while [ ! -e '$v/go' ] && [ \$i -lt 100 ]; do sleep 1; i=\$((i + 1)); done
+printf 'Content-Type: text/plain\n\nid=%s\n' "\$QUERY_STRING"
+EOF
 	chmod 755 "$CGI_BIN"/*.cgi
 	# A record of another request, ignored, that fills one --pace piece
 	# (4096 bytes): a delay inside a spec.
@@ -62,6 +70,11 @@ teardown_file() {
 # Each test's daemon, and what is left of its process group, goes with it.
 teardown() {
 	local pid
+	# Long requests of a failed test end, and their clients with them.
+	[ -z "${SERVER_VAR:-}" ] || : >"$SERVER_VAR/go"
+	for pid in ${LONG_PIDS:-}; do
+		kill -TERM "$pid" 2>/dev/null || true
+	done
 	for pid in ${TEST_PIDS:-}; do
 		kill -TERM "$pid" 2>/dev/null || true
 		wait_gone 5 "$pid" 2>/dev/null || true
@@ -256,4 +269,79 @@ abort 1"
 @test "fastcgi: aborts before the end of PARAMS between clients at once, behind spawn-fcgi: each client gets its own answer" {
 	daemon_spawn crossfd0
 	crosstalk
+}
+
+# ---- reloads
+
+# max_age_is N: a preflight gets Max-Age N (the configuration in use).
+max_age_is() {
+	fcgi_request REQUEST_METHOD=OPTIONS SCRIPT_FILENAME="$CGI_BIN/hello.cgi" HTTP_ORIGIN=$O \
+		HTTP_ACCESS_CONTROL_REQUEST_METHOD=PUT
+	assert_status 204
+	assert_header Access-Control-Allow-Origin $O
+	assert_header Access-Control-Max-Age "$1"
+}
+
+# write_ini N [touch]: the INI file with max_age 1000 + N, always as long,
+# its inode and mtime kept (a reload must come from SIGHUP) unless touch
+# gives it an mtime of its own.
+write_ini() {
+	printf 'origins = %s\nmax_age = %d\n' "$O" $((1000 + $1)) >"$INI"
+	if [ "${2:-}" = touch ]; then
+		touch -d "@$((1700000000 + $1))" "$INI"
+	else
+		touch -d @1700000000 "$INI"
+	fi
+}
+
+# reloads HOW: more long requests than the worker caches configurations
+# (64), each started after a reload (HOW: hup, or touch: a changed INI file),
+# so that each holds a configuration no new request may use.  New requests
+# and preflights get the new configuration meanwhile, and the long ones
+# finish with their answers.
+reloads() {
+	local how=$1 n=66 i k pids=()
+	INI=$SERVER_VAR/reload.ini
+	export INI
+	write_ini 0 "$how"
+	daemon_s "reload-$how" --config "$INI"
+	rm -f "$SERVER_VAR"/go "$SERVER_VAR"/gate.*
+	for ((i = 1; i <= n; i++)); do
+		max_age_is $((1000 + i - 1))
+		fcgi_request_bg "$BATS_TEST_TMPDIR/long$i" SCRIPT_FILENAME="$CGI_BIN/gate.cgi" \
+			QUERY_STRING=$i HTTP_ORIGIN=$O -- --timeout 150
+		pids+=("$fcgi_pid")
+		LONG_PIDS="${LONG_PIDS:-} $fcgi_pid"
+		wait_for_path "$SERVER_VAR/gate.$i" 10
+		write_ini "$i" "$how"
+		[ "$how" = hup ] || continue
+		kill -HUP "$CW_PID"
+		# Until the worker has it (a bounded wait, not a timing).
+		for ((k = 0; k < 50; k++)); do
+			max_age_is $((1000 + i)) 2>/dev/null && break
+			sleep 0.1
+		done
+	done
+	max_age_is $((1000 + n))
+	fcgi_request SCRIPT_FILENAME="$CGI_BIN/hello.cgi" HTTP_ORIGIN=$O
+	assert_status 200
+	assert_header Access-Control-Allow-Origin $O
+	assert_equal "$body" hello
+	: >"$SERVER_VAR/go"
+	for ((i = 1; i <= n; i++)); do
+		wait "${pids[i - 1]}"
+		fcgi_result "$BATS_TEST_TMPDIR/long$i"
+		assert_status 200
+		assert_header Access-Control-Allow-Origin $O
+		assert_equal "$body" "id=$i"
+	done
+	settled 10
+}
+
+@test "fastcgi: SIGHUP while 66 long requests each hold the configuration they started with: new requests and preflights get the new one, and the long ones finish" {
+	reloads hup
+}
+
+@test "fastcgi: a changed INI file while 66 long requests each hold the configuration they started with: new requests and preflights get the new one, and the long ones finish" {
+	reloads touch
 }
