@@ -804,10 +804,6 @@ request_start(struct conn *c)
 	if (c->ce == NULL) {
 		if (w->cache.miss == CONFCACHE_TOO_LARGE)
 			too_large(c);
-		else if (w->cache.miss == CONFCACHE_BUSY)
-			log_msg(&c->lg, LOG_ERROR, "cannot load the "
-			    "configuration: requests in progress use %d "
-			    "others", CONFCACHE_SLOTS);
 		else
 			log_msg(&c->lg, LOG_ERROR, "cannot load the "
 			    "configuration: out of memory");
