@@ -1391,6 +1391,25 @@ again:
 	}
 }
 
+void
+fastcgi_unlisten(const struct fastcgi_opts *o)
+{
+	int	 fd;
+
+	if (o->listen_keep)
+		return;
+	if (o->listen_fd != STDIN_FILENO) {
+		close(o->listen_fd);
+		return;
+	}
+	if ((fd = open("/dev/null", O_RDWR | O_CLOEXEC)) == -1) {
+		close(STDIN_FILENO);
+		return;
+	}
+	dup2(fd, STDIN_FILENO);
+	close(fd);
+}
+
 static void
 stop(struct worker *w)
 {
@@ -1400,6 +1419,9 @@ stop(struct worker *w)
 		return;
 	w->stopping = true;
 	ev_forget(w, &w->ev_listen);
+	/* The master has closed its copy: with the workers' gone too, a new
+	 * connection is refused while those in flight finish. */
+	fastcgi_unlisten(w->o);
 	for (c = w->conns; c != NULL; c = next) {
 		next = c->next;
 		if (!c->active && out_pending(c) == 0)

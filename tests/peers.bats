@@ -345,3 +345,123 @@ reloads() {
 @test "fastcgi: a changed INI file while 66 long requests each hold the configuration they started with: new requests and preflights get the new one, and the long ones finish" {
 	reloads touch
 }
+
+# ---- SIGTERM
+
+# daemon_tcp: a daemon binding tcp:127.0.0.1:PORT itself, two workers.
+daemon_tcp() {
+	local port as i
+	local -a prefix=()
+	port=$(free_port)
+	FCGI_SOCK=tcp:127.0.0.1:$port
+	export FCGI_SOCK
+	fcgi_dir >/dev/null
+	while IFS= read -r as; do prefix+=("$as"); done < <(server_run_as)
+	server_spawn "$SERVER_ROOT/logs/cors-wrap.log" "${prefix[@]}" \
+		env -i PATH=/usr/local/bin:/usr/bin:/bin CORS_ORIGINS=$O \
+		"$SERVER_CORS_WRAP" -s "$FCGI_SOCK" -c 2
+	CW_PID=$SPAWN_PID
+	export CW_PID
+	TEST_PIDS="${TEST_PIDS:-} $CW_PID"
+	for ((i = 0; i < 100; i++)); do
+		(: <>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "nothing listens on $FCGI_SOCK" >&2
+	return 1
+}
+
+# refused_soon: within 3 s a connect to $FCGI_SOCK is refused
+# (ECONNREFUSED); no connection waits in a backlog to be reset later.
+refused_soon() {
+	perl -MIO::Socket::INET -MIO::Socket::UNIX -MSocket=SOCK_STREAM -MTime::HiRes=time,sleep -e '
+		my $p = shift;
+		my $end = time + 3;
+		while (time < $end) {
+			my $s = $p =~ /\Atcp:(.+):(\d+)\z/ ?
+			    IO::Socket::INET->new(Proto => "tcp", PeerAddr => $1, PeerPort => $2) :
+			    IO::Socket::UNIX->new(Type => SOCK_STREAM, Peer => $p);
+			if (!$s) {
+				exit 0 if $!{ECONNREFUSED};
+				print STDERR "connect $p: $!\n";
+				exit 1;
+			}
+			close $s;
+			sleep 0.1;
+		}
+		print STDERR "connections to $p still accepted 3 s after SIGTERM\n";
+		exit 1' "$FCGI_SOCK"
+}
+
+# stop_in_flight: SIGTERM to the master while a request runs (for 5 s):
+# new connections are refused at once, while that request finishes with
+# its answer; then every process exits.
+stop_in_flight() {
+	local f=$BATS_TEST_TMPDIR/inflight f_pid w
+	w=$(children "$CW_PID" | paste -sd' ')
+	rm -f "$SERVER_VAR"/id.*
+	fcgi_request_bg "$f" SCRIPT_FILENAME="$CGI_BIN/id.cgi" QUERY_STRING=F HTTP_X_SLEEP=5 \
+		HTTP_ORIGIN=$O
+	f_pid=$fcgi_pid
+	wait_for_path "$SERVER_VAR/id.F" 5
+	kill -TERM "$CW_PID"
+	refused_soon
+	alive "$(cat "$SERVER_VAR/id.F")" || {
+		echo 'the request in flight ended before the check' >&2
+		return 1
+	}
+	wait "$f_pid"
+	fcgi_result "$f"
+	assert_status 200
+	assert_header Access-Control-Allow-Origin $O
+	assert_equal "$body" id=F
+	has_record 'END 1 0 0'
+	# shellcheck disable=SC2086 # the workers' pids
+	wait_gone 5 "$CW_PID" $w
+}
+
+@test "fastcgi: SIGTERM with -s unix: new connections are refused at once while the request in flight finishes" {
+	daemon_s term -c 2
+	stop_in_flight
+}
+
+@test "fastcgi: SIGTERM with -s tcp: new connections are refused at once while the request in flight finishes" {
+	daemon_tcp
+	stop_in_flight
+}
+
+@test "fastcgi: SIGTERM behind spawn-fcgi: the socket on fd 0 is ours to close: new connections are refused at once while the request in flight finishes" {
+	daemon_spawn termfd0
+	stop_in_flight
+}
+
+@test "fastcgi: SIGTERM under socket activation: systemd's socket (fd 3) stays open for the next start while the request in flight finishes" {
+	local f=$BATS_TEST_TMPDIR/inflight f_pid w p
+	FCGI_SOCK=$(fcgi_dir)/termfd3.sock
+	export FCGI_SOCK
+	# shellcheck disable=SC2016 # for the inner shell
+	spawn_fcgi_start "$FCGI_SOCK" /bin/sh -c \
+		'exec 3<&0 </dev/null; export LISTEN_FDS=1 LISTEN_PID=$$ CORS_ORIGINS=$1; exec "$0" -c 1' \
+		"$SERVER_CORS_WRAP" "$O"
+	CW_PID=$SPAWN_PID
+	TEST_PIDS="${TEST_PIDS:-} $CW_PID"
+	worker_init
+	rm -f "$SERVER_VAR"/id.*
+	fcgi_request_bg "$f" SCRIPT_FILENAME="$CGI_BIN/id.cgi" QUERY_STRING=F HTTP_X_SLEEP=3 \
+		HTTP_ORIGIN=$O
+	f_pid=$fcgi_pid
+	wait_for_path "$SERVER_VAR/id.F" 5
+	kill -TERM "$CW_PID"
+	sleep 0.5
+	for p in "$CW_PID" "$WORKER"; do
+		[[ $(readlink "/proc/$p/fd/3") == socket:* ]] || {
+			echo "process $p closed systemd's socket" >&2
+			return 1
+		}
+	done
+	unix_listening "$FCGI_SOCK"
+	wait "$f_pid"
+	fcgi_result "$f"
+	assert_equal "$body" id=F
+	wait_gone 5 "$CW_PID" "$WORKER"
+}
