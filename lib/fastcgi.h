@@ -16,8 +16,7 @@ struct fastcgi_opts {
 	int		 listen_fd;
 	/* systemd's socket: it keeps the socket and queues connections for
 	 * the next start, so a stop leaves it open.  Ours otherwise (bound
-	 * with -s, or fd 0, which spawn-fcgi hands over and keeps no copy
-	 * of): closed first on a stop, so new connections are refused at
+	 * with -s, or fd 0, which spawn-fcgi hands over keeping no copy): closed first on a stop, so new connections are refused at
 	 * once, not reset when the last process exits. */
 	bool		 listen_keep;
 	unsigned	 timeout;	/* seconds a script may run */
