@@ -75,12 +75,8 @@ teardown() {
 	for pid in ${LONG_PIDS:-}; do
 		kill -TERM "$pid" 2>/dev/null || true
 	done
-	for pid in ${TEST_PIDS:-}; do
-		kill -TERM "$pid" 2>/dev/null || true
-		wait_gone 5 "$pid" 2>/dev/null || true
-		kill -KILL -- "-$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-	done
+	# shellcheck disable=SC2086 # the daemons' pids
+	stop_daemons ${TEST_PIDS:-}
 }
 
 # daemon_s NAME [ARG ...]: a daemon binding $SERVER_ROOT/fcgi/NAME.sock
@@ -115,6 +111,39 @@ params_of() {
 		SCRIPT_FILENAME="$CGI_BIN/$s" HTTP_ORIGIN=$O "$@"
 }
 
+# abort_early begin|params: request 1 aborted right after BEGIN_REQUEST, or
+# in the middle of its PARAMS.
+abort_early() {
+	if [ "$1" = begin ]; then
+		fcgi_talk "begin 1
+abort 1"
+	else
+		fcgi_talk "begin 1
+params 1 $(params_of hello.cgi)
+abort 1"
+	fi
+	aborted
+}
+
+# id_bg NAME SECONDS: in the background ($fcgi_pid), a request of id.cgi
+# called NAME that answers after SECONDS; returns once its script runs.
+id_bg() {
+	rm -f "$SERVER_VAR/id.$1"
+	fcgi_request_bg "$BATS_TEST_TMPDIR/id.$1" SCRIPT_FILENAME="$CGI_BIN/id.cgi" \
+		QUERY_STRING="$1" HTTP_X_SLEEP="$2" HTTP_ORIGIN=$O
+	wait_for_path "$SERVER_VAR/id.$1" 5
+}
+
+# id_answered NAME PID: request NAME's client, PID, got its own answer.
+id_answered() {
+	wait "$2"
+	fcgi_result "$BATS_TEST_TMPDIR/id.$1"
+	assert_status 200
+	assert_header Access-Control-Allow-Origin $O
+	assert_equal "$body" "id=$1"
+	has_record 'END 1 0 0'
+}
+
 # aborted: the talk ended with END_REQUEST for request 1 and the close.
 aborted() {
 	has_record 'END 1 0 0'
@@ -128,32 +157,23 @@ gone() {
 	rm -f "$SERVER_VAR/$1"
 }
 
-# abort_every_stage: FCGI_ABORT_REQUEST before BEGIN_REQUEST, after it, in
-# the middle of PARAMS (the first two on connections no script has run on
-# yet), after their end, in the middle of STDIN, after its
-# end, while the script's answer flows and while it is spooled; after each
-# the worker has its descriptors and no child, and serves.
+# abort_every_stage: FCGI_ABORT_REQUEST after BEGIN_REQUEST and in the
+# middle of PARAMS (each on a connection no script has run on yet, whose
+# spool never had a file), before BEGIN_REQUEST, after the end of PARAMS, in
+# the middle of STDIN, after its end, while the script's answer flows and
+# while it is spooled; after each the worker has its descriptors and no
+# child, and serves.
 abort_every_stage() {
-	local held=$BATS_TEST_TMPDIR/held held_pid
+	local held
 	# The worker's first connection: no script has run on it yet.
-	fcgi_talk "begin 1
-abort 1"
-	aborted
+	abort_early begin
 	settled
 
 	# Another connection on a fresh slot, the first being busy.
-	rm -f "$SERVER_VAR"/id.*
-	fcgi_request_bg "$held" SCRIPT_FILENAME="$CGI_BIN/id.cgi" QUERY_STRING=H HTTP_X_SLEEP=1 \
-		HTTP_ORIGIN=$O
-	held_pid=$fcgi_pid
-	wait_for_path "$SERVER_VAR/id.H" 5
-	fcgi_talk "begin 1
-params 1 $(params_of hello.cgi)
-abort 1"
-	aborted
-	wait "$held_pid"
-	fcgi_result "$held"
-	assert_equal "$body" id=H
+	id_bg H 1
+	held=$fcgi_pid
+	abort_early params
+	id_answered H "$held"
 	settled
 
 	# An abort of no request changes nothing.
@@ -233,31 +253,15 @@ abort 1" --pace 350
 # crosstalk: two clients at once, between aborts before the end of PARAMS,
 # each get their own answer and no other's.
 crosstalk() {
-	local a=$BATS_TEST_TMPDIR/a c=$BATS_TEST_TMPDIR/c a_pid c_pid
-	fcgi_talk "begin 1
-abort 1"
-	aborted
-	rm -f "$SERVER_VAR"/id.*
-	fcgi_request_bg "$a" SCRIPT_FILENAME="$CGI_BIN/id.cgi" QUERY_STRING=A HTTP_X_SLEEP=2 \
-		HTTP_ORIGIN=$O
-	a_pid=$fcgi_pid
-	wait_for_path "$SERVER_VAR/id.A" 5
-	fcgi_talk "begin 1
-params 1 $(params_of hello.cgi)
-abort 1"
-	aborted
-	fcgi_request_bg "$c" SCRIPT_FILENAME="$CGI_BIN/id.cgi" QUERY_STRING=C HTTP_X_SLEEP=3 \
-		HTTP_ORIGIN=$O
-	c_pid=$fcgi_pid
-	wait "$a_pid"
-	wait "$c_pid"
-	fcgi_result "$a"
-	assert_equal "$body" id=A
-	assert_header Access-Control-Allow-Origin $O
-	has_record 'END 1 0 0'
-	fcgi_result "$c"
-	assert_equal "$body" id=C
-	has_record 'END 1 0 0'
+	local a c
+	abort_early begin
+	id_bg A 2
+	a=$fcgi_pid
+	abort_early params
+	id_bg C 3
+	c=$fcgi_pid
+	id_answered A "$a"
+	id_answered C "$c"
 	settled
 }
 
@@ -397,25 +401,17 @@ refused_soon() {
 # new connections are refused at once, while that request finishes with
 # its answer; then every process exits.
 stop_in_flight() {
-	local f=$BATS_TEST_TMPDIR/inflight f_pid w
+	local f w
 	w=$(children "$CW_PID" | paste -sd' ')
-	rm -f "$SERVER_VAR"/id.*
-	fcgi_request_bg "$f" SCRIPT_FILENAME="$CGI_BIN/id.cgi" QUERY_STRING=F HTTP_X_SLEEP=5 \
-		HTTP_ORIGIN=$O
-	f_pid=$fcgi_pid
-	wait_for_path "$SERVER_VAR/id.F" 5
+	id_bg F 5
+	f=$fcgi_pid
 	kill -TERM "$CW_PID"
 	refused_soon
 	alive "$(cat "$SERVER_VAR/id.F")" || {
 		echo 'the request in flight ended before the check' >&2
 		return 1
 	}
-	wait "$f_pid"
-	fcgi_result "$f"
-	assert_status 200
-	assert_header Access-Control-Allow-Origin $O
-	assert_equal "$body" id=F
-	has_record 'END 1 0 0'
+	id_answered F "$f"
 	# shellcheck disable=SC2086 # the workers' pids
 	wait_gone 5 "$CW_PID" $w
 }
@@ -436,7 +432,7 @@ stop_in_flight() {
 }
 
 @test "fastcgi: SIGTERM under socket activation: systemd's socket (fd 3) stays open for the next start while the request in flight finishes" {
-	local f=$BATS_TEST_TMPDIR/inflight f_pid w p
+	local f p
 	FCGI_SOCK=$(fcgi_dir)/termfd3.sock
 	export FCGI_SOCK
 	# shellcheck disable=SC2016 # for the inner shell
@@ -446,12 +442,11 @@ stop_in_flight() {
 	CW_PID=$SPAWN_PID
 	TEST_PIDS="${TEST_PIDS:-} $CW_PID"
 	worker_init
-	rm -f "$SERVER_VAR"/id.*
-	fcgi_request_bg "$f" SCRIPT_FILENAME="$CGI_BIN/id.cgi" QUERY_STRING=F HTTP_X_SLEEP=3 \
-		HTTP_ORIGIN=$O
-	f_pid=$fcgi_pid
-	wait_for_path "$SERVER_VAR/id.F" 5
+	id_bg F 3
+	f=$fcgi_pid
 	kill -TERM "$CW_PID"
+	# Time for the worker to take the signal (what must not happen
+	# is checked after it).
 	sleep 0.5
 	for p in "$CW_PID" "$WORKER"; do
 		[[ $(readlink "/proc/$p/fd/3") == socket:* ]] || {
@@ -460,8 +455,6 @@ stop_in_flight() {
 		}
 	done
 	unix_listening "$FCGI_SOCK"
-	wait "$f_pid"
-	fcgi_result "$f"
-	assert_equal "$body" id=F
+	id_answered F "$f"
 	wait_gone 5 "$CW_PID" "$WORKER"
 }
