@@ -147,22 +147,27 @@ file_changed(const struct confcache_entry *e)
 	    st.st_mtim.tv_nsec != e->mtime.tv_nsec;
 }
 
-/* The slot for a new entry: an empty one, else the least recently used,
- * one no request holds if there is any. */
+/* Is e a better entry to evict than v?  One no request holds, else the
+ * least recently used. */
+static bool
+evict_first(const struct confcache_entry *e, const struct confcache_entry *v)
+{
+	if ((e->users == 0) != (v->users == 0))
+		return e->users == 0;
+	return e->used < v->used;
+}
+
+/* The slot for a new entry: an empty one, else evict_first's choice. */
 static size_t
 victim(const struct confcache *c)
 {
-	const struct confcache_entry	*e, *v = NULL;
-	size_t				 i, vi = 0;
+	size_t	 i, vi = 0;
 
 	for (i = 0; i < CONFCACHE_SLOTS; i++) {
-		if ((e = c->slot[i]) == NULL)
+		if (c->slot[i] == NULL)
 			return i;
-		if (v == NULL || (e->users == 0) > (v->users == 0) ||
-		    ((e->users == 0) == (v->users == 0) && e->used < v->used)) {
-			v = e;
+		if (evict_first(c->slot[i], c->slot[vi]))
 			vi = i;
-		}
 	}
 	return vi;
 }
