@@ -14,12 +14,6 @@
 
 struct fastcgi_opts {
 	int		 listen_fd;
-	/* systemd's socket: it keeps the socket and queues connections for
-	 * the next start, so a stop leaves it open.  Ours otherwise (bound
-	 * with -s, or fd 0, which spawn-fcgi hands over keeping no copy):
-	 * closed first on a stop, so new connections are refused at once,
-	 * not reset when the last process exits. */
-	bool		 listen_keep;
 	unsigned	 timeout;	/* seconds a script may run */
 	bool		 stderr_to_server;	/* script stderr as FCGI_STDERR */
 	unsigned	 max_conns;
@@ -31,6 +25,12 @@ struct fastcgi_opts {
 	 * params may also name CORS_EXEC and CORS_SCRIPT_ROOT. */
 	char		*root_ceiling;
 	enum log_level	 log_level;	/* for the daemon's own lines */
+	/* systemd's socket: it keeps the socket and queues connections for
+	 * the next start, so a stop leaves it open.  Ours otherwise (bound
+	 * with -s, or fd 0, which spawn-fcgi hands over keeping no copy):
+	 * closed first on a stop, so new connections are refused at once,
+	 * not reset when the last process exits. */
+	bool		 listen_keep;
 };
 
 /* Closes the listening socket on a stop, unless listen_keep; descriptor 0
