@@ -355,8 +355,10 @@ main(int argc, char *argv[])
 	 * fd 0 listening as spawn-fcgi and mod_fcgid hand it over. */
 	if (!l.server && (so.spec != NULL ||
 	    (sd = daemon_systemd_fd()) != -1 || daemon_fd0_is_listener())) {
-		if (so.spec == NULL && sd != -1)
+		if (so.spec == NULL && sd != -1) {
 			fo.listen_fd = sd;
+			fo.listen_keep = true;
+		}
 		if (optind != l.argc) {
 			fprintf(stderr, "cors-wrap: FastCGI mode takes no "
 			    "program: the server names it (SCRIPT_FILENAME) "

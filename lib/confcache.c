@@ -17,14 +17,29 @@ confcache_init(struct confcache *c, const char *config, char *const *environ)
 static void
 entry_free(struct confcache_entry *e)
 {
-	if (e->key == NULL)
-		return;
 	if (e->ok)
 		config_free(&e->cfg);
 	diag_free(&e->diag);
 	free(e->ini);
 	free(e->key);
-	memset(e, 0, sizeof(*e));
+	free(e);
+}
+
+/* Takes slot i's entry out of the cache.  One a request still holds
+ * waits for its release: a reload must not make new requests wait for
+ * old ones, however long they run. */
+static void
+evict(struct confcache *c, size_t i)
+{
+	struct confcache_entry	*e = c->slot[i];
+
+	c->slot[i] = NULL;
+	if (e == NULL)
+		return;
+	if (e->users > 0)
+		e->evicted = true;
+	else
+		entry_free(e);
 }
 
 void
@@ -32,21 +47,14 @@ confcache_clear(struct confcache *c)
 {
 	size_t	 i;
 
-	for (i = 0; i < CONFCACHE_SLOTS; i++) {
-		if (c->slot[i].users == 0)
-			entry_free(&c->slot[i]);
-		else	/* in use: never matched again, evicted when free */
-			c->slot[i].stale = true;
-	}
+	for (i = 0; i < CONFCACHE_SLOTS; i++)
+		evict(c, i);
 }
 
 void
 confcache_free(struct confcache *c)
 {
-	size_t	 i;
-
-	for (i = 0; i < CONFCACHE_SLOTS; i++)
-		entry_free(&c->slot[i]);
+	confcache_clear(c);
 	free(c->key);
 	c->key = NULL;
 }
@@ -139,10 +147,35 @@ file_changed(const struct confcache_entry *e)
 	    st.st_mtim.tv_nsec != e->mtime.tv_nsec;
 }
 
+/* Is e a better entry to evict than v?  One no request holds, else the
+ * least recently used. */
+static bool
+evict_first(const struct confcache_entry *e, const struct confcache_entry *v)
+{
+	if ((e->users == 0) != (v->users == 0))
+		return e->users == 0;
+	return e->used < v->used;
+}
+
+/* The slot for a new entry: an empty one, else evict_first's choice. */
+static size_t
+victim(const struct confcache *c)
+{
+	size_t	 i, vi = 0;
+
+	for (i = 0; i < CONFCACHE_SLOTS; i++) {
+		if (c->slot[i] == NULL)
+			return i;
+		if (evict_first(c->slot[i], c->slot[vi]))
+			vi = i;
+	}
+	return vi;
+}
+
 struct confcache_entry *
 confcache_get(struct confcache *c, char *const *params)
 {
-	struct confcache_entry	*e, *victim = NULL;
+	struct confcache_entry	*e;
 	const char		*ini;
 	size_t			 klen, i;
 	char			**env;
@@ -156,57 +189,47 @@ confcache_get(struct confcache *c, char *const *params)
 		c->key[0] = '\0';
 	c->clock++;
 	for (i = 0; i < CONFCACHE_SLOTS; i++) {
-		e = &c->slot[i];
-		if (e->key != NULL && !e->stale && e->keylen == klen &&
-		    memcmp(e->key, c->key, klen) == 0) {
-			if (file_changed(e)) {
-				if (e->users > 0) {
-					e->stale = true;
-					continue;
-				}
-				entry_free(e);
-				victim = e;
-				break;
-			}
-			e->used = c->clock;
-			e->users++;
-			return e;
-		}
-		if (e->users != 0)
+		e = c->slot[i];
+		if (e == NULL || e->keylen != klen ||
+		    memcmp(e->key, c->key, klen) != 0)
 			continue;
-		/* An empty slot, else the least recently used. */
-		if (victim == NULL || (victim->key != NULL &&
-		    (e->key == NULL || e->used < victim->used)))
-			victim = e;
+		if (file_changed(e)) {
+			evict(c, i);
+			break;
+		}
+		e->used = c->clock;
+		e->users++;
+		return e;
 	}
-	if (victim == NULL) {
-		c->miss = CONFCACHE_BUSY;
+	if ((e = calloc(1, sizeof(*e))) == NULL)
+		return NULL;
+	if ((e->key = malloc(klen)) == NULL ||
+	    (env = merged_env(c, params)) == NULL) {
+		free(e->key);
+		free(e);
 		return NULL;
 	}
-	entry_free(victim);
-	if ((victim->key = malloc(klen)) == NULL)
-		return NULL;
-	memcpy(victim->key, c->key, klen);
-	victim->keylen = klen;
-	if ((env = merged_env(c, params)) == NULL) {
-		free(victim->key);
-		victim->key = NULL;
-		return NULL;
-	}
+	memcpy(e->key, c->key, klen);
+	e->keylen = klen;
 	ini = c->config != NULL ? c->config : request_env_get(env,
 	    "CORS_CONFIG");
 	/* Stat before reading: a change while loading shows next time. */
-	remember_file(victim, ini);
-	victim->ok = config_load(&victim->cfg, ini, env, &victim->diag) == 0;
+	remember_file(e, ini);
+	e->ok = config_load(&e->cfg, ini, env, &e->diag) == 0;
 	free(env);
-	victim->used = c->clock;
-	victim->users = 1;
-	return victim;
+	e->used = c->clock;
+	e->users = 1;
+	i = victim(c);
+	evict(c, i);
+	c->slot[i] = e;
+	return e;
 }
 
 void
 confcache_release(struct confcache_entry *e)
 {
-	if (e != NULL && e->users > 0)
-		e->users--;
+	if (e == NULL || e->users == 0)
+		return;
+	if (--e->users == 0 && e->evicted)
+		entry_free(e);
 }

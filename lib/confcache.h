@@ -15,6 +15,10 @@
 #include "config.h"
 #include "diag.h"
 
+/* Configurations kept for reuse.  An entry a running request still holds
+ * may leave the cache (a reload, or room for another): it is then freed
+ * when its last request ends, so no request ever waits for a slot and the
+ * entries alive are at most this many plus one per request in progress. */
 #define CONFCACHE_SLOTS		64
 #define CONFCACHE_KEY_MAX	65536
 
@@ -25,6 +29,8 @@ struct confcache_entry {
 	struct config	 cfg;		/* when ok */
 	struct diag	 diag;		/* when not */
 	unsigned	 users;		/* requests holding it */
+	bool		 evicted;	/* out of the cache: freed by the last
+					   confcache_release */
 	/* The INI file as it was loaded: a changed file is re-read. */
 	bool		 has_file;
 	char		*ini;
@@ -32,19 +38,17 @@ struct confcache_entry {
 	ino_t		 ino;
 	off_t		 size;
 	struct timespec	 mtime;
-	bool		 stale;		/* cleared while in use */
 	unsigned long	 used;		/* for least-recently-used eviction */
 };
 
 /* Why confcache_get returned NULL. */
 enum confcache_miss {
 	CONFCACHE_NOMEM,
-	CONFCACHE_TOO_LARGE,	/* CORS_* params over CONFCACHE_KEY_MAX */
-	CONFCACHE_BUSY		/* every slot in use by a request */
+	CONFCACHE_TOO_LARGE	/* CORS_* params over CONFCACHE_KEY_MAX */
 };
 
 struct confcache {
-	struct confcache_entry	 slot[CONFCACHE_SLOTS];
+	struct confcache_entry	*slot[CONFCACHE_SLOTS];	/* NULL: empty */
 	enum confcache_miss	 miss;		/* of the last NULL */
 	unsigned long		 clock;
 	const char		*config;	/* --config */
@@ -54,14 +58,14 @@ struct confcache {
 
 int	confcache_init(struct confcache *, const char *config,
 	    char *const *environ);
-void	confcache_clear(struct confcache *);	/* entries not in use */
+void	confcache_clear(struct confcache *);	/* every entry, on SIGHUP */
 void	confcache_free(struct confcache *);
 
 /*
  * The configuration for a request's params ("NAME=VALUE", NULL-
  * terminated), loading it on a miss.  Returns NULL, with the reason in
- * miss, when out of memory, the CORS_* params are too large or every slot
- * is in use.  The entry stays valid until released.
+ * miss, when out of memory or the CORS_* params are too large.  The entry
+ * stays valid until released, whatever the cache does meanwhile.
  */
 struct confcache_entry	*confcache_get(struct confcache *, char *const *params);
 void			 confcache_release(struct confcache_entry *);

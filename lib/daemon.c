@@ -405,6 +405,8 @@ daemon_run(const struct fastcgi_opts *o, unsigned nworkers)
 		switch (si.ssi_signo) {
 		case SIGTERM:
 		case SIGINT:
+			if (!stopping)
+				fastcgi_unlisten(o);
 			stopping = true;
 			for (i = 0; i < nworkers; i++)
 				if (pids[i] > 0)

@@ -911,10 +911,6 @@ request_start(struct conn *c)
 	if (c->ce == NULL) {
 		if (w->cache.miss == CONFCACHE_TOO_LARGE)
 			too_large(c);
-		else if (w->cache.miss == CONFCACHE_BUSY)
-			log_msg(&c->lg, LOG_ERROR, "cannot load the "
-			    "configuration: requests in progress use %d "
-			    "others", CONFCACHE_SLOTS);
 		else
 			log_msg(&c->lg, LOG_ERROR, "cannot load the "
 			    "configuration: out of memory");
@@ -1261,6 +1257,8 @@ conn_new(struct worker *w, int fd)
 	} else {
 		if ((c = calloc(1, sizeof(*c))) == NULL)
 			return NULL;
+		/* "No descriptor" is -1: zeroed, the spool would hold fd 0. */
+		spool_blank(&c->spool);
 		c->in = malloc(IN_SIZE);
 		c->params = malloc(PARAMS_INIT);
 		c->params_cap = PARAMS_INIT;
@@ -1507,6 +1505,25 @@ again:
 	}
 }
 
+void
+fastcgi_unlisten(const struct fastcgi_opts *o)
+{
+	int	 fd;
+
+	if (o->listen_keep)
+		return;
+	if (o->listen_fd != STDIN_FILENO) {
+		close(o->listen_fd);
+		return;
+	}
+	if ((fd = open("/dev/null", O_RDWR | O_CLOEXEC)) == -1) {
+		close(STDIN_FILENO);
+		return;
+	}
+	dup2(fd, STDIN_FILENO);
+	close(fd);
+}
+
 static void
 stop(struct worker *w)
 {
@@ -1516,6 +1533,9 @@ stop(struct worker *w)
 		return;
 	w->stopping = true;
 	ev_forget(w, &w->ev_listen);
+	/* The master has closed its copy: with the workers' gone too, a new
+	 * connection is refused while those in flight finish. */
+	fastcgi_unlisten(w->o);
 	for (c = w->conns; c != NULL; c = next) {
 		next = c->next;
 		if (!c->active && out_pending(c) == 0)
@@ -1736,6 +1756,7 @@ fastcgi_serve(const struct fastcgi_opts *o)
 	int			 n, i, wait;
 
 	memset(&w, 0, sizeof(w));
+	w.ep = w.ev_listen.fd = w.ev_sig.fd = -1;
 	w.o = o;
 	memcpy(w.default_path, DEFAULT_PATH, sizeof(DEFAULT_PATH));
 	w.lg.level = o->log_level;

@@ -26,7 +26,17 @@ struct fastcgi_opts {
 	 * params may also name CORS_EXEC and CORS_SCRIPT_ROOT. */
 	char		*root_ceiling;
 	enum log_level	 log_level;	/* for the daemon's own lines */
+	/* systemd's socket: it keeps the socket and queues connections for
+	 * the next start, so a stop leaves it open.  Ours otherwise (bound
+	 * with -s, or fd 0, which spawn-fcgi hands over keeping no copy):
+	 * closed first on a stop, so new connections are refused at once,
+	 * not reset when the last process exits. */
+	bool		 listen_keep;
 };
+
+/* Closes the listening socket on a stop, unless listen_keep; descriptor 0
+ * becomes /dev/null, never a free number a later open would take. */
+void	fastcgi_unlisten(const struct fastcgi_opts *);
 
 /* Serves until SIGTERM or SIGINT, then finishes what is in flight.
  * Returns the exit status. */

@@ -6,11 +6,17 @@
 #include <string.h>
 #include <unistd.h>
 
-int
-spool_init(struct spool *s, const char *tmpdir)
+void
+spool_blank(struct spool *s)
 {
 	memset(s, 0, sizeof(*s));
 	s->fd = -1;
+}
+
+int
+spool_init(struct spool *s, const char *tmpdir)
+{
+	spool_blank(s);
 	s->tmpdir = tmpdir != NULL ? tmpdir : "/tmp";
 	return (s->mem = malloc(SPOOL_MEM)) == NULL ? -1 : 0;
 }

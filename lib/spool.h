@@ -22,6 +22,10 @@ struct spool {
 	const char *tmpdir;
 };
 
+/* An empty spool that holds nothing yet, no descriptor included (fd -1:
+ * a zeroed struct would hold descriptor 0, which spool_reset closes).
+ * spool_reset and spool_free are safe on it. */
+void	spool_blank(struct spool *);
 int	spool_init(struct spool *, const char *tmpdir);
 void	spool_free(struct spool *);
 void	spool_reset(struct spool *);	/* empty, file closed */

@@ -82,13 +82,8 @@ teardown_file() {
 
 # Each test's daemon, and what is left of its process group, goes with it.
 teardown() {
-	local pid
-	for pid in ${TEST_PIDS:-}; do
-		kill -TERM "$pid" 2>/dev/null || true
-		wait_gone 5 "$pid" 2>/dev/null || true
-		kill -KILL -- "-$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-	done
+	# shellcheck disable=SC2086 # the daemons' pids
+	stop_daemons ${TEST_PIDS:-}
 }
 
 # started: records $CW_PID (or $SPAWN_PID) for teardown.

@@ -26,9 +26,9 @@
 #
 # fcgi.pl talk SOCKET [--timeout S] [--out PREFIX] [--read-max N]
 #                     [--until-end] [--pace MS] [--body ID:N]
-#     Sends stdin to the unix socket SOCKET while reading the answer, until
-#     the daemon closes the connection, --until-end saw FCGI_END_REQUEST,
-#     --read-max N bytes of FCGI_STDOUT came (then it closes: a client gone
+#     Sends stdin to SOCKET (a unix socket's path, or tcp:ADDRESS:PORT)
+#     while reading the answer, until the daemon closes the connection,
+#     --until-end saw FCGI_END_REQUEST, --read-max N bytes of FCGI_STDOUT came (then it closes: a client gone
 #     mid-answer), or --timeout S (default 10) passed.  --pace MS: the input
 #     is written in 4 KiB pieces MS ms apart.  --body ID:N: after stdin, N
 #     bytes of "x" as FCGI_STDIN records of request ID and the empty record
@@ -56,6 +56,7 @@
 #     TIMEOUT" per connection: whether FCGI_END_REQUEST came, how it ended.
 use strict;
 use warnings;
+use IO::Socket::INET;
 use IO::Socket::UNIX;
 use IO::Select;
 use Socket qw(SOCK_STREAM);
@@ -185,8 +186,11 @@ sub build {
 
 sub connect_to {
 	my ($path) = @_;
-	my $s = IO::Socket::UNIX->new(Type => SOCK_STREAM, Peer => $path)
-	    or die "fcgi.pl: connect $path: $!\n";
+	# tcp:ADDRESS:PORT, or the path of a unix socket.
+	my $s = $path =~ /\Atcp:(.+):(\d+)\z/ ?
+	    IO::Socket::INET->new(Proto => 'tcp', PeerAddr => $1, PeerPort => $2) :
+	    IO::Socket::UNIX->new(Type => SOCK_STREAM, Peer => $path);
+	$s or die "fcgi.pl: connect $path: $!\n";
 	binmode $s;
 	return $s;
 }

@@ -662,6 +662,18 @@ children() {
 	done
 }
 
+# stop_daemons PID...: each daemon a test started, and what is left of its
+# process group: SIGTERM, up to 5 s to exit, then SIGKILL to the group.
+stop_daemons() {
+	local pid
+	for pid; do
+		kill -TERM "$pid" 2>/dev/null || true
+		wait_gone 5 "$pid" 2>/dev/null || true
+		kill -KILL -- "-$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
+}
+
 # alive PID: PID is a running process (not a zombie).
 alive() {
 	_alive "$1"
