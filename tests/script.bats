@@ -315,6 +315,17 @@ exec cat '$T/expected'")
 	assert_header X-App 1
 }
 
+@test "mode=prepend sends * where only * allowed the origin: a script's own credentials cannot make it every site's" {
+	app=$(script creds.cgi "#!/bin/sh
+printf 'Content-Type: text/plain\r\nAccess-Control-Allow-Credentials: true\r\n\r\nok\n'")
+	get CORS_MODE=prepend CORS_EXEC="$app" CORS_ORIGINS='*' SCRIPT_NAME=/api REQUEST_URI=/api
+	assert_header Access-Control-Allow-Origin '*'
+	assert_header Vary Origin
+	# A listed origin is still reflected.
+	get CORS_MODE=prepend CORS_EXEC="$app" CORS_ORIGINS='*,https://a.example' SCRIPT_NAME=/api REQUEST_URI=/api
+	assert_header Access-Control-Allow-Origin https://a.example
+}
+
 @test "mode=prepend execs the script in place of cors-wrap" {
 	prepend_app
 	get CORS_MODE=prepend CORS_EXEC="$app" SCRIPT_NAME=/api REQUEST_URI=/api
