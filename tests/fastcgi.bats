@@ -532,3 +532,20 @@ in_log() {
 	done
 	assert_equal "$(workers "$CW_PID" | sort | paste -sd' ')" "$w"
 }
+
+# ---- what scripts inherit
+
+@test "fastcgi: httpoxy: an HTTP_PROXY param (a client's Proxy: header) never reaches the script" {
+	cors_wrap_start "$SOCK" -f
+	started
+	# The params cgi-fcgi sends, as a server would.
+	CW_MODE=fastcgi CW_FCGI_SOCKET=$SOCK cgi SCRIPT_FILENAME="$CGI_BIN/env.cgi" \
+		SCRIPT_NAME=/d/env.cgi REQUEST_URI=/d/env.cgi HTTP_ORIGIN="$APP" \
+		CORS_ORIGINS="$APP" HTTP_PROXY=http://evil.example:3128 HTTP_X_OTHER=1
+	assert_header Access-Control-Allow-Origin "$APP"
+	printf '%s\n' "$body" | grep -qx 'HTTP_X_OTHER=1'
+	if printf '%s\n' "$body" | grep -q '^HTTP_PROXY='; then
+		printf 'the script saw HTTP_PROXY:\n%s\n' "$body" >&2
+		return 1
+	fi
+}
