@@ -1,6 +1,7 @@
 #include "daemon.h"
 
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -16,6 +17,7 @@
 #include <grp.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,6 +118,46 @@ daemon_fd0_is_listener(void)
 
 	return getpeername(0, (struct sockaddr *)&ss, &len) == -1 &&
 	    errno == ENOTCONN;
+}
+
+static void
+cloexec(int fd)
+{
+	int	 fl = fcntl(fd, F_GETFD);
+
+	if (fl != -1 && !(fl & FD_CLOEXEC))
+		fcntl(fd, F_SETFD, fl | FD_CLOEXEC);
+}
+
+void
+daemon_cloexec_inherited(void)
+{
+	struct rlimit	 rl;
+	struct dirent	*de;
+	DIR		*d;
+	long		 fd;
+	rlim_t		 i;
+	char		*end;
+
+#ifdef CLOSE_RANGE_CLOEXEC
+	/* Linux 5.11 and later. */
+	if (close_range(STDERR_FILENO + 1, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+		return;
+#endif
+	if ((d = opendir("/proc/self/fd")) != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			fd = strtol(de->d_name, &end, 10);
+			if (*end == '\0' && end != de->d_name &&
+			    fd > STDERR_FILENO && fd != dirfd(d))
+				cloexec((int)fd);
+		}
+		closedir(d);
+		return;
+	}
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur == RLIM_INFINITY)
+		rl.rlim_cur = 65536;
+	for (i = STDERR_FILENO + 1; i < rl.rlim_cur && i <= INT32_MAX; i++)
+		cloexec((int)i);
 }
 
 int

@@ -549,3 +549,62 @@ in_log() {
 		return 1
 	fi
 }
+
+# fds_script: fds.cgi lists its descriptors, "FD TARGET" a line.
+fds_script() {
+	cat >"$CGI_BIN/fds.cgi" <<'EOF'
+#!/bin/sh
+printf 'Content-Type: text/plain\n\n'
+exec perl -e 'opendir(my $d, "/proc/self/fd") or die;
+print map { "$_ " . (readlink("/proc/self/fd/$_") // "?") . "\n" } grep { /^\d+$/ } readdir $d'
+EOF
+	chmod 755 "$CGI_BIN/fds.cgi"
+}
+
+# assert_std_fds_only: fds.cgi had the standard streams and nothing else
+# but the directory perl reads.
+assert_std_fds_only() {
+	local fds
+	http GET /d/fds.cgi -H "Origin: $APP"
+	assert_http_status 200
+	fds=$(printf '%s\n' "$body" | grep -v ' /proc/[0-9]*/fd$' || true)
+	printf '%s\n' "$fds" | grep -q '^0 ' || {
+		printf 'fds.cgi printed [%s]\n' "$body" >&2
+		return 1
+	}
+	if printf '%s\n' "$fds" | grep -qv '^[012] '; then
+		printf 'the script inherited:\n%s\n' "$fds" >&2
+		return 1
+	fi
+}
+
+@test "fastcgi: descriptors the daemon inherits (-s) never reach a script" {
+	fds_script
+	# Held open by whoever started the daemon: a file and a pipe.
+	exec 7<"$CGI_BIN/fds.cgi" 8< <(sleep 30)
+	cors_wrap_start "$SOCK" -f
+	started
+	exec 7<&- 8<&-
+	assert_std_fds_only
+}
+
+@test "fastcgi: descriptors inherited behind spawn-fcgi (fd 0) and systemd (fd 3, the listener too) never reach a script" {
+	fds_script
+	exec 7<"$CGI_BIN/fds.cgi"
+	spawn_fcgi_start "$SOCK" "$SERVER_CORS_WRAP" -c 1
+	started "$SPAWN_PID"
+	exec 7<&-
+	wait_workers "$SPAWN_PID" 1
+	assert_std_fds_only
+	kill -TERM "$SPAWN_PID"
+	wait_gone 5 "$SPAWN_PID"
+	exec 7<"$CGI_BIN/fds.cgi"
+	# shellcheck disable=SC2016 # for the inner shell
+	spawn_fcgi_start "$SOCK" /bin/sh -c \
+		'exec 3<&0 </dev/null; export LISTEN_FDS=1 LISTEN_PID=$$; exec "$0" -c 1' \
+		"$SERVER_CORS_WRAP"
+	started "$SPAWN_PID"
+	exec 7<&-
+	wait_workers "$SPAWN_PID" 1
+	assert_std_fds_only
+}
