@@ -608,3 +608,95 @@ assert_std_fds_only() {
 	wait_workers "$SPAWN_PID" 1
 	assert_std_fds_only
 }
+
+# ---- creating the socket
+
+# socket_owner: the words of -U/-G (and -u) for the socket's owner: the server
+# user's when root, ours otherwise.
+socket_owner() {
+	local user group
+	user=$(id -un) group=$(id -gn)
+	if [ "$(id -u)" -eq 0 ]; then
+		user=$(server_user) group=$(id -gn "$(server_user)")
+		printf '%s\n' -U "$user" -G "$group" -u "$user"
+	else
+		printf '%s\n' -U "$user" -G "$group"
+	fi
+}
+
+@test "fastcgi: -s unix: the socket is created with -M's mode whatever the umask, and nothing changes it by path (strace)" {
+	local trace=$BATS_TEST_TMPDIR/strace.log want_owner
+	local -a owner=()
+	local w
+	while IFS= read -r w; do owner+=("$w"); done < <(socket_owner)
+	want_owner="${owner[1]} ${owner[3]}"
+	rm -f "$SOCK"
+	server_spawn "$SERVER_ROOT/logs/cors-wrap.log" sh -c 'umask 077; exec "$@"' sh \
+		env -i PATH=/usr/bin:/bin strace -o "$trace" \
+		-e trace=bind,umask,chmod,fchmod,fchmodat,chown,lchown,fchown,fchownat \
+		"$SERVER_CORS_WRAP" -s "unix:$SOCK" "${owner[@]}" -M 0640 -c 1 -f
+	started "$SPAWN_PID"
+	wait_for_listener "$SOCK" 10
+	assert_equal "$(stat -c '%a %U %G' "$SOCK")" "640 $want_owner"
+	# The mode comes from the umask at bind; the owner is changed through a
+	# descriptor (AT_EMPTY_PATH), never by path.
+	grep -q '^umask(0137)' "$trace" || { cat "$trace" >&2; return 1; }
+	if grep -E '^(chmod|fchmod|fchmodat|chown|lchown|fchown)\(' "$trace" |
+		grep -v 'AT_EMPTY_PATH' | grep -q .; then
+		printf 'changed by path:\n%s\n' "$(cat "$trace")" >&2
+		return 1
+	fi
+	grep -q '^fchownat([0-9]*, "", .*AT_EMPTY_PATH) *= 0' "$trace" || { cat "$trace" >&2; return 1; }
+}
+
+@test "fastcgi: -s unix: a symlink swapped in for the socket right after bind is not followed" {
+	# The race, made certain: strace holds cors-wrap for 2 s after bind,
+	# meanwhile the socket becomes a symlink to a file of root's (or ours).
+	local trace=$BATS_TEST_TMPDIR/strace.log victim=$BATS_TEST_TMPDIR/victim before i
+	local -a owner=()
+	local w
+	while IFS= read -r w; do owner+=("$w"); done < <(socket_owner)
+	echo secret >"$victim"
+	chmod 600 "$victim"
+	before=$(stat -c '%a %U %G' "$victim")
+	rm -f "$SOCK"
+	server_spawn "$SERVER_ROOT/logs/cors-wrap.log" env -i PATH=/usr/bin:/bin \
+		strace -o "$trace" -e trace=bind -e inject=bind:delay_exit=2000000 \
+		"$SERVER_CORS_WRAP" -s "unix:$SOCK" "${owner[@]}" -M 0666 -c 1 -f
+	started "$SPAWN_PID"
+	for ((i = 0; i < 100; i++)); do
+		[ -S "$SOCK" ] && break
+		sleep 0.05
+	done
+	[ -S "$SOCK" ]
+	rm -f "$SOCK"
+	ln -s "$victim" "$SOCK"
+	# It gives up on the start (the old code went on, serving, after it
+	# had made the victim its socket's mode and owner).
+	wait_gone 10 "$SPAWN_PID" || true
+	assert_equal "$(stat -c '%a %U %G' "$victim")" "$before"
+	assert_equal "$(cat "$victim")" secret
+	! _alive "$SPAWN_PID"
+	grep -q 'not the socket bound any more\|Too many levels of symbolic links' \
+		"$SERVER_ROOT/logs/cors-wrap.log" || { cat "$SERVER_ROOT/logs/cors-wrap.log" >&2; return 1; }
+}
+
+@test "fastcgi: -s unix: an existing file or symlink at the path is left as it is" {
+	local victim=$BATS_TEST_TMPDIR/victim before
+	echo secret >"$victim"
+	chmod 600 "$victim"
+	before=$(stat -c '%a %U %G' "$victim")
+	rm -f "$SOCK"
+	ln -s "$victim" "$SOCK"
+	run env -i PATH=/usr/bin:/bin "$SERVER_CORS_WRAP" -s "unix:$SOCK" -M 0666 -c 1 -u "$(server_user)"
+	assert_equal "$status" 1
+	assert_output --partial 'Address already in use'
+	[ -L "$SOCK" ]
+	rm -f "$SOCK"
+	cp -p "$victim" "$SOCK"
+	run env -i PATH=/usr/bin:/bin "$SERVER_CORS_WRAP" -s "unix:$SOCK" -M 0666 -c 1 -u "$(server_user)"
+	assert_equal "$status" 1
+	assert_equal "$(stat -c '%a %U %G' "$SOCK")" "$before"
+	assert_equal "$(stat -c '%a %U %G' "$victim")" "$before"
+	rm -f "$SOCK"
+}
