@@ -308,10 +308,8 @@ chown_socket(const char *path, uid_t uid, gid_t gid, char *err,
 		e = errno;
 	else if (!S_ISSOCK(st.st_mode))
 		e = -1;
-	else if (fchownat(pfd, "", uid, gid, AT_EMPTY_PATH) == -1)
-		e = errno;
 	else
-		e = 0;
+		e = fchownat(pfd, "", uid, gid, AT_EMPTY_PATH) == -1 ? errno : 0;
 	close(pfd);
 	if (e != 0)
 		snprintf(err, errlen, "%s: %s", path, e > 0 ? strerror(e) :
