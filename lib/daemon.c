@@ -17,7 +17,6 @@
 #include <grp.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +29,10 @@
 #include "log.h"
 
 #define WORKERS_MAX	256
+
+/* Without close_range(2) and /proc, the descriptors tried one by one for
+ * close-on-exec: a limit of 2^30 (some containers) would take minutes. */
+#define INHERITED_FD_SCAN_MAX	65536
 #define RESPAWN_MIN_S	1	/* a worker dying faster is restarted late */
 #define ORPHANS_MAX	1024	/* scripts of dead workers being stopped */
 #define ORPHAN_GRACE_MS	2000	/* SIGTERM, then SIGKILL, as for a timeout */
@@ -154,9 +157,10 @@ daemon_cloexec_inherited(void)
 		closedir(d);
 		return;
 	}
-	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur == RLIM_INFINITY)
-		rl.rlim_cur = 65536;
-	for (i = STDERR_FILENO + 1; i < rl.rlim_cur && i <= INT32_MAX; i++)
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 ||
+	    rl.rlim_cur > INHERITED_FD_SCAN_MAX)
+		rl.rlim_cur = INHERITED_FD_SCAN_MAX;
+	for (i = STDERR_FILENO + 1; i < rl.rlim_cur; i++)
 		cloexec((int)i);
 }
 

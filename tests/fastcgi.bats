@@ -584,7 +584,18 @@ assert_std_fds_only() {
 	exec 7<"$CGI_BIN/fds.cgi" 8< <(sleep 30)
 	cors_wrap_start "$SOCK" -f
 	started
+	assert_std_fds_only
+	kill -TERM "$CW_PID"
+	wait_gone 5 "$CW_PID"
+	# Without close_range(2) (before Linux 5.11): /proc/self/fd.
+	local trace=$BATS_TEST_TMPDIR/strace.log
+	[ "$(id -u)" -ne 0 ] || open_test_dir	# strace runs as the server user
+	fcgi_spawn "$SOCK" "$SERVER_ROOT/logs/cors-wrap.log" env -i PATH=/usr/bin:/bin \
+		strace -o "$trace" -e trace=close_range -e inject=close_range:error=ENOSYS \
+		"$SERVER_CORS_WRAP" -s "unix:$SOCK" -f
+	started "$SPAWN_PID"
 	exec 7<&- 8<&-
+	grep -q 'close_range(3, .*ENOSYS' "$trace" || { cat "$trace" >&2; return 1; }
 	assert_std_fds_only
 }
 
