@@ -232,6 +232,7 @@ fastcgi(struct fastcgi_opts *fo, struct socket_opts *so, unsigned workers,
 			return 1;
 		}
 	}
+	daemon_cloexec_inherited();
 	fo->max_conns = max_connections();	/* while still root */
 	if (daemon_drop(&ra, err, sizeof(err)) == -1) {
 		fprintf(stderr, "cors-wrap: %s\n", err);

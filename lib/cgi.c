@@ -216,9 +216,25 @@ bad_gateway(const struct logger *lg, const struct policy *p,
 	return 1;
 }
 
+/* The file holding the budget for "refused" lines: one for every
+ * cors-wrap CGI process of this user, in the server's TMPDIR when it sets
+ * one.  Named only when it may be used: an allowed request need not pay
+ * for snprintf's code (page faults, bench/run). */
+static const char *
+budget_file(char *path, size_t len)
+{
+	const char	*td = getenv("TMPDIR");
+
+	if (td == NULL || td[0] != '/' || strlen(td) > 256)
+		td = "/tmp";
+	snprintf(path, len, "%s/cors-wrap-%lu.log-budget", td,
+	    (unsigned long)geteuid());
+	return path;
+}
+
 static int
 relay(const struct logger *lg, const struct script *s, char **env,
-    const struct policy *p, const struct answer *a)
+    const struct config *cfg, const struct policy *p, const struct answer *a)
 {
 	enum cgihdr_result	 r = CGIHDR_INCOMPLETE;
 	const char		*bad, *prog = s->argv[0];
@@ -274,6 +290,13 @@ relay(const struct logger *lg, const struct script *s, char **env,
 		close(fd);
 		return bad_gateway(lg, p, a, pid, prog,
 		    "merged header block too large");
+	}
+	if (cgiheader_withholds(&mem.h, a)) {
+		char			 path[320];
+		struct log_budget	 b = { NULL, budget_file(path,
+					    sizeof(path)) };
+
+		decide_log_withheld(lg, cfg, &b, &mem.req);
 	}
 	rc = io_write2(STDOUT_FILENO, mem.out, n, mem.in + mem.h.block_len,
 	    len - mem.h.block_len);
@@ -368,23 +391,11 @@ cgi_serve(const struct cgi_opts *o)
 	sec = decide(&cfg, &mem.req, &mem.ans);
 	p = &sec->policy;
 	{
-		/* One bucket for every cors-wrap CGI process of this user,
-		 * in the server's TMPDIR when it sets one.  Named only when it
-		 * may be used: an allowed request need not pay for snprintf's
-		 * code (page faults, bench/run). */
 		char			 path[320];
 		struct log_budget	 b = { NULL, NULL };
-		const char		*td;
 
-		if (mem.ans.verdict == VERDICT_REFUSED) {
-			td = getenv("TMPDIR");
-			if (td == NULL || td[0] != '/' || strlen(td) > 256)
-				td = "/tmp";
-			snprintf(path, sizeof(path),
-			    "%s/cors-wrap-%lu.log-budget", td,
-			    (unsigned long)geteuid());
-			b.file = path;
-		}
+		if (mem.ans.verdict == VERDICT_REFUSED)
+			b.file = budget_file(path, sizeof(path));
 		decide_log(&lg, &cfg, &b, &mem.req, sec, &mem.ans);
 	}
 
@@ -409,6 +420,7 @@ cgi_serve(const struct cgi_opts *o)
 	if (cfg.mode == MODE_PREPEND) {
 		/* The answer first, then the script in this very process:
 		 * nothing to copy, nothing to wait for. */
+		answer_unreflect(&mem.ans);
 		n = answer_format(&mem.ans, "\r\n", mem.out, sizeof(mem.out));
 		if (n > 0 && io_write_all(STDOUT_FILENO, mem.out, n) == -1)
 			return 1;
@@ -419,7 +431,7 @@ cgi_serve(const struct cgi_opts *o)
 		return 1;
 	}
 
-	rc = relay(&lg, &s, senv, p, &mem.ans);
+	rc = relay(&lg, &s, senv, &cfg, p, &mem.ans);
 	free(senv);
 	script_free(&s);
 	config_free(&cfg);

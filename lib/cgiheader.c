@@ -63,7 +63,7 @@ cgiheader_parse(const char *buf, size_t len, bool eof, struct cgi_headers *h,
 	h->status_line = NULL;
 	h->status_line_len = 0;
 	h->has_status = h->has_location = h->local_redirect = false;
-	h->has_acao = false;
+	h->has_acao = h->has_acac = false;
 	h->vary = -1;
 	*bad = NULL;
 
@@ -135,6 +135,8 @@ cgiheader_parse(const char *buf, size_t len, bool eof, struct cgi_headers *h,
 			h->local_redirect = vlen > 0 && v[0] == '/';
 		} else if (name_is(l, "Access-Control-Allow-Origin")) {
 			h->has_acao = true;
+		} else if (name_is(l, "Access-Control-Allow-Credentials")) {
+			h->has_acac = true;
 		} else if (name_is(l, "Vary") && h->vary < 0) {
 			h->vary = (int)(h->nlines - 1);
 		}
@@ -198,6 +200,22 @@ put_vary(char *out, size_t outlen, size_t *o, const struct cgi_line *l,
 	return true;
 }
 
+static bool
+adds_anything(const struct cgi_headers *h)
+{
+	return !h->has_acao && !h->local_redirect;
+}
+
+bool
+cgiheader_withholds(const struct cgi_headers *h, const struct answer *a)
+{
+	/* Credentials beside an Origin "*" reflected would let every site
+	 * read the user's answers: the combination the configuration
+	 * refuses.  Any value counts: failing closed costs a script that
+	 * writes "false" its CORS, not its users their data. */
+	return adds_anything(h) && h->has_acac && a->star_only;
+}
+
 size_t
 cgiheader_merge(const struct cgi_headers *h, const struct answer *a,
     char *out, size_t outlen)
@@ -205,7 +223,8 @@ cgiheader_merge(const struct cgi_headers *h, const struct answer *a,
 	const char	*eol = h->crlf ? "\r\n" : "\n";
 	size_t		 el = strlen(eol), i, j, o = 0;
 	char		 vary[160];
-	bool		 add = !h->has_acao && !h->local_redirect;
+	bool		 add = adds_anything(h);
+	bool		 withhold = cgiheader_withholds(h, a);
 	const struct cgi_line	*l;
 
 	if (add)
@@ -244,6 +263,9 @@ cgiheader_merge(const struct cgi_headers *h, const struct answer *a,
 			if (name_is(&h->lines[j], a->fields[i].name))
 				break;
 		if (j < h->nlines)
+			continue;
+		if (withhold && strncmp(a->fields[i].name, "Access-Control-",
+		    15) == 0)
 			continue;
 		if (!put(out, outlen, &o, a->fields[i].name,
 		    strlen(a->fields[i].name)) ||

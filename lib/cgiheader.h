@@ -32,6 +32,7 @@ struct cgi_headers {
 	bool		 has_location;
 	bool		 local_redirect;	/* RFC 3875 6.2.2 */
 	bool		 has_acao;		/* script's own CORS policy */
+	bool		 has_acac;		/* script's own credentials */
 	int		 vary;			/* index of the first Vary */
 	struct cgi_line	 lines[CGI_HEADER_LINES_MAX];
 };
@@ -53,8 +54,22 @@ const char	*cgihdr_str(enum cgihdr_result);
 enum cgihdr_result	cgiheader_parse(const char *buf, size_t len, bool eof,
 			    struct cgi_headers *, const char **bad);
 
-/* Writes the merged header block (ending with the blank line) into out.
- * Returns its length, or 0 if out is too small. */
+/* Does the script's own Access-Control-Allow-Credentials withhold the
+ * answer's Allow-Origin (see cgiheader_merge)?  Callers log it. */
+bool	cgiheader_withholds(const struct cgi_headers *, const struct answer *);
+
+/*
+ * Writes the merged header block (ending with the blank line) into out.
+ * Returns its length, or 0 if out is too small.  The script's fields are
+ * kept as written; what is added (man/cors-wrap.1, "Merge mode"):
+ * - after a local redirect, nothing;
+ * - when the script sets Access-Control-Allow-Origin, nothing: its policy;
+ * - when it sets Access-Control-Allow-Credentials, whatever the value, and
+ *   the answer reflects an Origin only "*" allowed, no Access-Control-*
+ *   field, only Vary (cgiheader_withholds);
+ * - otherwise each field of the answer the script did not set itself;
+ * - and the answer's Vary tokens the script's first Vary lacks.
+ */
 size_t	cgiheader_merge(const struct cgi_headers *, const struct answer *,
 	    char *out, size_t outlen);
 

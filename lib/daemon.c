@@ -1,6 +1,7 @@
 #include "daemon.h"
 
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -28,6 +29,10 @@
 #include "log.h"
 
 #define WORKERS_MAX	256
+
+/* Without close_range(2) and /proc, the descriptors tried one by one for
+ * close-on-exec: a limit of 2^30 (some containers) would take minutes. */
+#define INHERITED_FD_SCAN_MAX	65536
 #define RESPAWN_MIN_S	1	/* a worker dying faster is restarted late */
 #define ORPHANS_MAX	1024	/* scripts of dead workers being stopped */
 #define ORPHAN_GRACE_MS	2000	/* SIGTERM, then SIGKILL, as for a timeout */
@@ -116,6 +121,47 @@ daemon_fd0_is_listener(void)
 
 	return getpeername(0, (struct sockaddr *)&ss, &len) == -1 &&
 	    errno == ENOTCONN;
+}
+
+static void
+cloexec(int fd)
+{
+	int	 fl = fcntl(fd, F_GETFD);
+
+	if (fl != -1 && !(fl & FD_CLOEXEC))
+		fcntl(fd, F_SETFD, fl | FD_CLOEXEC);
+}
+
+void
+daemon_cloexec_inherited(void)
+{
+	struct rlimit	 rl;
+	struct dirent	*de;
+	DIR		*d;
+	long		 fd;
+	rlim_t		 i;
+	char		*end;
+
+#ifdef CLOSE_RANGE_CLOEXEC
+	/* Linux 5.11 and later. */
+	if (close_range(STDERR_FILENO + 1, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+		return;
+#endif
+	if ((d = opendir("/proc/self/fd")) != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			fd = strtol(de->d_name, &end, 10);
+			if (*end == '\0' && end != de->d_name &&
+			    fd > STDERR_FILENO && fd != dirfd(d))
+				cloexec((int)fd);
+		}
+		closedir(d);
+		return;
+	}
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 ||
+	    rl.rlim_cur > INHERITED_FD_SCAN_MAX)
+		rl.rlim_cur = INHERITED_FD_SCAN_MAX;
+	for (i = STDERR_FILENO + 1; i < rl.rlim_cur; i++)
+		cloexec((int)i);
 }
 
 int
@@ -220,6 +266,61 @@ parse_port(const char *s, in_port_t *port)
 	return 0;
 }
 
+/*
+ * A unix socket is created by bind with the mode 0777 less the umask: set
+ * to the mode wanted around it, the socket never exists with another mode,
+ * and nothing changes it later by path, where a symlink swapped in by
+ * whoever can write the directory would be followed.  The daemon has one
+ * thread yet, so the umask is nobody else's.
+ */
+static int
+bind_with_mode(int fd, const struct sockaddr_storage *ss, socklen_t len,
+    bool unix_socket, mode_t mode)
+{
+	mode_t	 old = 0;
+	int	 rc, e;
+
+	if (unix_socket)
+		old = umask(~mode & 0777);
+	rc = bind(fd, (const struct sockaddr *)ss, len);
+	e = errno;
+	if (unix_socket)
+		umask(old);
+	errno = e;
+	return rc;
+}
+
+/*
+ * Gives the socket at path its owner (-U, -G) without following links:
+ * the file is opened O_PATH | O_NOFOLLOW, checked to be a socket, and
+ * changed through that descriptor.  A symlink or any other file put in
+ * its place after bind is left alone and stops the start.  (fchown on the
+ * socket's own descriptor would change the socket, not its file.)
+ */
+static int
+chown_socket(const char *path, uid_t uid, gid_t gid, char *err,
+    size_t errlen)
+{
+	struct stat	 st;
+	int		 pfd, e;
+
+	if ((pfd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC)) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(pfd, &st) == -1)
+		e = errno;
+	else if (!S_ISSOCK(st.st_mode))
+		e = -1;
+	else
+		e = fchownat(pfd, "", uid, gid, AT_EMPTY_PATH) == -1 ? errno : 0;
+	close(pfd);
+	if (e != 0)
+		snprintf(err, errlen, "%s: %s", path, e > 0 ? strerror(e) :
+		    "not the socket bound any more: replaced?");
+	return e != 0 ? -1 : 0;
+}
+
 int
 daemon_listen(const struct socket_opts *o, char *err, size_t errlen)
 {
@@ -303,21 +404,15 @@ daemon_listen(const struct socket_opts *o, char *err, size_t errlen)
 	}
 	if (family != AF_UNIX)
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&ss, len) == -1) {
+	if (bind_with_mode(fd, &ss, len, family == AF_UNIX, o->mode) == -1) {
 		snprintf(err, errlen, "bind %s: %s", o->spec, strerror(errno));
 		close(fd);
 		return -1;
 	}
-	if (family == AF_UNIX) {
-		const char	*path = o->spec + 5;
-
-		if (chmod(path, o->mode) == -1 ||
-		    ((o->uid != (uid_t)-1 || o->gid != (gid_t)-1) &&
-		    chown(path, o->uid, o->gid) == -1)) {
-			snprintf(err, errlen, "%s: %s", path, strerror(errno));
-			close(fd);
-			return -1;
-		}
+	if (family == AF_UNIX && (o->uid != (uid_t)-1 || o->gid != (gid_t)-1) &&
+	    chown_socket(o->spec + 5, o->uid, o->gid, err, errlen) == -1) {
+		close(fd);
+		return -1;
 	}
 	if (listen(fd, SOMAXCONN) == -1) {
 		snprintf(err, errlen, "listen %s: %s", o->spec,

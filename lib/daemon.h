@@ -16,6 +16,13 @@
  * fails with ENOTCONN. */
 bool	daemon_fd0_is_listener(void);
 
+/* Marks every descriptor above standard error close-on-exec, the
+ * listener included: what the daemon inherited (a server's log, a shell's
+ * files) must not reach every script, and the listener is only the
+ * workers' own.  close_range(2), or one descriptor at a time from
+ * /proc/self/fd, or up to RLIMIT_NOFILE without /proc. */
+void	daemon_cloexec_inherited(void);
+
 /* systemd socket activation: LISTEN_PID is us; returns fd 3 or -1. */
 int	daemon_systemd_fd(void);
 

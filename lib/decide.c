@@ -23,6 +23,33 @@ decide(const struct config *cfg, const struct request *r, struct answer *a)
 	return sec;
 }
 
+/* May one more line about a refused request be logged?  Says how many
+ * were not, first. */
+static bool
+budget_allows(const struct logger *lg, const struct config *cfg,
+    const struct log_budget *b)
+{
+	uint64_t	 dropped = 0;
+	bool		 ok;
+
+	if (cfg->log_refused > lg->level)
+		return false;
+	if (b != NULL && b->bucket != NULL)
+		ok = ratelimit_take(b->bucket, cfg->log_rate, clock_ms(),
+		    &dropped);
+	else if (b != NULL && b->file != NULL)
+		ok = ratelimit_take_file(b->file, cfg->log_rate, &dropped);
+	else
+		ok = true;
+	if (!ok)
+		return false;
+	if (dropped > 0)
+		log_msg(lg, cfg->log_refused, "%llu lines about refused "
+		    "requests were not logged (log_rate %u a minute)",
+		    (unsigned long long)dropped, cfg->log_rate);
+	return true;
+}
+
 void
 decide_log(const struct logger *lg, const struct config *cfg,
     const struct log_budget *b, const struct request *r,
@@ -30,26 +57,10 @@ decide_log(const struct logger *lg, const struct config *cfg,
 {
 	const char	*kind = r->preflight ? "preflight" : "request";
 	int		 olen = (int)(r->origin_len > 256 ? 256 : r->origin_len);
-	uint64_t	 dropped = 0;
-	bool		 ok;
 
 	if (a->verdict == VERDICT_REFUSED) {
-		if (cfg->log_refused > lg->level)
+		if (!budget_allows(lg, cfg, b))
 			return;
-		if (b != NULL && b->bucket != NULL)
-			ok = ratelimit_take(b->bucket, cfg->log_rate,
-			    clock_ms(), &dropped);
-		else if (b != NULL && b->file != NULL)
-			ok = ratelimit_take_file(b->file, cfg->log_rate,
-			    &dropped);
-		else
-			ok = true;
-		if (!ok)
-			return;
-		if (dropped > 0)
-			log_msg(lg, cfg->log_refused, "%llu lines about refused "
-			    "requests were not logged (log_rate %u a minute)",
-			    (unsigned long long)dropped, cfg->log_rate);
 		log_msg(lg, cfg->log_refused, "refused %s %s %s from origin "
 		    "\"%.*s\" [%s]: %s%s%.*s", kind, r->method, r->path, olen,
 		    r->origin != NULL ? r->origin : "", sec->name,
@@ -60,6 +71,21 @@ decide_log(const struct logger *lg, const struct config *cfg,
 		    "%s", kind, r->method, r->path, olen,
 		    r->origin != NULL ? r->origin : "", sec->name,
 		    reason_str(a->reason));
+}
+
+void
+decide_log_withheld(const struct logger *lg, const struct config *cfg,
+    const struct log_budget *b, const struct request *r)
+{
+	int	 olen = (int)(r->origin_len > 256 ? 256 : r->origin_len);
+
+	if (!budget_allows(lg, cfg, b))
+		return;
+	log_msg(lg, cfg->log_refused, "refused %s %s %s from origin \"%.*s\": "
+	    "the script sets Access-Control-Allow-Credentials and only \"*\" "
+	    "allows this origin; no Access-Control-Allow-Origin sent",
+	    r->preflight ? "preflight" : "request", r->method, r->path, olen,
+	    r->origin != NULL ? r->origin : "");
 }
 
 void

@@ -30,6 +30,11 @@ void	decide_log(const struct logger *, const struct config *,
 	    const struct log_budget *, const struct request *,
 	    const struct section *, const struct answer *);
 
+/* Logs, as a refused request and within the same budget, an answer whose
+ * Allow-Origin the script's own credentials withheld (cgiheader_merge). */
+void	decide_log_withheld(const struct logger *, const struct config *,
+	    const struct log_budget *, const struct request *);
+
 /* One log line per configuration error. */
 void	decide_log_diag(const struct logger *, const struct diag *);
 

@@ -980,6 +980,11 @@ feed_header(struct conn *c, const char *data, size_t n)
 		bad_gateway(c, "merged header block too large");
 		return;
 	}
+	if (cgiheader_withholds(c->h, &c->ans)) {
+		struct log_budget	 b = { &w->budget, NULL };
+
+		decide_log_withheld(&c->lg, &c->ce->cfg, &b, &c->req);
+	}
 	c->header_done = true;
 	if (emit(c, w->mbuf, m) == -1 ||
 	    emit(c, c->hbuf + c->h->block_len, c->hlen - c->h->block_len) ==

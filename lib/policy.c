@@ -78,6 +78,7 @@ answer_init(const struct policy *p, const struct request *r,
     struct answer *a)
 {
 	a->preflight = r->preflight;
+	a->star_only = false;
 	a->verdict = VERDICT_NONE;
 	a->reason = REASON_ALLOWED;
 	a->detail = NULL;
@@ -113,12 +114,15 @@ policy_refuse(const struct policy *p, const struct request *r,
 	refuse(a, why, NULL, 0);
 }
 
+/* The Allow-Origin for the request's Origin, or NULL.  *star_only tells
+ * whether no entry but "*" allowed it. */
 static const char *
 allowed_origin(const struct policy *p, const struct request *r,
-    enum reason *why)
+    enum reason *why, bool *star_only)
 {
 	const struct origin_parts	*parts = &r->origin_parts;
 	size_t				 i;
+	bool				 star = false;
 
 	if (r->origin_state == RORIGIN_ABSENT) {
 		*why = REASON_NO_ORIGIN;
@@ -140,10 +144,18 @@ allowed_origin(const struct policy *p, const struct request *r,
 	case RORIGIN_VALID:
 		break;
 	}
-	for (i = 0; i < p->norigins; i++)
-		if (origin_entry_matches(&p->origins[i], r->origin,
+	for (i = 0; i < p->norigins; i++) {
+		if (!origin_entry_matches(&p->origins[i], r->origin,
 		    r->origin_len, parts))
+			continue;
+		if (p->origins[i].kind != OENTRY_ANY)
 			return r->origin;
+		star = true;
+	}
+	if (star) {
+		*star_only = true;
+		return r->origin;
+	}
 	*why = REASON_ORIGIN_NOT_ALLOWED;
 	return NULL;
 }
@@ -301,7 +313,7 @@ policy_decide(const struct policy *p, const struct request *r,
 	enum reason	 why = REASON_ALLOWED;
 
 	answer_init(p, r, a);
-	acao = allowed_origin(p, r, &why);
+	acao = allowed_origin(p, r, &why, &a->star_only);
 	if (acao == NULL && r->origin_state == RORIGIN_ABSENT) {
 		/* Not a CORS request.  always_send still gives a static
 		 * answer, as flask-cors does: "*" or the first exact origin
@@ -337,6 +349,20 @@ policy_decide(const struct policy *p, const struct request *r,
 	if (p->max_age >= 0)
 		add(a, "Access-Control-Max-Age", p->max_age_value);
 	add(a, "Access-Control-Allow-Methods", acam);
+}
+
+void
+answer_unreflect(struct answer *a)
+{
+	size_t	 i;
+
+	if (!a->star_only)
+		return;
+	for (i = 0; i < a->nfields; i++)
+		if (strcmp(a->fields[i].name, "Access-Control-Allow-Origin") ==
+		    0)
+			a->fields[i].value = "*";
+	a->star_only = false;
 }
 
 void

@@ -101,6 +101,9 @@ struct answer {
 	char		 acam[1024 + METHOD_MAX];
 	char		 debug[128];
 	bool		 preflight;	/* decided as a preflight */
+	bool		 star_only;	/* Allow-Origin reflects an Origin that
+					   only the "*" entry allowed: never
+					   to go out with credentials */
 	enum verdict	 verdict;
 	enum reason	 reason;
 	const char	*detail;	/* the offending method/header, or NULL */
@@ -117,6 +120,11 @@ void	policy_decide(const struct policy *, const struct request *,
  * and the Vary the policy would have used.  Fails closed. */
 void	policy_refuse(const struct policy *, const struct request *,
 	    enum reason, struct answer *);
+
+/* Prepend mode cannot see the script's own Access-Control-Allow-Credentials:
+ * an Allow-Origin that star_only reflects becomes "*", which a browser reads
+ * the same way for every request that carries no credentials. */
+void	answer_unreflect(struct answer *);
 
 /* Adds the debugging field "X-CORS-Wrap: hit|miss[; reason]; section=S"
  * (debug_header), in the spirit of rack-cors's X-Rack-CORS. */

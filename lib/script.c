@@ -200,6 +200,15 @@ script_from_root(struct script *s, const char *root, char **extra,
 	return 0;
 }
 
+/* httpoxy (CVE-2016-5385): a client's "Proxy:" header reaches a script as
+ * HTTP_PROXY, the variable many HTTP clients take as their proxy; whatever
+ * the server did about it, no script gets it. */
+static bool
+is_httpoxy(const char *kv)
+{
+	return strncmp(kv, "HTTP_PROXY=", 11) == 0;
+}
+
 char **
 script_environ(struct script *s, char *const *envp)
 {
@@ -217,6 +226,8 @@ script_environ(struct script *s, char *const *envp)
 			    envp[i][len] == '=')
 				break;
 		}
+		if (is_httpoxy(envp[i]))
+			continue;
 		if (k == SENV_COUNT || (s->env[k] == NULL && !s->unset[k]))
 			env[o++] = envp[i];
 	}

@@ -203,3 +203,10 @@ runs() {
 	assert_http_status 404
 	assert_equal "$(line_count "$SERVER_VAR/handler.log")" "$before"
 }
+
+@test "httpoxy: a client's Proxy: header never reaches the script as HTTP_PROXY" {
+	http GET /api/proxy -H "Origin: $APP" -H 'Proxy: http://evil.example:3128'
+	assert_http_status 200
+	assert_header Access-Control-Allow-Origin "$APP"
+	assert_equal "$body" 'HTTP_PROXY unset'
+}

@@ -259,3 +259,132 @@ kill -KILL \$\$"
 		return 1
 	}
 }
+
+# --- the script's own Access-Control-* fields against the policy ------------
+#
+# cors_rows: reads rows from stdin, one per line, fields separated by "|":
+#   the policy (CORS_* variables, space-separated; "-" for none)
+#   the script's own fields (printf format, "\r\n" between; "-" for none)
+#   the request (variables; "-" for an actual GET from https://a.example)
+#   then the expected value of each field of $cors_fields ("-": absent)
+#   and "withheld" when the log must say the Allow-Origin was withheld.
+# Lines starting with # are comments.  Every row runs; the first failing
+# one is named.
+cors_fields=(Access-Control-Allow-Origin Access-Control-Allow-Credentials
+	Access-Control-Expose-Headers Access-Control-Allow-Methods
+	Access-Control-Allow-Headers Access-Control-Max-Age
+	Access-Control-Allow-Private-Network Vary)
+cors_rows() {
+	local row pol fields req logged i want got
+	local -a f vars
+	while IFS= read -r row; do
+		[[ -n $row && $row != \#* ]] || continue
+		IFS='|' read -r -a f <<<"$row"
+		for i in "${!f[@]}"; do
+			f[i]=${f[i]#"${f[i]%%[! ]*}"}
+			f[i]=${f[i]%"${f[i]##*[! ]}"}
+		done
+		pol=${f[0]} fields=${f[1]} req=${f[2]} logged=${f[11]:-}
+		[ "$pol" != - ] || pol=
+		[ "$fields" != - ] || fields=
+		[ "$req" != - ] || req="HTTP_ORIGIN=https://a.example"
+		app "printf 'Content-Type: text/plain\r\n${fields:+$fields\r\n}\r\nok\n'"
+		# shellcheck disable=SC2206 # the row's words are variables
+		vars=(CORS_EXEC="$app" REQUEST_URI=/app SCRIPT_NAME=/app
+			CORS_LOG_LEVEL=info CORS_LOG_RATE=0 $pol $req)
+		cgi "${vars[@]}"
+		for i in "${!cors_fields[@]}"; do
+			want=${f[i + 3]}
+			[ "$want" != - ] || want=
+			got=$(header "${cors_fields[i]}")
+			[ "$got" = "$want" ] || {
+				printf 'row [%s]\n%s: expected [%s], got [%s]\n--- response ---\n%s\n--- log ---\n%s\n' \
+					"$row" "${cors_fields[i]}" "$want" "$got" "$headers" "$log" >&2
+				return 1
+			}
+		done
+		assert_equal "$body" ok
+		if [ "$logged" = withheld ] &&
+			[[ $log != *'the script sets Access-Control-Allow-Credentials and only "*" allows this origin'* ]]; then
+			printf 'row [%s]\nno log line says why, log [%s]\n' "$row" "$log" >&2
+			return 1
+		elif [ "$logged" != withheld ] && [[ $log == *'only "*" allows'* ]]; then
+			printf 'row [%s]\nunexpected log line [%s]\n' "$row" "$log" >&2
+			return 1
+		fi
+	done
+}
+
+@test "a script's own credentials never go out beside an origin that only * allowed" {
+	cors_rows <<'ROWS'
+# policy                          | script's fields                                      | request | ACAO | ACAC | expose | methods | headers | max-age | PNA | Vary | log
+-                                 | Access-Control-Allow-Credentials: true                | -       | -    | true | -      | -       | -       | -       | -   | Origin | withheld
+CORS_ORIGINS=*                    | Access-Control-Allow-Credentials: true                | -       | -    | true | -      | -       | -       | -       | -   | Origin | withheld
+CORS_ORIGINS=*                    | access-control-allow-credentials: TRUE                | -       | -    | TRUE | -      | -       | -       | -       | -   | Origin | withheld
+CORS_ORIGINS=*                    | Access-Control-Allow-Credentials: false               | -       | -    | false | -     | -       | -       | -       | -   | Origin | withheld
+CORS_ORIGINS=* CORS_EXPOSE_HEADERS=X-Conf | Access-Control-Allow-Credentials: true       | -       | -    | true | -      | -       | -       | -       | -   | Origin | withheld
+CORS_ORIGINS=*                    | Vary: Accept-Encoding\r\nAccess-Control-Allow-Credentials: true | - | -  | true | -      | -       | -       | -       | -   | Accept-Encoding, Origin | withheld
+CORS_ORIGINS=*                    | Access-Control-Allow-Credentials: true\r\nAccess-Control-Expose-Headers: X-Script | - | - | true | X-Script | - | - | -     | -   | Origin | withheld
+# without the script's credentials, * reflects the origin as before
+CORS_ORIGINS=* CORS_EXPOSE_HEADERS=X-Conf | -                                            | -       | https://a.example | - | X-Conf | - | - | -           | -   | Origin |
+# the script's own Allow-Origin is its own policy: passed on, nothing added
+CORS_ORIGINS=*                    | Access-Control-Allow-Origin: *\r\nAccess-Control-Allow-Credentials: true | - | * | true | - | -    | -       | -       | -   | -      |
+CORS_ORIGINS=*                    | Access-Control-Allow-Origin: https://other.example\r\nAccess-Control-Allow-Credentials: true | - | https://other.example | true | - | - | - | - | - | - |
+CORS_ORIGINS=https://a.example    | Access-Control-Allow-Origin: https://a.example\r\nAccess-Control-Allow-Credentials: true | - | https://a.example | true | - | - | - | - | - | - |
+# send_wildcard: a constant * reflects nothing, and no browser sends credentials to it
+CORS_SEND_WILDCARD=yes            | Access-Control-Allow-Credentials: true                | -       | *    | true | -      | -       | -       | -       | -   | -      |
+CORS_SEND_WILDCARD=yes CORS_ALWAYS_SEND=no | Access-Control-Allow-Credentials: true      | -       | *    | true | -      | -       | -       | -       | -   | Origin |
+# an origin listed (exact, glob, regex) beside * or alone is trusted with credentials
+CORS_ORIGINS=https://a.example    | Access-Control-Allow-Credentials: true                | -       | https://a.example | true | - | -  | -       | -       | -   | Origin |
+CORS_ORIGINS=*,https://a.example  | Access-Control-Allow-Credentials: true                | -       | https://a.example | true | - | -  | -       | -       | -   | Origin |
+CORS_ORIGINS=https://*.example    | Access-Control-Allow-Credentials: true                | -       | https://a.example | true | - | -  | -       | -       | -   | Origin |
+CORS_ORIGINS=~.*                  | Access-Control-Allow-Credentials: true                | -       | https://a.example | true | - | -  | -       | -       | -   | Origin |
+CORS_ORIGINS=https://a.example CORS_SUPPORTS_CREDENTIALS=yes | Access-Control-Allow-Credentials: false | - | https://a.example | false | - | - | - | - | - | Origin |
+# a refused origin gets nothing added, whatever the script says
+CORS_ORIGINS=https://b.example    | Access-Control-Allow-Credentials: true                | -       | -    | true | -      | -       | -       | -       | -   | Origin |
+CORS_ORIGINS=*                    | Access-Control-Allow-Credentials: true                | HTTP_ORIGIN=null | - | true | - | -     | -       | -       | -   | Origin |
+# no Origin: always_send sends a constant, * or the first exact origin
+CORS_ORIGINS=*                    | Access-Control-Allow-Credentials: true                | REQUEST_METHOD=GET | * | true | - | -    | -       | -       | -   | Origin |
+CORS_ORIGINS=https://a.example    | Access-Control-Allow-Credentials: true                | REQUEST_METHOD=GET | https://a.example | true | - | - | - | - | - | Origin |
+CORS_ORIGINS=* CORS_ALWAYS_SEND=no | Access-Control-Allow-Credentials: true               | REQUEST_METHOD=GET | - | true | -   | -       | -       | -       | -   | Origin |
+ROWS
+}
+
+@test "a script's other Access-Control-* fields are kept and ours of the same name not added" {
+	cors_rows <<'ROWS'
+# policy                          | script's fields                                      | request | ACAO | ACAC | expose | methods | headers | max-age | PNA | Vary | log
+CORS_EXPOSE_HEADERS=X-Conf        | Access-Control-Expose-Headers: X-Script               | -       | https://a.example | - | X-Script | - | -  | -       | -   | Origin |
+CORS_ORIGINS=https://a.example CORS_SUPPORTS_CREDENTIALS=yes | Access-Control-Allow-Credentials: true | - | https://a.example | true | - | - | - | - | - | Origin |
+-                                 | Access-Control-Allow-Methods: PUT\r\nAccess-Control-Allow-Headers: X-A\r\nAccess-Control-Max-Age: 5\r\nAccess-Control-Allow-Private-Network: true | - | https://a.example | - | - | PUT | X-A | 5 | true | Origin |
+# a preflight the script answers (automatic_options off): its fields win, ours fill the rest
+CORS_AUTOMATIC_OPTIONS=no CORS_MAX_AGE=60 | Access-Control-Allow-Methods: PUT               | REQUEST_METHOD=OPTIONS HTTP_ORIGIN=https://a.example HTTP_ACCESS_CONTROL_REQUEST_METHOD=PUT | https://a.example | - | - | PUT | - | 60 | - | Origin, Access-Control-Request-Method, Access-Control-Request-Headers |
+CORS_AUTOMATIC_OPTIONS=no CORS_MAX_AGE=60 | Access-Control-Allow-Credentials: true          | REQUEST_METHOD=OPTIONS HTTP_ORIGIN=https://a.example HTTP_ACCESS_CONTROL_REQUEST_METHOD=PUT | - | true | - | - | - | - | - | Origin, Access-Control-Request-Method, Access-Control-Request-Headers | withheld
+CORS_AUTOMATIC_OPTIONS=no CORS_ORIGINS=https://a.example | Access-Control-Allow-Credentials: true | REQUEST_METHOD=OPTIONS HTTP_ORIGIN=https://a.example HTTP_ACCESS_CONTROL_REQUEST_METHOD=PUT | https://a.example | true | - | DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT | - | - | - | Origin, Access-Control-Request-Method, Access-Control-Request-Headers |
+ROWS
+}
+
+@test "a local redirect with the script's credentials passes through untouched" {
+	app "printf 'Location: /other\r\nAccess-Control-Allow-Credentials: true\r\n\r\n'"
+	cgi CORS_EXEC="$app" REQUEST_URI=/app SCRIPT_NAME=/app HTTP_ORIGIN=https://a.example \
+		CORS_LOG_LEVEL=info
+	assert_equal "$headers" $'Location: /other\nAccess-Control-Allow-Credentials: true'
+	[[ $log != *'only "*" allows'* ]]
+}
+
+@test "the line about an Allow-Origin withheld is rate-limited with the refused ones" {
+	local i lines=0 n=8
+	app "printf 'Content-Type: text/plain\r\nAccess-Control-Allow-Credentials: true\r\n\r\nok\n'"
+	for ((i = 0; i < n; i++)); do
+		cgi TMPDIR="$BATS_TEST_TMPDIR" CORS_EXEC="$app" REQUEST_URI=/app SCRIPT_NAME=/app \
+			HTTP_ORIGIN=https://a.example CORS_LOG_LEVEL=info CORS_LOG_RATE=1
+		refute_header Access-Control-Allow-Origin
+		[[ $log != *'only "*" allows'* ]] || lines=$((lines + 1))
+	done
+	# CGI: one budget file, full at first: 1 line.  FastCGI: one bucket
+	# per worker (2), which other suites' lines may have spent.
+	if [ "${CW_MODE:-cgi}" = fastcgi ]; then
+		[ "$lines" -le 2 ] || { echo "logged $lines of $n" >&2; return 1; }
+	else
+		[ "$lines" -eq 1 ] || { echo "logged $lines of $n, expected 1" >&2; return 1; }
+	fi
+}

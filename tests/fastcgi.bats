@@ -527,3 +527,182 @@ in_log() {
 	done
 	assert_equal "$(workers "$CW_PID" | sort | paste -sd' ')" "$w"
 }
+
+# ---- what scripts inherit
+
+@test "fastcgi: httpoxy: an HTTP_PROXY param (a client's Proxy: header) never reaches the script" {
+	cors_wrap_start "$SOCK" -f
+	started
+	# The params cgi-fcgi sends, as a server would.
+	CW_MODE=fastcgi CW_FCGI_SOCKET=$SOCK cgi SCRIPT_FILENAME="$CGI_BIN/env.cgi" \
+		SCRIPT_NAME=/d/env.cgi REQUEST_URI=/d/env.cgi HTTP_ORIGIN="$APP" \
+		CORS_ORIGINS="$APP" HTTP_PROXY=http://evil.example:3128 HTTP_X_OTHER=1
+	assert_header Access-Control-Allow-Origin "$APP"
+	printf '%s\n' "$body" | grep -qx 'HTTP_X_OTHER=1'
+	if printf '%s\n' "$body" | grep -q '^HTTP_PROXY='; then
+		printf 'the script saw HTTP_PROXY:\n%s\n' "$body" >&2
+		return 1
+	fi
+}
+
+# fds_script: fds.cgi lists its descriptors, "FD TARGET" a line.
+fds_script() {
+	cat >"$CGI_BIN/fds.cgi" <<'EOF'
+#!/bin/sh
+printf 'Content-Type: text/plain\n\n'
+exec perl -e 'opendir(my $d, "/proc/self/fd") or die;
+print map { "$_ " . (readlink("/proc/self/fd/$_") // "?") . "\n" } grep { /^\d+$/ } readdir $d'
+EOF
+	chmod 755 "$CGI_BIN/fds.cgi"
+}
+
+# assert_std_fds_only: fds.cgi had the standard streams and nothing else
+# but the directory perl reads.
+assert_std_fds_only() {
+	local fds
+	http GET /d/fds.cgi -H "Origin: $APP"
+	assert_http_status 200
+	fds=$(printf '%s\n' "$body" | grep -v ' /proc/[0-9]*/fd$' || true)
+	printf '%s\n' "$fds" | grep -q '^0 ' || {
+		printf 'fds.cgi printed [%s]\n' "$body" >&2
+		return 1
+	}
+	if printf '%s\n' "$fds" | grep -qv '^[012] '; then
+		printf 'the script inherited:\n%s\n' "$fds" >&2
+		return 1
+	fi
+}
+
+@test "fastcgi: descriptors the daemon inherits (-s) never reach a script" {
+	fds_script
+	# Held open by whoever started the daemon: a file and a pipe.
+	exec 7<"$CGI_BIN/fds.cgi" 8< <(sleep 30)
+	cors_wrap_start "$SOCK" -f
+	started
+	assert_std_fds_only
+	kill -TERM "$CW_PID"
+	wait_gone 5 "$CW_PID"
+	# Without close_range(2) (before Linux 5.11): /proc/self/fd.
+	local trace=$BATS_TEST_TMPDIR/strace.log
+	[ "$(id -u)" -ne 0 ] || open_test_dir	# strace runs as the server user
+	fcgi_spawn "$SOCK" "$SERVER_ROOT/logs/cors-wrap.log" env -i PATH=/usr/bin:/bin \
+		strace -o "$trace" -e trace=close_range -e inject=close_range:error=ENOSYS \
+		"$SERVER_CORS_WRAP" -s "unix:$SOCK" -f
+	started "$SPAWN_PID"
+	exec 7<&- 8<&-
+	grep -q 'close_range(3, .*ENOSYS' "$trace" || { cat "$trace" >&2; return 1; }
+	assert_std_fds_only
+}
+
+@test "fastcgi: descriptors inherited behind spawn-fcgi (fd 0) and systemd (fd 3, the listener too) never reach a script" {
+	fds_script
+	exec 7<"$CGI_BIN/fds.cgi"
+	spawn_fcgi_start "$SOCK" "$SERVER_CORS_WRAP" -c 1
+	started "$SPAWN_PID"
+	exec 7<&-
+	wait_workers "$SPAWN_PID" 1
+	assert_std_fds_only
+	kill -TERM "$SPAWN_PID"
+	wait_gone 5 "$SPAWN_PID"
+	exec 7<"$CGI_BIN/fds.cgi"
+	# shellcheck disable=SC2016 # for the inner shell
+	spawn_fcgi_start "$SOCK" /bin/sh -c \
+		'exec 3<&0 </dev/null; export LISTEN_FDS=1 LISTEN_PID=$$; exec "$0" -c 1' \
+		"$SERVER_CORS_WRAP"
+	started "$SPAWN_PID"
+	exec 7<&-
+	wait_workers "$SPAWN_PID" 1
+	assert_std_fds_only
+}
+
+# ---- creating the socket
+
+# socket_owner: the words of -U/-G (and -u) for the socket's owner: the server
+# user's when root, ours otherwise.
+socket_owner() {
+	local user group
+	user=$(id -un) group=$(id -gn)
+	if [ "$(id -u)" -eq 0 ]; then
+		user=$(server_user) group=$(id -gn "$(server_user)")
+		printf '%s\n' -U "$user" -G "$group" -u "$user"
+	else
+		printf '%s\n' -U "$user" -G "$group"
+	fi
+}
+
+@test "fastcgi: -s unix: the socket is created with -M's mode whatever the umask, and nothing changes it by path (strace)" {
+	local trace=$BATS_TEST_TMPDIR/strace.log want_owner
+	local -a owner=()
+	local w
+	while IFS= read -r w; do owner+=("$w"); done < <(socket_owner)
+	want_owner="${owner[1]} ${owner[3]}"
+	rm -f "$SOCK"
+	server_spawn "$SERVER_ROOT/logs/cors-wrap.log" sh -c 'umask 077; exec "$@"' sh \
+		env -i PATH=/usr/bin:/bin strace -o "$trace" \
+		-e trace=bind,umask,chmod,fchmod,fchmodat,chown,lchown,fchown,fchownat \
+		"$SERVER_CORS_WRAP" -s "unix:$SOCK" "${owner[@]}" -M 0640 -c 1 -f
+	started "$SPAWN_PID"
+	wait_for_listener "$SOCK" 10
+	assert_equal "$(stat -c '%a %U %G' "$SOCK")" "640 $want_owner"
+	# The mode comes from the umask at bind; the owner is changed through a
+	# descriptor (AT_EMPTY_PATH), never by path.
+	grep -q '^umask(0137)' "$trace" || { cat "$trace" >&2; return 1; }
+	if grep -E '^(chmod|fchmod|fchmodat|chown|lchown|fchown)\(' "$trace" |
+		grep -v 'AT_EMPTY_PATH' | grep -q .; then
+		printf 'changed by path:\n%s\n' "$(cat "$trace")" >&2
+		return 1
+	fi
+	grep -q '^fchownat([0-9]*, "", .*AT_EMPTY_PATH) *= 0' "$trace" || { cat "$trace" >&2; return 1; }
+}
+
+@test "fastcgi: -s unix: a symlink swapped in for the socket right after bind is not followed" {
+	# The race, made certain: strace holds cors-wrap for 2 s after bind,
+	# meanwhile the socket becomes a symlink to a file of root's (or ours).
+	local trace=$BATS_TEST_TMPDIR/strace.log victim=$BATS_TEST_TMPDIR/victim before i
+	local -a owner=()
+	local w
+	while IFS= read -r w; do owner+=("$w"); done < <(socket_owner)
+	echo secret >"$victim"
+	chmod 600 "$victim"
+	before=$(stat -c '%a %U %G' "$victim")
+	rm -f "$SOCK"
+	server_spawn "$SERVER_ROOT/logs/cors-wrap.log" env -i PATH=/usr/bin:/bin \
+		strace -o "$trace" -e trace=bind -e inject=bind:delay_exit=2000000 \
+		"$SERVER_CORS_WRAP" -s "unix:$SOCK" "${owner[@]}" -M 0666 -c 1 -f
+	started "$SPAWN_PID"
+	for ((i = 0; i < 100; i++)); do
+		[ -S "$SOCK" ] && break
+		sleep 0.05
+	done
+	[ -S "$SOCK" ]
+	rm -f "$SOCK"
+	ln -s "$victim" "$SOCK"
+	# It gives up on the start (the old code went on, serving, after it
+	# had made the victim its socket's mode and owner).
+	wait_gone 10 "$SPAWN_PID" || true
+	assert_equal "$(stat -c '%a %U %G' "$victim")" "$before"
+	assert_equal "$(cat "$victim")" secret
+	! _alive "$SPAWN_PID"
+	grep -q 'not the socket bound any more\|Too many levels of symbolic links' \
+		"$SERVER_ROOT/logs/cors-wrap.log" || { cat "$SERVER_ROOT/logs/cors-wrap.log" >&2; return 1; }
+}
+
+@test "fastcgi: -s unix: an existing file or symlink at the path is left as it is" {
+	local victim=$BATS_TEST_TMPDIR/victim before
+	echo secret >"$victim"
+	chmod 600 "$victim"
+	before=$(stat -c '%a %U %G' "$victim")
+	rm -f "$SOCK"
+	ln -s "$victim" "$SOCK"
+	run env -i PATH=/usr/bin:/bin "$SERVER_CORS_WRAP" -s "unix:$SOCK" -M 0666 -c 1 -u "$(server_user)"
+	assert_equal "$status" 1
+	assert_output --partial 'Address already in use'
+	[ -L "$SOCK" ]
+	rm -f "$SOCK"
+	cp -p "$victim" "$SOCK"
+	run env -i PATH=/usr/bin:/bin "$SERVER_CORS_WRAP" -s "unix:$SOCK" -M 0666 -c 1 -u "$(server_user)"
+	assert_equal "$status" 1
+	assert_equal "$(stat -c '%a %U %G' "$SOCK")" "$before"
+	assert_equal "$(stat -c '%a %U %G' "$victim")" "$before"
+	rm -f "$SOCK"
+}

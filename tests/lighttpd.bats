@@ -105,3 +105,10 @@ runs() {
 		return 1
 	}
 }
+
+@test "httpoxy: a client's Proxy: header never reaches the script as HTTP_PROXY" {
+	http GET /app.cgi/proxy -H "Origin: $APP" -H 'Proxy: http://evil.example:3128'
+	assert_http_status 200
+	assert_header Access-Control-Allow-Origin "$APP"
+	assert_equal "$body" 'HTTP_PROXY unset'
+}

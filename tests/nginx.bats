@@ -73,6 +73,7 @@ echo "daemon=${CW_DAEMON_ONLY:-}"
 echo "cwd=$(pwd)"
 echo "script=$SCRIPT_FILENAME"
 echo "path_info=${PATH_INFO:-}"
+echo "proxy=${HTTP_PROXY-unset}"
 EOF
 	# The script's view of Origin: its environment's entries.
 	cat >"$CGI_BIN/origin.cgi" <<'EOF'
@@ -514,6 +515,17 @@ a=1&b=2"
 	if [ "$(id -u)" -eq 0 ]; then
 		printf '%s\n' "$body" | grep -qx "user=$(server_user)"
 	fi
+}
+
+@test "nginx: httpoxy: a client's Proxy: header, which nginx passes as HTTP_PROXY, never reaches the script" {
+	# The recipe's fastcgi_params pass every header as HTTP_*.
+	http GET /api/proxy -H "Origin: $APP" -H 'Proxy: http://evil.example:3128'
+	assert_http_status 200
+	assert_header Access-Control-Allow-Origin "$APP"
+	assert_equal "$body" 'HTTP_PROXY unset'
+	http GET /b/env.cgi -H "Origin: $APP" -H 'Proxy: http://evil.example:3128'
+	assert_http_status 200
+	printf '%s\n' "$body" | grep -qx 'proxy=unset'
 }
 
 @test "nginx: a client's two Origin lines, which nginx 1.22 sends as two params, get no CORS header, and the script sees one joined Origin" {

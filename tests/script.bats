@@ -287,6 +287,20 @@ SCRIPT_FILENAME=$root/app.cgi"
 	}
 }
 
+@test "httpoxy: HTTP_PROXY (a client's Proxy: header) never reaches the script, in merge and prepend mode" {
+	local mode
+	app=$(script proxy.cgi "#!/bin/sh
+printf 'Content-Type: text/plain\r\n\r\n'
+echo \"HTTP_PROXY=\${HTTP_PROXY-unset} http_proxy=\${http_proxy-unset}\"")
+	for mode in merge prepend; do
+		get CORS_MODE=$mode CORS_EXEC="$app" SCRIPT_NAME=/api REQUEST_URI=/api \
+			HTTP_PROXY=http://evil.example:3128 http_proxy=http://admin.example:3128
+		assert_header Access-Control-Allow-Origin https://a.example
+		# The lower-case name, which no request header can give, stays.
+		assert_equal "$body" 'HTTP_PROXY=unset http_proxy=http://admin.example:3128'
+	done
+}
+
 # --- mode = prepend --------------------------------------------------------
 
 # prepend_app: $app writes $T/expected byte for byte and its parent's pid to
@@ -313,6 +327,17 @@ exec cat '$T/expected'")
 	run grep -c '^Access-Control-Allow-Origin: https://a.example' "$T/prefix"
 	assert_output 1
 	assert_header X-App 1
+}
+
+@test "mode=prepend sends * where only * allowed the origin: a script's own credentials cannot make it every site's" {
+	app=$(script creds.cgi "#!/bin/sh
+printf 'Content-Type: text/plain\r\nAccess-Control-Allow-Credentials: true\r\n\r\nok\n'")
+	get CORS_MODE=prepend CORS_EXEC="$app" CORS_ORIGINS='*' SCRIPT_NAME=/api REQUEST_URI=/api
+	assert_header Access-Control-Allow-Origin '*'
+	assert_header Vary Origin
+	# A listed origin is still reflected.
+	get CORS_MODE=prepend CORS_EXEC="$app" CORS_ORIGINS='*,https://a.example' SCRIPT_NAME=/api REQUEST_URI=/api
+	assert_header Access-Control-Allow-Origin https://a.example
 }
 
 @test "mode=prepend execs the script in place of cors-wrap" {

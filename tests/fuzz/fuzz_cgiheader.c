@@ -15,7 +15,9 @@
  *   - the merged block has no NUL and no bare CR, ends with its blank line
  *     and has no other, every line is "Name: value"; the CORS fields are
  *     added at most once, never when the script set its own
- *     Access-Control-Allow-Origin or does a local redirect;
+ *     Access-Control-Allow-Origin or does a local redirect, nor (no
+ *     Access-Control-* field) beside its own Access-Control-Allow-Credentials
+ *     when only "*" allowed the origin;
  *   - the merged block parses again, to the same status, redirect and
  *     lines, and merging it again changes nothing;
  *   - merging stays inside an exact-size buffer and fails cleanly in one
@@ -45,9 +47,9 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		"CORS_ALLOW_PRIVATE_NETWORK=true",
 		NULL
 	};
-	static char *cfg_star[] = {
-		"CORS_ORIGINS=*", "CORS_SEND_WILDCARD=true", NULL
-	};
+	/* The origin reflected through "*" alone: a script's own
+	 * Access-Control-Allow-Credentials withholds it. */
+	static char *cfg_star[] = { "CORS_ORIGINS=*", NULL };
 	static char *simple[] = { "REQUEST_METHOD=GET",
 	    "HTTP_ORIGIN=https://app.example.com", "REQUEST_URI=/x", NULL };
 	static char *preflight[] = { "REQUEST_METHOD=OPTIONS",
@@ -80,7 +82,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	request_read(&r, request_env_get, simple);
 	policy_decide(&c2.sections[0].policy, &r, &answers[3]);
 	CHECK(answers[0].nfields >= 3 && answers[1].nfields >= 6 &&
-	    answers[2].nfields == 0 && answers[3].nfields == 1);
+	    answers[2].nfields == 0 && answers[3].nfields == 1 &&
+	    answers[3].star_only);
 	return 0;
 }
 
@@ -142,7 +145,7 @@ check_reparse(const struct cgi_headers *h, const struct answer *a,
 	CHECK(h2->local_redirect == h->local_redirect);
 	CHECK(h2->has_location == h->has_location);
 	CHECK(h2->has_acao == (h->has_acao || (!h->local_redirect &&
-	    answer_has_acao(a))));
+	    answer_has_acao(a) && !cgiheader_withholds(h, a))));
 	again = fz_malloc(n);
 	m = cgiheader_merge(h2, a, again, n);
 	CHECK(m == n && memcmp(again, out, n) == 0);
@@ -194,6 +197,10 @@ check_merged(const struct cgi_headers *h, const struct answer *a,
 		CHECK(count_acao(out, n, eol) == script_acao);
 	else
 		CHECK(count_acao(out, n, eol) <= 1);
+	/* Never the script's credentials beside an origin only "*"
+	 * allowed. */
+	if (!h->has_acao && h->has_acac && a->star_only)
+		CHECK(count_acao(out, n, eol) == 0);
 	check_reparse(h, a, out, n, lines);
 }
 

@@ -228,6 +228,7 @@ line_count() {
 #            mod_cgid's stdin is a socket that never reaches EOF)
 #   /vary    sets Vary: Accept-Encoding
 #   /die     writes "app.cgi dies" to stderr and exits 3 without output
+#   /proxy   prints "HTTP_PROXY=[value]", or "HTTP_PROXY unset" (httpoxy)
 #   else     prints "app.cgi" and its arguments, each in brackets
 install_app_cgi() {
 	cat >"$1/app.cgi" <<EOF
@@ -242,6 +243,10 @@ case \${PATH_INFO:-} in
 /die)
 	echo 'app.cgi dies' >&2
 	exit 3 ;;
+/proxy)
+	printf 'Content-Type: text/plain\n\n'
+	if [ "\${HTTP_PROXY+set}" ]; then printf 'HTTP_PROXY=[%s]\n' "\$HTTP_PROXY"
+	else echo 'HTTP_PROXY unset'; fi ;;
 *)
 	printf 'Content-Type: text/plain\nX-Request-Id: 42\n\n'
 	printf 'app.cgi'
