@@ -6,8 +6,10 @@
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +47,16 @@
 #define DRAIN_MS	30000
 #define DRAIN_QUIET_MS	200
 #define DEFAULT_PATH	"PATH=/usr/local/bin:/usr/bin:/bin"
+/* On SIGTERM, a connection whose request has not started (no request, or
+ * PARAMS unfinished) waits for its peer this long at most, not -i. */
+#define STOP_IDLE_MS	1000
+/* Lines about peers cut off for silence, and accept failures: a minute's
+ * worth at most, the rest counted. */
+#define BOUND_LOG_RATE	60
+/* accept(2) out of descriptors (or memory): the connection stays queued
+ * and the listener readable, so the worker stops watching it this long,
+ * or until one of its connections closes. */
+#define ACCEPT_PAUSE_MS	250
 
 enum ev_kind {
 	EV_LISTEN,
@@ -76,6 +88,7 @@ struct conn {
 	size_t		 out_len, out_off, out_cap;
 	bool		 close_after;	/* close once out is written */
 	bool		 draining;	/* reading a finished request's body */
+	long		 heard;		/* ms: the peer last sent or read */
 	uint16_t	 drain_id;
 	long		 drain_deadline;
 	long		 drain_quiet;
@@ -156,6 +169,8 @@ struct worker {
 	char		 resp[RESPONSE_MAX];
 	char		 default_path[sizeof(DEFAULT_PATH)];
 	struct ratelimit budget;	/* for lines about refused requests */
+	struct ratelimit bound_budget;	/* for lines about bounds reached */
+	long		 accept_resume;	/* ms; 0: accepting */
 };
 
 static void	conn_close(struct conn *);
@@ -164,6 +179,8 @@ static void	process(struct conn *);
 static void	maybe_finish(struct conn *);
 static void	bad_gateway(struct conn *, const char *);
 static void	listen_watch(struct worker *);
+static void	bound_note(struct worker *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
 static void	describe_exit(int, char *, size_t);
 
 /* ---- epoll registration ---- */
@@ -1134,7 +1151,11 @@ process(struct conn *c)
 		c->in_len -= c->in_off;
 		c->in_off = 0;
 	}
-	/* Read more only when the buffered records are done with. */
+	/* Read more only when the buffered records are done with.  While
+	 * they were not, the peer was not waited for: its silence counts
+	 * from now. */
+	if (rr != REC_BLOCKED && !c->close_after && !(c->ev.events & EPOLLIN))
+		c->heard = (long)clock_ms();
 	ev_watch(c->w, &c->ev, c->fd, (rr == REC_BLOCKED || c->close_after ?
 	    0 : EPOLLIN) | (out_pending(c) > 0 ? EPOLLOUT : 0));
 }
@@ -1174,6 +1195,7 @@ conn_new(struct worker *w, int fd)
 	c->out_len = c->out_off = 0;
 	c->close_after = false;
 	c->draining = false;
+	c->heard = (long)clock_ms();
 	c->active = false;
 	c->pid = -1;
 	c->sin = c->sout = c->serr = -1;
@@ -1228,6 +1250,7 @@ conn_close(struct conn *c)
 	}
 	c->next = w->spare;
 	w->spare = c;
+	w->accept_resume = 0;
 	listen_watch(w);
 }
 
@@ -1259,6 +1282,7 @@ conn_flush(struct conn *c)
 			return;
 		}
 		c->out_off += (size_t)n;
+		c->heard = (long)clock_ms();
 	}
 	if (out_pending(c) == 0) {
 		c->out_off = c->out_len = 0;
@@ -1293,6 +1317,7 @@ conn_read(struct conn *c)
 		return;
 	}
 	c->in_len += (size_t)n;
+	c->heard = (long)clock_ms();
 	if (c->draining)
 		c->drain_quiet = (long)clock_ms() + DRAIN_QUIET_MS;
 	process(c);
@@ -1307,7 +1332,8 @@ listen_watch(struct worker *w)
 {
 	struct epoll_event	 ee;
 	bool			 want = !w->stopping &&
-				    w->nconns < w->o->max_conns;
+				    w->nconns < w->o->max_conns &&
+				    w->accept_resume == 0;
 
 	if (want == (w->ev_listen.fd != -1))
 		return;
@@ -1324,6 +1350,19 @@ listen_watch(struct worker *w)
 	}
 }
 
+/* Out of descriptors: accepting again at once would fail again, the
+ * listener staying readable, and spin.  A descriptor freed by the worker
+ * (conn_close) or the pause's end lets it try again. */
+static void
+accept_pause(struct worker *w)
+{
+	bound_note(w, "accept: %s; %u connections open, limit %u; not "
+	    "accepting for %d ms", strerror(errno), w->nconns,
+	    w->o->max_conns, ACCEPT_PAUSE_MS);
+	w->accept_resume = (long)clock_ms() + ACCEPT_PAUSE_MS;
+	listen_watch(w);
+}
+
 static void
 accept_all(struct worker *w)
 {
@@ -1337,10 +1376,12 @@ accept_all(struct worker *w)
 		fd = accept4(w->o->listen_fd, NULL, NULL,
 		    SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd == -1) {
-			if (errno != EAGAIN && errno != EINTR &&
+			if (errno == EMFILE || errno == ENFILE ||
+			    errno == ENOBUFS || errno == ENOMEM)
+				accept_pause(w);
+			else if (errno != EAGAIN && errno != EINTR &&
 			    errno != ECONNABORTED)
-				log_msg(&w->lg, LOG_ERROR, "accept: %s",
-				    strerror(errno));
+				bound_note(w, "accept: %s", strerror(errno));
 			return;
 		}
 		if (conn_new(w, fd) == NULL) {
@@ -1406,6 +1447,8 @@ stop(struct worker *w)
 		next = c->next;
 		if (!c->active && out_pending(c) == 0)
 			conn_close(c);
+		else if (!c->active)
+			c->close_after = true;
 		else
 			c->keep = false;
 	}
@@ -1456,6 +1499,81 @@ timeout(struct conn *c)
 	conn_flush(c);
 }
 
+/* A line about a bound reached, at most BOUND_LOG_RATE a minute: a peer
+ * reaching bounds on purpose must not fill the disk with lines. */
+static void
+bound_note(struct worker *w, const char *fmt, ...)
+{
+	va_list		 ap;
+	char		 line[512];
+	uint64_t	 dropped;
+
+	if (!ratelimit_take(&w->bound_budget, BOUND_LOG_RATE,
+	    (int64_t)clock_ms(), &dropped))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (dropped > 0)
+		log_msg(&w->lg, LOG_WARN, "%s (and %" PRIu64 " lines like it "
+		    "not logged)", line, dropped);
+	else
+		log_msg(&w->lg, LOG_WARN, "%s", line);
+}
+
+/* What the worker waits for on this connection, when it is its peer:
+ * NULL when it waits for the script, or for nothing. */
+static const char *
+peer_awaited(const struct conn *c)
+{
+	if (c->draining)
+		return NULL;		/* bounded by DRAIN_MS */
+	if (!c->active)
+		return out_pending(c) > 0 ? "to read its answer" :
+		    "a request";
+	if (!c->params_done)
+		return "the rest of FCGI_PARAMS";
+	if (!c->stdin_eof && (c->ev.events & EPOLLIN))
+		return "the rest of the request body";
+	return NULL;
+}
+
+/*
+ * -i: a peer the worker waits for that stays silent is cut off, so that
+ * connections which send nothing (or stop in the middle of a request)
+ * cannot hold descriptors, the connection limit and a graceful stop for
+ * ever.  Once a request's body has all come, the peer has nothing more to
+ * send: a script that is slow to answer is bounded by -t instead.
+ * Returns true when c was closed.
+ */
+static bool
+idle_expired(struct conn *c, long now, long *next_at)
+{
+	struct worker	*w = c->w;
+	const char	*what = peer_awaited(c);
+	long		 limit = (long)w->o->idle * 1000, at;
+
+	if (what == NULL)
+		return false;
+	if (w->stopping && (!c->active || !c->params_done) &&
+	    limit > STOP_IDLE_MS)
+		limit = STOP_IDLE_MS;
+	at = c->heard + limit;
+	if (at > now) {
+		if (*next_at == -1 || at < *next_at)
+			*next_at = at;
+		return false;
+	}
+	/* Between requests this is the end of a kept connection, as the
+	 * server's own keepalive_timeout would end it: no news. */
+	if (c->active)
+		bound_note(w, "FastCGI peer silent for %ld s while waited for "
+		    "(%s); closing the connection%s%s", limit / 1000, what,
+		    c->prog[0] != '\0' ? " and stopping " : "", c->prog);
+	conn_close(c);
+	return true;
+}
+
 static long
 timers(struct worker *w, long now)
 {
@@ -1465,6 +1583,8 @@ timers(struct worker *w, long now)
 
 	for (c = w->conns; c != NULL; c = next) {
 		next = c->next;
+		if (idle_expired(c, now, &next_at))
+			continue;
 		if (c->draining) {
 			long	 at = c->drain_quiet < c->drain_deadline ?
 				    c->drain_quiet : c->drain_deadline;
@@ -1489,6 +1609,13 @@ timers(struct worker *w, long now)
 		}
 		if (next_at == -1 || c->deadline < next_at)
 			next_at = c->deadline;
+	}
+	if (w->accept_resume != 0) {
+		if (w->accept_resume <= now) {
+			w->accept_resume = 0;
+			listen_watch(w);
+		} else if (next_at == -1 || w->accept_resume < next_at)
+			next_at = w->accept_resume;
 	}
 	for (i = 0; i < w->nlinger; ) {
 		struct lingerer	*l = &w->linger[i];
