@@ -1,6 +1,7 @@
 #include "fastcgi.h"
 
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -8,6 +9,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -57,6 +59,11 @@
  * and the listener readable, so the worker stops watching it this long,
  * or until one of its connections closes. */
 #define ACCEPT_PAUSE_MS	250
+/* A script held back at the spool's bound (-b, -B) is looked at this
+ * often; when it also leaves its input unread this long, with its output
+ * pipe full, each waits for the other and the request fails. */
+#define SPOOL_CHECK_MS	250
+#define SPOOL_STALL_MS	2000
 
 enum ev_kind {
 	EV_LISTEN,
@@ -124,6 +131,10 @@ struct conn {
 	struct cgi_headers *h;
 	struct spool	 spool;
 	bool		 spool_ok;
+	bool		 spool_held;	/* the script's output at -b or -B */
+	long		 spool_stall;	/* ms: fails then, unless it moves */
+	uint64_t	 body_in;	/* body bytes the script has read */
+	uint64_t	 body_mark;	/* body_in when spool_stall was set */
 	long		 deadline;	/* ms, monotonic; 0: none */
 	bool		 gw_pending;	/* 502 waits for the exit status */
 	char		 gw_cause[160];
@@ -171,6 +182,7 @@ struct worker {
 	struct ratelimit budget;	/* for lines about refused requests */
 	struct ratelimit bound_budget;	/* for lines about bounds reached */
 	long		 accept_resume;	/* ms; 0: accepting */
+	uint64_t	 spooled;	/* bytes in all its spools */
 };
 
 static void	conn_close(struct conn *);
@@ -397,6 +409,8 @@ request_begin(struct conn *c, uint16_t id, bool keep)
 	c->hlen = 0;
 	c->deadline = 0;
 	c->gw_pending = false;
+	c->spool_held = false;
+	c->body_in = 0;
 	c->prog[0] = '\0';
 	c->lg = c->w->lg;
 	c->lg.sink = log_sink;
@@ -669,6 +683,7 @@ start_script(struct conn *c, const struct config *cfg)
 			return;
 		}
 		c->spool_ok = true;
+		c->spool.total = &w->spooled;
 	}
 	rc = script_spawn(&s, env, flags, &c->pid, &c->sin, &c->sout,
 	    &c->serr);
@@ -901,6 +916,116 @@ feed_header(struct conn *c, const char *data, size_t n)
 		bad_gateway(c, "cannot spool the answer");
 }
 
+/*
+ * The answer waits in the spool until the request body has all been
+ * passed to the script: the server may not read an answer while it is
+ * still sending the body (nginx stops sending it once a header reached the
+ * client; Apache's mod_proxy_fcgi sends it all before it reads), so
+ * sending the answer as it comes could leave both waiting.  The spool
+ * holds at most -b bytes of a request, -B of all the worker's requests.
+ * Past that the worker stops reading the script's output and the script
+ * waits in write(2) (back-pressure) until the body's end lets the spool
+ * drain, or -i cuts off a peer that stopped sending it.  Returns the bytes
+ * the spool may still take; SIZE_MAX when the answer is not spooled.
+ */
+static size_t
+spool_room(const struct conn *c)
+{
+	const struct fastcgi_opts *o = c->w->o;
+	uint64_t	 mine = spool_size(&c->spool), all = c->w->spooled;
+	uint64_t	 room;
+
+	if (c->stdin_eof && mine == 0)
+		return SIZE_MAX;
+	room = mine >= o->spool_max ? 0 : o->spool_max - mine;
+	if (all >= o->spool_worker_max)
+		room = 0;
+	else if (o->spool_worker_max - all < room)
+		room = o->spool_worker_max - all;
+	return room > SIZE_MAX ? SIZE_MAX : (size_t)room;
+}
+
+static void
+spool_hold(struct conn *c)
+{
+	ev_watch(c->w, &c->ev_out, c->sout, 0);
+	if (c->spool_held)
+		return;
+	c->spool_held = true;
+	c->spool_stall = 0;
+	log_msg(&c->lg, LOG_INFO, "%s: its answer waits, %zu bytes spooled "
+	    "(-b %" PRIu64 ", -B %" PRIu64 " for %" PRIu64 " bytes of the "
+	    "worker's), for the end of the request body", c->prog,
+	    spool_size(&c->spool), c->w->o->spool_max,
+	    c->w->o->spool_worker_max, c->w->spooled);
+}
+
+/* The script's output pipe is full: its next write waits. */
+static bool
+pipe_full(int fd)
+{
+	int	 n, size;
+
+	if (ioctl(fd, FIONREAD, &n) == -1 ||
+	    (size = fcntl(fd, F_GETPIPE_SZ)) == -1)
+		return false;
+	return n > size - PIPE_BUF;
+}
+
+static void
+spool_deadlock(struct conn *c)
+{
+	log_msg(&c->lg, LOG_ERROR, "%s: writes more than the spool holds "
+	    "(-b %" PRIu64 ", -B %" PRIu64 ") before it reads its request "
+	    "body; stopping it", c->prog, c->w->o->spool_max,
+	    c->w->o->spool_worker_max);
+	c->spool_held = false;
+	release_script(c, true);
+	spool_reset(&c->spool);
+	/* Nothing of the answer went out: it was all spooled. */
+	fail(c, 502, c->pol->intercept_exceptions);
+	process(c);
+	if (c->fd != -1)
+		conn_flush(c);
+}
+
+/*
+ * A script held at the spool's bound: reads its output again once the
+ * spool has room, and fails the request when the script and the worker
+ * wait for each other (a script that writes more than the bound before it
+ * reads its input, its input pipe full too).  Back-pressure alone would
+ * hold them until -t.  Returns true when c was closed.
+ */
+static bool
+spool_check(struct conn *c, long now, long *next_at)
+{
+	if (!c->spool_held)
+		return false;
+	if (!c->active || c->sout == -1) {
+		c->spool_held = false;
+		return false;
+	}
+	if (spool_room(c) > 0) {
+		c->spool_held = false;
+		if (out_pending(c) < OUT_HIGH)
+			ev_watch(c->w, &c->ev_out, c->sout, EPOLLIN);
+		return false;
+	}
+	if (c->sin == -1 || !(c->ev_in.events & EPOLLOUT) ||
+	    !pipe_full(c->sout)) {
+		c->spool_stall = 0;
+	} else if (c->spool_stall == 0 || c->body_in != c->body_mark) {
+		c->spool_stall = now + SPOOL_STALL_MS;
+		c->body_mark = c->body_in;
+	} else if (c->spool_stall <= now) {
+		spool_deadlock(c);
+		return c->fd == -1;
+	}
+	if (*next_at == -1 || now + SPOOL_CHECK_MS < *next_at)
+		*next_at = now + SPOOL_CHECK_MS;
+	return false;
+}
+
 static void
 script_output(struct conn *c)
 {
@@ -909,13 +1034,20 @@ script_output(struct conn *c)
 	const char		*bad;
 	ssize_t			 n;
 
+	size_t			 room;
+
 	while (c->active && c->sout != -1) {
 		if (out_pending(c) >= OUT_HIGH) {
 			/* Back-pressure: the pipe fills, the script waits. */
 			ev_watch(w, &c->ev_out, c->sout, 0);
 			return;
 		}
-		n = read(c->sout, w->rbuf, sizeof(w->rbuf));
+		if ((room = spool_room(c)) == 0) {
+			spool_hold(c);
+			return;
+		}
+		n = read(c->sout, w->rbuf, room < sizeof(w->rbuf) ? room :
+		    sizeof(w->rbuf));
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1 && errno == EAGAIN)
@@ -950,6 +1082,13 @@ script_stderr(struct conn *c)
 	ssize_t		 n;
 
 	for (;;) {
+		if (out_pending(c) >= OUT_HIGH) {
+			/* As for stdout: a peer that does not read makes the
+			 * pipe fill and the script wait, rather than the
+			 * buffer grow (conn_flush watches it again). */
+			ev_watch(w, &c->ev_err, c->serr, 0);
+			return;
+		}
 		n = read(c->serr, w->rbuf, sizeof(w->rbuf));
 		if (n == -1 && errno == EINTR)
 			continue;
@@ -962,8 +1101,6 @@ script_stderr(struct conn *c)
 		if (c->active && queue_records(c, FCGI_STDERR, c->id, w->rbuf,
 		    (size_t)n) == 0)
 			c->sent_stderr = true;
-		if (out_pending(c) >= OUT_HIGH)
-			return;
 	}
 }
 
@@ -996,6 +1133,7 @@ write_stdin(struct conn *c, const uint8_t *data, size_t n)
 			return REC_NEXT;
 		}
 		c->stdin_off += (size_t)wr;
+		c->body_in += (uint64_t)wr;
 	}
 	if (c->ev_in.fd != -1)
 		ev_watch(c->w, &c->ev_in, c->sin, 0);
@@ -1292,8 +1430,10 @@ conn_flush(struct conn *c)
 		}
 	}
 	if (c->active && out_pending(c) < OUT_HIGH / 2) {
-		if (c->sout != -1 && c->ev_out.events == 0)
+		if (c->sout != -1 && c->ev_out.events == 0 && !c->spool_held)
 			ev_watch(c->w, &c->ev_out, c->sout, EPOLLIN);
+		if (c->serr != -1 && c->ev_err.events == 0)
+			ev_watch(c->w, &c->ev_err, c->serr, EPOLLIN);
 		pump(c);
 	}
 	if (c->fd != -1)
@@ -1583,7 +1723,8 @@ timers(struct worker *w, long now)
 
 	for (c = w->conns; c != NULL; c = next) {
 		next = c->next;
-		if (idle_expired(c, now, &next_at))
+		if (idle_expired(c, now, &next_at) ||
+		    spool_check(c, now, &next_at))
 			continue;
 		if (c->draining) {
 			long	 at = c->drain_quiet < c->drain_deadline ?
