@@ -194,6 +194,7 @@ static void	listen_watch(struct worker *);
 static void	bound_note(struct worker *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 static void	describe_exit(int, char *, size_t);
+static bool	spool_resume(struct conn *);
 
 /* ---- epoll registration ---- */
 
@@ -549,6 +550,7 @@ pump(struct conn *c)
 		}
 		queue_stdout(c, c->w->pbuf, (size_t)n);
 	}
+	spool_resume(c);
 	maybe_finish(c);
 }
 
@@ -945,6 +947,18 @@ spool_room(const struct conn *c)
 	return room > SIZE_MAX ? SIZE_MAX : (size_t)room;
 }
 
+/* A held script is read again once its spool has room; true if so. */
+static bool
+spool_resume(struct conn *c)
+{
+	if (!c->spool_held || c->sout == -1 || spool_room(c) == 0)
+		return false;
+	c->spool_held = false;
+	if (out_pending(c) < OUT_HIGH)
+		ev_watch(c->w, &c->ev_out, c->sout, EPOLLIN);
+	return true;
+}
+
 static void
 spool_hold(struct conn *c)
 {
@@ -1005,12 +1019,8 @@ spool_check(struct conn *c, long now, long *next_at)
 		c->spool_held = false;
 		return false;
 	}
-	if (spool_room(c) > 0) {
-		c->spool_held = false;
-		if (out_pending(c) < OUT_HIGH)
-			ev_watch(c->w, &c->ev_out, c->sout, EPOLLIN);
+	if (spool_resume(c))
 		return false;
-	}
 	if (c->sin == -1 || !(c->ev_in.events & EPOLLOUT) ||
 	    !pipe_full(c->sout)) {
 		c->spool_stall = 0;

@@ -344,12 +344,12 @@ stdin 1 abc" 'the rest of the request body'
 
 @test "descriptors: the connection limit counts 5 descriptors a connection with -f, 4 without" {
 	daemon 72 -- -f
-	fcgi_talk 'record 9 0 \x0e\x00FCGI_MAX_CONNS'
+	fcgi_talk 'record 9 0 \x0e\x00FCGI_MAX_CONNS' --timeout 2
 	has_record 'VALUES FCGI_MAX_CONNS=8'
 	kill -TERM "$TEST_DAEMON"
 	wait_gone 10 "$TEST_DAEMON"
 	daemon 72 --
-	fcgi_talk 'record 9 0 \x0e\x00FCGI_MAX_CONNS'
+	fcgi_talk 'record 9 0 \x0e\x00FCGI_MAX_CONNS' --timeout 2
 	has_record 'VALUES FCGI_MAX_CONNS=10'
 }
 
@@ -382,4 +382,67 @@ stdin 1 abc" 'the rest of the request body'
 	as_worker prlimit --pid "$WORKER" --nofile=1024:
 	wait "$fan_pid"
 	assert_equal "$(grep -c ' END EOF$' "$fan")" 4
+}
+
+# ---- through nginx ---------------------------------------------------------
+
+@test "nginx (fastcgi_request_buffering off, kept upstream connections): stalled uploads spool at most -B, -i cuts them, and an idle connection the daemon closed is no error" {
+	local bin=$CGI_BIN i most=0 total
+	local -a clients=()
+	daemon -- -b 2M -B 3M -i 6 -t 60
+	cat >"$BATS_TEST_TMPDIR/upstream.conf" <<'EOF2'
+upstream cw {
+    server unix:@SOCK@;
+    keepalive 4;
+}
+EOF2
+	cat >"$BATS_TEST_TMPDIR/location.conf" <<'EOF2'
+client_max_body_size 0;
+location / {
+    include /etc/nginx/fastcgi_params;
+    fastcgi_param SCRIPT_FILENAME @BIN@$uri;
+    fastcgi_pass cw;
+    fastcgi_keep_conn on;
+    fastcgi_request_buffering off;
+}
+EOF2
+	nginx_start_http "$BATS_TEST_TMPDIR/upstream.conf" SOCK="$FCGI_SOCK" -- \
+		"$BATS_TEST_TMPDIR/location.conf" BIN="$bin"
+	# Three uploads announce 100 MB, send 3 bytes and stall; the script
+	# answers 32 MiB without reading.  Unbounded: 96 MiB in the spool.
+	for i in 1 2 3; do
+		perl -MIO::Socket::INET -e '
+			my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$ARGV[0]") or die "connect: $!";
+			syswrite($s, "POST /flood.cgi HTTP/1.1\r\nHost: localhost\r\nOrigin: https://a.example\r\n" .
+			    "Content-Length: 100000000\r\n\r\nabc");
+			my $buf; 1 while sysread($s, $buf, 65536);' "$SERVER_PORT" 3>&- &
+		clients+=("$!")
+		TEST_PIDS="$TEST_PIDS $!"
+	done
+	for ((i = 0; i < 10; i++)); do
+		sleep 0.5
+		total=$(spooled "$WORKER")
+		[ "$total" -le "$most" ] || most=$total
+	done
+	[ "$most" -le $((3 * 1048576)) ] || {
+		echo "the worker spooled $most bytes, -B is 3 MiB" >&2
+		return 1
+	}
+	[ "$most" -ge $((2 * 1048576)) ]
+	# -i 6 cuts the stalled uploads (nginx has its own client_body_timeout,
+	# 60 s: cors-wrap does not wait for it).
+	for i in "${clients[@]}"; do
+		wait "$i" || true
+	done
+	new_log | grep -q 'FastCGI peer silent for 6 s while waited for (the rest of the request body)'
+	[ "$(spooled "$WORKER")" -eq 0 ]
+	# A kept connection, closed by the daemon after -i: nginx takes another.
+	http GET /hello.cgi -H "Origin: $O"
+	assert_http_status 200
+	assert_equal "$body" hello
+	sleep 7
+	http GET /hello.cgi -H "Origin: $O"
+	assert_http_status 200
+	assert_equal "$body" hello
+	assert_header Access-Control-Allow-Origin $O
 }
