@@ -1043,7 +1043,6 @@ script_output(struct conn *c)
 	enum cgihdr_result	 r;
 	const char		*bad;
 	ssize_t			 n;
-
 	size_t			 room;
 
 	while (c->active && c->sout != -1) {
