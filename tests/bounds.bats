@@ -454,3 +454,46 @@ EOF2
 	assert_equal "$body" hello
 	assert_header Access-Control-Allow-Origin $O
 }
+
+# ---- through Apache --------------------------------------------------------
+
+@test "apache mod_proxy_fcgi (its defaults): stalled uploads spool at most -B and -i cuts them" {
+	local bin=$CGI_BIN i
+	local -a clients=()
+	daemon -- -b 2M -B 3M -i 6 -t 60
+	printf 'LoadModule %s_module /usr/lib/apache2/modules/mod_%s.so\n' proxy proxy \
+		proxy_fcgi proxy_fcgi >"$BATS_TEST_TMPDIR/modules.conf"
+	cat >"$BATS_TEST_TMPDIR/location.conf" <<'EOF2'
+<Location "/flood/">
+    ProxyPass "unix:@SOCK@|fcgi://localhost/"
+    SetEnv CORS_EXEC @BIN@/flood.cgi
+</Location>
+<Location "/hello/">
+    ProxyPass "unix:@SOCK@|fcgi://localhost/"
+    SetEnv CORS_EXEC @BIN@/hello.cgi
+</Location>
+EOF2
+	apache_start "$BATS_TEST_TMPDIR/modules.conf" "$BATS_TEST_TMPDIR/location.conf" \
+		SOCK="$FCGI_SOCK" BIN="$bin"
+	# Three uploads announce 100 MB, send 3 bytes and stall (Apache's
+	# Timeout is 20 s here); the script answers 32 MiB without reading.
+	for i in 1 2 3; do
+		perl -MIO::Socket::INET -e '
+			my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$ARGV[0]") or die "connect: $!";
+			syswrite($s, "POST /flood/x HTTP/1.1\r\nHost: localhost\r\nOrigin: https://a.example\r\n" .
+			    "Content-Length: 100000000\r\n\r\nabc");
+			my $buf; 1 while sysread($s, $buf, 65536);' "$SERVER_PORT" 3>&- &
+		clients+=("$!")
+		TEST_PIDS="$TEST_PIDS $!"
+	done
+	spool_within $((2 * 1048576)) $((3 * 1048576))
+	for i in "${clients[@]}"; do
+		wait "$i" || true
+	done
+	new_log | grep -q 'FastCGI peer silent for 6 s while waited for (the rest of the request body)'
+	[ "$(spooled "$WORKER")" -eq 0 ]
+	http GET /hello/x -H "Origin: $O"
+	assert_http_status 200
+	assert_equal "$body" hello
+	assert_header Access-Control-Allow-Origin $O
+}
