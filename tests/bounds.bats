@@ -457,7 +457,7 @@ EOF2
 
 # ---- through Apache --------------------------------------------------------
 
-@test "apache mod_proxy_fcgi (its defaults): stalled uploads spool at most -B and -i cuts them" {
+@test "apache mod_proxy_fcgi (its defaults): stalled uploads spool at most -B and -i cuts them; with enablereuse, an idle connection the daemon closed is no error" {
 	local bin=$CGI_BIN i
 	local -a clients=()
 	daemon -- -b 2M -B 3M -i 6 -t 60
@@ -469,7 +469,7 @@ EOF2
     SetEnv CORS_EXEC @BIN@/flood.cgi
 </Location>
 <Location "/hello/">
-    ProxyPass "unix:@SOCK@|fcgi://localhost/"
+    ProxyPass "unix:@SOCK@|fcgi://hello/" enablereuse=on
     SetEnv CORS_EXEC @BIN@/hello.cgi
 </Location>
 EOF2
@@ -496,4 +496,17 @@ EOF2
 	assert_http_status 200
 	assert_equal "$body" hello
 	assert_header Access-Control-Allow-Origin $O
+	# Its kept connection closed by the daemon after -i: Apache sees it
+	# closed before reusing it, and opens another.
+	sleep 7
+	[ "$(fd_count "$WORKER")" = "$WORKER_FDS" ] || {
+		echo "the worker still holds a connection after -i" >&2
+		ls -l "/proc/$WORKER/fd" >&2
+		return 1
+	}
+	for i in 1 2 3; do
+		http GET /hello/x -H "Origin: $O"
+		assert_http_status 200
+		assert_equal "$body" hello
+	done
 }
