@@ -100,6 +100,7 @@ daemon() {
 		"$SERVER_CORS_WRAP" -s "unix:$FCGI_SOCK" -c 1 "$@"
 	TEST_DAEMON=$SPAWN_PID
 	CW_PID=$SPAWN_PID
+	export CW_PID
 	worker_init
 }
 
