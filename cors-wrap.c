@@ -10,6 +10,8 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,7 +38,7 @@ usage(int status)
 	fprintf(status == 0 ? stdout : stderr,
 	    "usage: cors-wrap [--config file] [--] program [arg ...]\n"
 	    "       cors-wrap [-f] [-c workers] [-t timeout] [-T life-limit]\n"
-	    "           [--config file]\n"
+	    "           [-i idle] [-b spool] [-B worker-spool] [--config file]\n"
 	    "           [-u user] [-s socket [-U user] [-G group] [-M mode]]\n"
 	    "       cors-wrap --check [--config file]\n"
 	    "       cors-wrap --explain [--config file] [method] path "
@@ -182,21 +184,62 @@ group_id(const char *s)
 	}
 }
 
-/* Each connection may hold four descriptors: itself and a script's
- * three pipes. */
+/*
+ * Descriptors one connection may hold: itself, its script's stdin and
+ * stdout pipes, the spool's temporary file, and with -f the stderr pipe.
+ * CONN_FD_RESERVE are kept for the rest: the listener, epoll, signalfd,
+ * the standard streams, the configuration files being read, and the
+ * pipe ends a spawn holds for a moment.
+ */
+#define CONN_FDS		4
+#define CONN_FD_RESERVE		32
+#define CONNS_MAX		4096
+
 static unsigned
-max_connections(void)
+max_connections(bool stderr_pipe)
 {
 	struct rlimit	 rl;
+	rlim_t		 per = CONN_FDS + (stderr_pipe ? 1 : 0);
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
 		(void)setrlimit(RLIMIT_NOFILE, &rl);
 	}
-	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur < 64)
-		return 8;
-	return rl.rlim_cur > 4 * 4096 + 32 ? 4096 :
-	    (unsigned)((rl.rlim_cur - 32) / 4);
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 ||
+	    rl.rlim_cur < CONN_FD_RESERVE + 2 * per)
+		return 1;
+	return rl.rlim_cur > per * CONNS_MAX + CONN_FD_RESERVE ? CONNS_MAX :
+	    (unsigned)((rl.rlim_cur - CONN_FD_RESERVE) / per);
+}
+
+/* A byte count: decimal digits with an optional k, M or G (powers of
+ * 1024), as nginx's sizes; or exit. */
+static uint64_t
+size_arg(const char *s, const char *what)
+{
+	char		*end;
+	unsigned long long v;
+	unsigned	 shift = 0;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (*end != '\0' && end[1] == '\0') {
+		switch (*end) {
+		case 'k': case 'K': shift = 10; end++; break;
+		case 'm': case 'M': shift = 20; end++; break;
+		case 'g': case 'G': shift = 30; end++; break;
+		default: break;
+		}
+	}
+	if (errno != 0 || *s < '0' || *s > '9' || *end != '\0' ||
+	    v > (UINT64_C(1) << 50) >> shift) {
+		fprintf(stderr, "cors-wrap: %s is %s: %s (a number of bytes, "
+		    "with k, M or G at most)\n", what, errno == ERANGE ||
+		    (*end == '\0' && *s >= '0' && *s <= '9') ? "out of range" :
+		    "invalid", s);
+		exit(1);
+	}
+	return (uint64_t)v << shift;
 }
 
 static int
@@ -233,7 +276,7 @@ fastcgi(struct fastcgi_opts *fo, struct socket_opts *so, unsigned workers,
 		}
 	}
 	daemon_cloexec_inherited();
-	fo->max_conns = max_connections();	/* while still root */
+	fo->max_conns = max_connections(fo->stderr_to_server);	/* while still root */
 	if (daemon_drop(&ra, err, sizeof(err)) == -1) {
 		fprintf(stderr, "cors-wrap: %s\n", err);
 		free(fo->root_ceiling);
@@ -279,6 +322,9 @@ main(int argc, char *argv[])
 	memset(&fo, 0, sizeof(fo));
 	fo.listen_fd = 0;
 	fo.timeout = 120;
+	fo.spool_max = SPOOL_MAX_DEFAULT;
+	fo.spool_worker_max = SPOOL_WORKER_MAX_DEFAULT;
+	fo.idle = IDLE_DEFAULT;
 	fo.tmpdir = getenv("TMPDIR");
 	memset(&so, 0, sizeof(so));
 	so.uid = (uid_t)-1;
@@ -287,10 +333,17 @@ main(int argc, char *argv[])
 	/* A server's CGI run has no options: skipping getopt_long spares a
 	 * page fault on every request (bench/run). */
 	while (l.argc > 1 && (ch = getopt_long(l.argc, l.argv,
-	    "+:c:fG:M:s:t:T:U:u:", opts, NULL)) != -1) {
-		if (strchr("cfGMstTUu", ch) != NULL)
+	    "+:B:b:c:fG:i:M:s:t:T:U:u:", opts, NULL)) != -1) {
+		if (strchr("BbcfGiMstTUu", ch) != NULL)
 			fcgi_opt = 1;
 		switch (ch) {
+		case 'b':
+			fo.spool_max = size_arg(optarg, "the spool size");
+			break;
+		case 'B':
+			fo.spool_worker_max = size_arg(optarg,
+			    "the worker's spool size");
+			break;
 		case 'c':
 			workers = (unsigned)number(optarg, 1, 256,
 			    "the number of workers");
@@ -300,6 +353,10 @@ main(int argc, char *argv[])
 			break;
 		case 'G':
 			so.gid = group_id(optarg);
+			break;
+		case 'i':
+			fo.idle = (unsigned)number(optarg, 1, 31536000,
+			    "the idle timeout");
 			break;
 		case 'M':
 			so.mode = socket_mode(optarg);
@@ -372,8 +429,8 @@ main(int argc, char *argv[])
 		return rc;
 	}
 	if (fcgi_opt) {
-		fprintf(stderr, "cors-wrap: -c, -f, -G, -M, -s, -T, -t, -U "
-		    "and -u are FastCGI options, and there is no socket "
+		fprintf(stderr, "cors-wrap: -b, -B, -c, -f, -G, -i, -M, -s, -T, "
+		    "-t, -U and -u are FastCGI options, and there is no socket "
 		    "(use -s)\n");
 		return 1;
 	}

@@ -1,13 +1,17 @@
 #include "fastcgi.h"
 
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +49,21 @@
 #define DRAIN_MS	30000
 #define DRAIN_QUIET_MS	200
 #define DEFAULT_PATH	"PATH=/usr/local/bin:/usr/bin:/bin"
+/* On SIGTERM, a connection whose request has not started (no request, or
+ * PARAMS unfinished) waits for its peer this long at most, not -i. */
+#define STOP_IDLE_MS	1000
+/* Lines about peers cut off for silence, and accept failures: a minute's
+ * worth at most, the rest counted. */
+#define BOUND_LOG_RATE	60
+/* accept(2) out of descriptors (or memory): the connection stays queued
+ * and the listener readable, so the worker stops watching it this long,
+ * or until one of its connections closes. */
+#define ACCEPT_PAUSE_MS	250
+/* A script held back at the spool's bound (-b, -B) is looked at this
+ * often; when it also leaves its input unread this long, with its output
+ * pipe full, each waits for the other and the request fails. */
+#define SPOOL_CHECK_MS	250
+#define SPOOL_STALL_MS	2000
 
 enum ev_kind {
 	EV_LISTEN,
@@ -82,6 +101,7 @@ struct conn {
 	size_t		 out_len, out_off, out_cap;
 	bool		 close_after;	/* close once out is written */
 	bool		 draining;	/* reading a finished request's body */
+	long		 heard;		/* ms: the peer last sent or read */
 	uint16_t	 drain_id;
 	long		 drain_deadline;
 	long		 drain_quiet;
@@ -117,6 +137,10 @@ struct conn {
 	struct cgi_headers *h;
 	struct spool	 spool;
 	bool		 spool_ok;
+	bool		 spool_held;	/* the script's output at -b or -B */
+	long		 spool_stall;	/* ms: fails then, unless it moves */
+	uint64_t	 body_in;	/* body bytes the script has read */
+	uint64_t	 body_mark;	/* body_in when spool_stall was set */
 	long		 deadline;	/* ms, monotonic; 0: none */
 	long		 life_end;	/* ms, monotonic; 0: no limit */
 	enum end_wait	 end_wait;	/* of the answer, for the exit */
@@ -164,6 +188,9 @@ struct worker {
 	char		 resp[RESPONSE_MAX];
 	char		 default_path[sizeof(DEFAULT_PATH)];
 	struct ratelimit budget;	/* for lines about refused requests */
+	struct ratelimit bound_budget;	/* for lines about bounds reached */
+	long		 accept_resume;	/* ms; 0: accepting */
+	uint64_t	 spooled;	/* bytes in all its spools */
 };
 
 static void	conn_close(struct conn *);
@@ -172,7 +199,10 @@ static void	process(struct conn *);
 static void	maybe_finish(struct conn *);
 static void	bad_gateway(struct conn *, const char *);
 static void	listen_watch(struct worker *);
+static void	bound_note(struct worker *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
 static void	describe_exit(int, char *, size_t);
+static bool	spool_resume(struct conn *);
 
 /* ---- epoll registration ---- */
 
@@ -430,6 +460,8 @@ request_begin(struct conn *c, uint16_t id, bool keep)
 	c->life_end = 0;
 	c->end_wait = END_NOW;
 	c->gw_pending = false;
+	c->spool_held = false;
+	c->body_in = 0;
 	c->prog[0] = '\0';
 	c->lg = c->w->lg;
 	c->lg.sink = log_sink;
@@ -590,6 +622,7 @@ pump(struct conn *c)
 		}
 		queue_stdout(c, c->w->pbuf, (size_t)n);
 	}
+	spool_resume(c);
 	maybe_finish(c);
 }
 
@@ -759,6 +792,7 @@ start_script(struct conn *c, const struct config *cfg)
 			return;
 		}
 		c->spool_ok = true;
+		c->spool.total = &w->spooled;
 	}
 	rc = script_spawn(&s, env, flags, &c->pid, &c->sin, &c->sout,
 	    &c->serr);
@@ -992,6 +1026,124 @@ feed_header(struct conn *c, const char *data, size_t n)
 		bad_gateway(c, "cannot spool the answer");
 }
 
+/*
+ * The answer waits in the spool until the request body has all been
+ * passed to the script: the server may not read an answer while it is
+ * still sending the body (nginx stops sending it once a header reached the
+ * client; Apache's mod_proxy_fcgi sends it all before it reads), so
+ * sending the answer as it comes could leave both waiting.  The spool
+ * holds at most -b bytes of a request, -B of all the worker's requests.
+ * Past that the worker stops reading the script's output and the script
+ * waits in write(2) (back-pressure) until the body's end lets the spool
+ * drain, or -i cuts off a peer that stopped sending it.  Returns the bytes
+ * the spool may still take; SIZE_MAX when the answer is not spooled.
+ */
+static size_t
+spool_room(const struct conn *c)
+{
+	const struct fastcgi_opts *o = c->w->o;
+	uint64_t	 mine = spool_size(&c->spool), all = c->w->spooled;
+	uint64_t	 room;
+
+	if (c->stdin_eof && mine == 0)
+		return SIZE_MAX;
+	room = mine >= o->spool_max ? 0 : o->spool_max - mine;
+	if (all >= o->spool_worker_max)
+		room = 0;
+	else if (o->spool_worker_max - all < room)
+		room = o->spool_worker_max - all;
+	return room > SIZE_MAX ? SIZE_MAX : (size_t)room;
+}
+
+/* A held script is read again once its spool has room; true if so. */
+static bool
+spool_resume(struct conn *c)
+{
+	if (!c->spool_held || c->sout == -1 || spool_room(c) == 0)
+		return false;
+	c->spool_held = false;
+	if (out_pending(c) < OUT_HIGH)
+		ev_watch(c->w, &c->ev_out, c->sout, EPOLLIN);
+	return true;
+}
+
+static void
+spool_hold(struct conn *c)
+{
+	ev_watch(c->w, &c->ev_out, c->sout, 0);
+	if (c->spool_held)
+		return;
+	c->spool_held = true;
+	c->spool_stall = 0;
+	log_msg(&c->lg, LOG_INFO, "%s: its answer waits, %zu bytes spooled "
+	    "(-b %" PRIu64 ", -B %" PRIu64 " for %" PRIu64 " bytes of the "
+	    "worker's), for the end of the request body", c->prog,
+	    spool_size(&c->spool), c->w->o->spool_max,
+	    c->w->o->spool_worker_max, c->w->spooled);
+}
+
+/* The script's output pipe is full: its next write waits. */
+static bool
+pipe_full(int fd)
+{
+	int	 n, size;
+
+	if (ioctl(fd, FIONREAD, &n) == -1 ||
+	    (size = fcntl(fd, F_GETPIPE_SZ)) == -1)
+		return false;
+	return n > size - PIPE_BUF;
+}
+
+static void
+spool_deadlock(struct conn *c)
+{
+	log_msg(&c->lg, LOG_ERROR, "%s: writes more than the spool holds "
+	    "(-b %" PRIu64 ", -B %" PRIu64 ") before it reads its request "
+	    "body; stopping it", c->prog, c->w->o->spool_max,
+	    c->w->o->spool_worker_max);
+	c->spool_held = false;
+	release_script(c, true);
+	spool_reset(&c->spool);
+	/* Nothing of the answer went out: it was all spooled. */
+	fail(c, 502, c->pol->intercept_exceptions);
+	process(c);
+	if (c->fd != -1)
+		conn_flush(c);
+}
+
+/*
+ * A script held at the spool's bound: reads its output again once the
+ * spool has room, and fails the request when the script and the worker
+ * wait for each other (a script that writes more than the bound before it
+ * reads its input, its input pipe full too).  Back-pressure alone would
+ * hold them until -t.  Returns true when c was closed.
+ */
+static bool
+spool_check(struct conn *c, long now, long *next_at)
+{
+	if (!c->spool_held)
+		return false;
+	if (!c->active || c->sout == -1) {
+		c->spool_held = false;
+		return false;
+	}
+	if (spool_resume(c))
+		return false;
+	if (c->sin == -1 || !(c->ev_in.events & EPOLLOUT) ||
+	    !pipe_full(c->sout)) {
+		c->spool_stall = 0;
+	} else if (c->spool_stall == 0 || c->body_in != c->body_mark) {
+		c->spool_stall = now + SPOOL_STALL_MS;
+		c->body_mark = c->body_in;
+	} else if (c->spool_stall <= now) {
+		spool_deadlock(c);
+		return c->fd == -1;
+	}
+	if (*next_at == -1 || now + SPOOL_CHECK_MS < *next_at)
+		*next_at = now + SPOOL_CHECK_MS;
+	return false;
+}
+
 static void
 script_output(struct conn *c)
 {
@@ -999,6 +1151,7 @@ script_output(struct conn *c)
 	enum cgihdr_result	 r;
 	const char		*bad;
 	ssize_t			 n;
+	size_t			 room;
 
 	while (c->active && c->sout != -1) {
 		if (out_pending(c) >= OUT_HIGH) {
@@ -1006,7 +1159,12 @@ script_output(struct conn *c)
 			ev_watch(w, &c->ev_out, c->sout, 0);
 			return;
 		}
-		n = read(c->sout, w->rbuf, sizeof(w->rbuf));
+		if ((room = spool_room(c)) == 0) {
+			spool_hold(c);
+			return;
+		}
+		n = read(c->sout, w->rbuf, room < sizeof(w->rbuf) ? room :
+		    sizeof(w->rbuf));
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1 && errno == EAGAIN)
@@ -1042,6 +1200,13 @@ script_stderr(struct conn *c)
 	ssize_t		 n;
 
 	for (;;) {
+		if (out_pending(c) >= OUT_HIGH) {
+			/* As for stdout: a peer that does not read makes the
+			 * pipe fill and the script wait, rather than the
+			 * buffer grow (conn_flush watches it again). */
+			ev_watch(w, &c->ev_err, c->serr, 0);
+			return;
+		}
 		n = read(c->serr, w->rbuf, sizeof(w->rbuf));
 		if (n == -1 && errno == EINTR)
 			continue;
@@ -1055,8 +1220,6 @@ script_stderr(struct conn *c)
 		if (c->active && queue_records(c, FCGI_STDERR, c->id, w->rbuf,
 		    (size_t)n) == 0)
 			c->sent_stderr = true;
-		if (out_pending(c) >= OUT_HIGH)
-			return;
 	}
 }
 
@@ -1090,6 +1253,7 @@ write_stdin(struct conn *c, const uint8_t *data, size_t n)
 		}
 		c->stdin_off += (size_t)wr;
 		script_active(c);
+		c->body_in += (uint64_t)wr;
 	}
 	if (c->ev_in.fd != -1)
 		ev_watch(c->w, &c->ev_in, c->sin, 0);
@@ -1245,7 +1409,11 @@ process(struct conn *c)
 		c->in_len -= c->in_off;
 		c->in_off = 0;
 	}
-	/* Read more only when the buffered records are done with. */
+	/* Read more only when the buffered records are done with.  While
+	 * they were not, the peer was not waited for: its silence counts
+	 * from now. */
+	if (rr != REC_BLOCKED && !c->close_after && !(c->ev.events & EPOLLIN))
+		c->heard = (long)clock_ms();
 	ev_watch(c->w, &c->ev, c->fd, (rr == REC_BLOCKED || c->close_after ?
 	    0 : EPOLLIN) | (out_pending(c) > 0 ? EPOLLOUT : 0));
 }
@@ -1287,6 +1455,7 @@ conn_new(struct worker *w, int fd)
 	c->out_len = c->out_off = 0;
 	c->close_after = false;
 	c->draining = false;
+	c->heard = (long)clock_ms();
 	c->active = false;
 	c->pid = -1;
 	c->sin = c->sout = c->serr = -1;
@@ -1341,6 +1510,7 @@ conn_close(struct conn *c)
 	}
 	c->next = w->spare;
 	w->spare = c;
+	w->accept_resume = 0;
 	listen_watch(w);
 }
 
@@ -1374,6 +1544,7 @@ conn_flush(struct conn *c)
 		c->out_off += (size_t)n;
 		if (c->active)
 			script_active(c);
+		c->heard = (long)clock_ms();
 	}
 	if (out_pending(c) == 0) {
 		c->out_off = c->out_len = 0;
@@ -1383,8 +1554,10 @@ conn_flush(struct conn *c)
 		}
 	}
 	if (c->active && out_pending(c) < OUT_HIGH / 2) {
-		if (c->sout != -1 && c->ev_out.events == 0)
+		if (c->sout != -1 && c->ev_out.events == 0 && !c->spool_held)
 			ev_watch(c->w, &c->ev_out, c->sout, EPOLLIN);
+		if (c->serr != -1 && c->ev_err.events == 0)
+			ev_watch(c->w, &c->ev_err, c->serr, EPOLLIN);
 		pump(c);
 	}
 	if (c->fd != -1)
@@ -1408,8 +1581,9 @@ conn_read(struct conn *c)
 		return;
 	}
 	c->in_len += (size_t)n;
-	if (c->active)
-		script_active(c);
+		if (c->active)
+			script_active(c);
+		c->heard = (long)clock_ms();
 	if (c->draining)
 		c->drain_quiet = (long)clock_ms() + DRAIN_QUIET_MS;
 	process(c);
@@ -1424,7 +1598,8 @@ listen_watch(struct worker *w)
 {
 	struct epoll_event	 ee;
 	bool			 want = !w->stopping &&
-				    w->nconns < w->o->max_conns;
+				    w->nconns < w->o->max_conns &&
+				    w->accept_resume == 0;
 
 	if (want == (w->ev_listen.fd != -1))
 		return;
@@ -1441,6 +1616,19 @@ listen_watch(struct worker *w)
 	}
 }
 
+/* Out of descriptors: accepting again at once would fail again, the
+ * listener staying readable, and spin.  A descriptor freed by the worker
+ * (conn_close) or the pause's end lets it try again. */
+static void
+accept_pause(struct worker *w)
+{
+	bound_note(w, "accept: %s; %u connections open, limit %u; not "
+	    "accepting for %d ms", strerror(errno), w->nconns,
+	    w->o->max_conns, ACCEPT_PAUSE_MS);
+	w->accept_resume = (long)clock_ms() + ACCEPT_PAUSE_MS;
+	listen_watch(w);
+}
+
 static void
 accept_all(struct worker *w)
 {
@@ -1454,10 +1642,12 @@ accept_all(struct worker *w)
 		fd = accept4(w->o->listen_fd, NULL, NULL,
 		    SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd == -1) {
-			if (errno != EAGAIN && errno != EINTR &&
+			if (errno == EMFILE || errno == ENFILE ||
+			    errno == ENOBUFS || errno == ENOMEM)
+				accept_pause(w);
+			else if (errno != EAGAIN && errno != EINTR &&
 			    errno != ECONNABORTED)
-				log_msg(&w->lg, LOG_ERROR, "accept: %s",
-				    strerror(errno));
+				bound_note(w, "accept: %s", strerror(errno));
 			return;
 		}
 		if (conn_new(w, fd) == NULL) {
@@ -1545,6 +1735,8 @@ stop(struct worker *w)
 		next = c->next;
 		if (!c->active && out_pending(c) == 0)
 			conn_close(c);
+		else if (!c->active)
+			c->close_after = true;
 		else
 			c->keep = false;
 	}
@@ -1613,6 +1805,81 @@ end_unwaited(struct conn *c, long now)
 		conn_flush(c);
 }
 
+/* A line about a bound reached, at most BOUND_LOG_RATE a minute: a peer
+ * reaching bounds on purpose must not fill the disk with lines. */
+static void
+bound_note(struct worker *w, const char *fmt, ...)
+{
+	va_list		 ap;
+	char		 line[512];
+	uint64_t	 dropped;
+
+	if (!ratelimit_take(&w->bound_budget, BOUND_LOG_RATE,
+	    (int64_t)clock_ms(), &dropped))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (dropped > 0)
+		log_msg(&w->lg, LOG_WARN, "%s (and %" PRIu64 " lines like it "
+		    "not logged)", line, dropped);
+	else
+		log_msg(&w->lg, LOG_WARN, "%s", line);
+}
+
+/* What the worker waits for on this connection, when it is its peer:
+ * NULL when it waits for the script, or for nothing. */
+static const char *
+peer_awaited(const struct conn *c)
+{
+	if (c->draining)
+		return NULL;		/* bounded by DRAIN_MS */
+	if (!c->active)
+		return out_pending(c) > 0 ? "to read its answer" :
+		    "a request";
+	if (!c->params_done)
+		return "the rest of FCGI_PARAMS";
+	if (!c->stdin_eof && (c->ev.events & EPOLLIN))
+		return "the rest of the request body";
+	return NULL;
+}
+
+/*
+ * -i: a peer the worker waits for that stays silent is cut off, so that
+ * connections which send nothing (or stop in the middle of a request)
+ * cannot hold descriptors, the connection limit and a graceful stop for
+ * ever.  Once a request's body has all come, the peer has nothing more to
+ * send: a script that is slow to answer is bounded by -t instead.
+ * Returns true when c was closed.
+ */
+static bool
+idle_expired(struct conn *c, long now, long *next_at)
+{
+	struct worker	*w = c->w;
+	const char	*what = peer_awaited(c);
+	long		 limit = (long)w->o->idle * 1000, at;
+
+	if (what == NULL)
+		return false;
+	if (w->stopping && (!c->active || !c->params_done) &&
+	    limit > STOP_IDLE_MS)
+		limit = STOP_IDLE_MS;
+	at = c->heard + limit;
+	if (at > now) {
+		if (*next_at == -1 || at < *next_at)
+			*next_at = at;
+		return false;
+	}
+	/* Between requests this is the end of a kept connection, as the
+	 * server's own keepalive_timeout would end it: no news. */
+	if (c->active)
+		bound_note(w, "FastCGI peer silent for %ld s while waited for "
+		    "(%s); closing the connection%s%s", limit / 1000, what,
+		    c->prog[0] != '\0' ? " and stopping " : "", c->prog);
+	conn_close(c);
+	return true;
+}
+
 static long
 timers(struct worker *w, long now)
 {
@@ -1622,6 +1889,9 @@ timers(struct worker *w, long now)
 
 	for (c = w->conns; c != NULL; c = next) {
 		next = c->next;
+		if (idle_expired(c, now, &next_at) ||
+		    spool_check(c, now, &next_at))
+			continue;
 		if (c->draining) {
 			long	 at = c->drain_quiet < c->drain_deadline ?
 				    c->drain_quiet : c->drain_deadline;
@@ -1648,6 +1918,13 @@ timers(struct worker *w, long now)
 		}
 		if (next_at == -1 || c->deadline < next_at)
 			next_at = c->deadline;
+	}
+	if (w->accept_resume != 0) {
+		if (w->accept_resume <= now) {
+			w->accept_resume = 0;
+			listen_watch(w);
+		} else if (next_at == -1 || w->accept_resume < next_at)
+			next_at = w->accept_resume;
 	}
 	for (i = 0; i < w->nlinger; ) {
 		struct lingerer	*l = &w->linger[i];

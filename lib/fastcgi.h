@@ -9,8 +9,24 @@
 #define CORS_FASTCGI_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "log.h"
+
+/*
+ * Defaults of the bounds on what a peer can make a worker hold (README
+ * and SECURITY.md give the reasons).  The spool holds only what a script
+ * writes before its request body has all been passed to it (see
+ * lib/spool.h): an echo of the body, an early error.  64 MiB is an echo of
+ * 64 times nginx's default client_max_body_size; 256 MiB for all of a
+ * worker's requests keeps the disk a worker can be made to fill small
+ * beside nginx's own default for its temporary files (1 GiB a request).
+ * 60 s of silence is nginx's default for fastcgi_send_timeout,
+ * fastcgi_read_timeout and its idle upstream keepalive_timeout.
+ */
+#define SPOOL_MAX_DEFAULT	((uint64_t)64 << 20)
+#define SPOOL_WORKER_MAX_DEFAULT ((uint64_t)256 << 20)
+#define IDLE_DEFAULT		60
 
 struct fastcgi_opts {
 	int		 listen_fd;
@@ -21,6 +37,9 @@ struct fastcgi_opts {
 	const char	*config;	/* --config, or NULL */
 	char *const	*environ;	/* the daemon's environment */
 	const char	*tmpdir;	/* for spooled answers */
+	uint64_t	 spool_max;	/* -b: bytes spooled for one request */
+	uint64_t	 spool_worker_max;	/* -B: for all of a worker's */
+	unsigned	 idle;		/* -i: seconds a silent peer is waited for */
 	/* script_root of the daemon's own configuration (environment,
 	 * --config): a ceiling no request's CORS_* params can lift, since
 	 * params may also name CORS_EXEC and CORS_SCRIPT_ROOT. */

@@ -21,14 +21,31 @@ spool_init(struct spool *s, const char *tmpdir)
 	return (s->mem = malloc(SPOOL_MEM)) == NULL ? -1 : 0;
 }
 
+/* The bytes held changed from before to now: so does *s->total. */
+static void
+account(struct spool *s, size_t before)
+{
+	size_t	 now = spool_size(s);
+
+	if (s->total == NULL)
+		return;
+	if (now >= before)
+		*s->total += now - before;
+	else
+		*s->total -= before - now;
+}
+
 void
 spool_reset(struct spool *s)
 {
+	size_t	 before = spool_size(s);
+
 	if (s->fd != -1)
 		close(s->fd);
 	s->fd = -1;
 	s->mhead = s->mtail = 0;
 	s->fhead = s->ftail = 0;
+	account(s, before);
 }
 
 void
@@ -66,8 +83,20 @@ open_file(struct spool *s)
 	return 0;
 }
 
+static int	write_some(struct spool *, const void *, size_t);
+
 int
 spool_write(struct spool *s, const void *buf, size_t n)
+{
+	size_t	 before = spool_size(s);
+	int	 rc = write_some(s, buf, n);
+
+	account(s, before);
+	return rc;
+}
+
+static int
+write_some(struct spool *s, const void *buf, size_t n)
 {
 	const char	*p = buf;
 	size_t		 room;
@@ -102,8 +131,20 @@ spool_write(struct spool *s, const void *buf, size_t n)
 	return 0;
 }
 
+static ssize_t	read_some(struct spool *, void *, size_t);
+
 ssize_t
 spool_read(struct spool *s, void *buf, size_t n)
+{
+	size_t	 before = spool_size(s);
+	ssize_t	 r = read_some(s, buf, n);
+
+	account(s, before);
+	return r;
+}
+
+static ssize_t
+read_some(struct spool *s, void *buf, size_t n)
 {
 	size_t	 m = s->mtail - s->mhead;
 	ssize_t	 r;

@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define SPOOL_MEM	65536
 
@@ -20,6 +21,9 @@ struct spool {
 	int	 fd;		/* -1 until memory is full */
 	off_t	 fhead, ftail;
 	const char *tmpdir;
+	/* NULL, or a count of bytes held by several spools (a worker's),
+	 * kept up to date by every call below; set after spool_init. */
+	uint64_t *total;
 };
 
 /* An empty spool that holds nothing yet, no descriptor included (fd -1:
