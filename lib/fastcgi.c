@@ -7,6 +7,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -45,6 +48,20 @@
 #define DRAIN_MS	30000
 #define DRAIN_QUIET_MS	200
 #define DEFAULT_PATH	"PATH=/usr/local/bin:/usr/bin:/bin"
+/*
+ * Starting a script costs the loop about a millisecond (posix_spawn's
+ * child shares the worker's memory and the worker waits until it has
+ * exec'ed; realpath, stat and the pipes are the rest): at most this many
+ * start between two looks at the other connections, so that a preflight
+ * waits for a few of them, not for a burst of hundreds.
+ */
+#define SPAWN_BATCH	8
+#define RETRY_AFTER	"Retry-After: 2\r\n"	/* in a 503 past the queue */
+/* Closed connections whose buffers (some 280 KiB each) are kept for the
+ * next ones; the rest are freed, and the heap given back to the system
+ * once the worker has been quiet that long. */
+#define SPARE_KEEP	16
+#define TRIM_QUIET_MS	1000
 
 enum ev_kind {
 	EV_LISTEN,
@@ -115,6 +132,10 @@ struct conn {
 	bool		 gw_pending;	/* 502 waits for the exit status */
 	char		 gw_cause[160];
 	char		 prog[128];
+
+	/* Waiting for a script slot (-j): its body stays with the server. */
+	bool		 queued;
+	struct conn	*qprev, *qnext;
 };
 
 /*
@@ -146,6 +167,13 @@ struct worker {
 	struct conn	*conns;		/* open */
 	struct conn	*spare;		/* closed, buffers kept */
 	unsigned	 nconns;
+	unsigned	 nspare;
+	long		 trim_at;	/* ms; 0: nothing to give back */
+	unsigned	 nscripts;	/* running, or exited and not reaped */
+	unsigned	 spawned;	/* in this turn of the loop */
+	struct conn	*qhead, *qtail;	/* requests waiting for a slot */
+	unsigned	 nqueued;
+	struct ratelimit busy_budget;	/* for the lines about 503s */
 	struct confcache cache;
 	struct logger	 lg;		/* the daemon's own log */
 	struct lingerer	 linger[LINGER_MAX];
@@ -317,6 +345,7 @@ linger_add(struct worker *w, pid_t pid, long deadline,
 		kill(-pid, SIGKILL);
 		while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
 			;
+		w->nscripts--;
 		return;
 	}
 	w->linger[w->nlinger].pid = pid;
@@ -346,8 +375,9 @@ script_ended(pid_t pid, int *st)
 }
 
 static void
-script_reap(pid_t pid)
+script_reap(struct worker *w, pid_t pid)
 {
+	w->nscripts--;
 	while (waitpid(pid, NULL, WNOHANG) == -1 && errno == EINTR)
 		;
 }
@@ -413,18 +443,21 @@ release_script(struct conn *c, bool stop)
 			linger_add(w, c->pid, (long)clock_ms() + KILL_GRACE_MS,
 			    LINGER_TERM_SENT, c->exited);
 		} else if (c->exited)
-			script_reap(c->pid);
+			script_reap(w, c->pid);
 		else
 			linger_add(w, c->pid, c->deadline, LINGER_RUNS, false);
 	}
 	c->pid = -1;
 }
 
+static void	queue_remove(struct conn *);
+
 static void
 request_end(struct conn *c, uint32_t app)
 {
 	if (!c->active)
 		return;
+	queue_remove(c);
 	if (c->serr != -1)
 		script_stderr(c);
 	queue_records(c, FCGI_STDOUT, c->id, NULL, 0);
@@ -664,6 +697,8 @@ start_script(struct conn *c, const struct config *cfg)
 		fail(c, 502, c->pol->intercept_exceptions);
 		return;
 	}
+	w->nscripts++;
+	w->spawned++;
 	if (!(flags & SPAWN_PIPE_ERR))
 		c->serr = -1;
 	c->deadline = (long)clock_ms() + (long)w->o->timeout * 1000;
@@ -775,6 +810,109 @@ too_large(struct conn *c)
 	    CONFCACHE_KEY_MAX);
 }
 
+/* ---- scripts at once (-j) and the queue (--queue) ---- */
+
+static bool
+script_slot(const struct worker *w)
+{
+	return w->nscripts < w->o->max_scripts && w->spawned < SPAWN_BATCH;
+}
+
+static void
+queue_remove(struct conn *c)
+{
+	struct worker	*w = c->w;
+
+	if (!c->queued)
+		return;
+	if (c->qprev != NULL)
+		c->qprev->qnext = c->qnext;
+	else
+		w->qhead = c->qnext;
+	if (c->qnext != NULL)
+		c->qnext->qprev = c->qprev;
+	else
+		w->qtail = c->qprev;
+	c->qprev = c->qnext = NULL;
+	c->queued = false;
+	w->nqueued--;
+}
+
+/* More scripts than -j and --queue allow: 503, with the CORS headers so
+ * that the page can read it, and Retry-After. */
+static void
+busy(struct conn *c)
+{
+	struct worker	*w = c->w;
+	static const char retry[] = RETRY_AFTER;
+	uint64_t	 dropped;
+	size_t		 n;
+	char		*eol;
+
+	if (ratelimit_take(&w->busy_budget, c->ce->cfg.log_rate,
+	    (int64_t)clock_ms(), &dropped))
+		log_msg(&c->lg, LOG_ERROR, "%u scripts run and %u wait, the "
+		    "most -j and --queue allow: answering 503 (%llu more such "
+		    "requests not logged)", w->nscripts, w->nqueued,
+		    (unsigned long long)dropped);
+	n = response_format(w->resp, sizeof(w->resp) - sizeof(retry), 503,
+	    c->pol->intercept_exceptions ? &c->ans : NULL);
+	if (n > 0 && (eol = strstr(w->resp, "\r\n")) != NULL) {
+		eol += 2;
+		memmove(eol + sizeof(retry) - 1, eol,
+		    n - (size_t)(eol - w->resp));
+		memcpy(eol, retry, sizeof(retry) - 1);
+		n += sizeof(retry) - 1;
+	}
+	queue_stdout(c, w->resp, n);
+	request_end(c, 0);
+}
+
+static void
+script_or_queue(struct conn *c, const struct config *cfg)
+{
+	struct worker	*w = c->w;
+
+	if (w->qhead == NULL && script_slot(w)) {
+		start_script(c, cfg);
+		return;
+	}
+	if (w->nscripts + w->nqueued >= w->o->max_scripts + w->o->queue_max) {
+		busy(c);
+		return;
+	}
+	c->queued = true;
+	c->qnext = NULL;
+	c->qprev = w->qtail;
+	if (w->qtail != NULL)
+		w->qtail->qnext = c;
+	else
+		w->qhead = c;
+	w->qtail = c;
+	w->nqueued++;
+}
+
+/* Starts what waits, SPAWN_BATCH at a time; true when more could start
+ * at once. */
+static bool
+queue_run(struct worker *w)
+{
+	struct conn	*c;
+
+	w->spawned = 0;
+	while ((c = w->qhead) != NULL && script_slot(w)) {
+		queue_remove(c);
+		start_script(c, &c->ce->cfg);
+		/* The body records held back go to the script now. */
+		process(c);
+		if (c->fd != -1 && out_pending(c) > 0)
+			conn_flush(c);
+		else if (c->fd != -1 && c->close_after && !c->active)
+			conn_close(c);
+	}
+	return w->qhead != NULL && w->nscripts < w->o->max_scripts;
+}
+
 /* FCGI_PARAMS is complete: decide, then answer or start the script. */
 static void
 request_start(struct conn *c)
@@ -837,7 +975,7 @@ request_start(struct conn *c)
 		request_end(c, 0);
 		return;
 	}
-	start_script(c, cfg);
+	script_or_queue(c, cfg);
 }
 
 /* ---- the script's output ---- */
@@ -1061,6 +1199,8 @@ record(struct conn *c, const struct fcgi_rec *r, const uint8_t *data)
 			c->close_after = true;
 			return REC_NEXT;
 		}
+		if (c->queued)
+			return REC_BLOCKED;
 		if (!c->active || r->id != c->id || c->stdin_eof ||
 		    !c->params_done)
 			return REC_NEXT;
@@ -1148,6 +1288,7 @@ conn_new(struct worker *w, int fd)
 
 	if (c != NULL) {
 		w->spare = c->next;
+		w->nspare--;
 	} else {
 		if ((c = calloc(1, sizeof(*c))) == NULL)
 			return NULL;
@@ -1196,10 +1337,44 @@ conn_new(struct worker *w, int fd)
 }
 
 static void
+conn_free(struct conn *c)
+{
+	if (c->spool_ok)
+		spool_free(&c->spool);
+	free(c->in);
+	free(c->params);
+	free(c->envp);
+	free(c->joined);
+	free(c->hbuf);
+	free(c->h);
+	free(c->out);
+	free(c);
+}
+
+/* After a burst: the buffers of the connections freed go back to the
+ * system (malloc keeps freed memory for the process otherwise). */
+static void
+pool_trim(struct worker *w, long now, long *next_at)
+{
+	if (w->trim_at == 0)
+		return;
+	if (w->trim_at > now) {
+		if (*next_at == -1 || w->trim_at < *next_at)
+			*next_at = w->trim_at;
+		return;
+	}
+	w->trim_at = 0;
+#ifdef __GLIBC__
+	malloc_trim(0);
+#endif
+}
+
+static void
 conn_close(struct conn *c)
 {
 	struct worker	*w = c->w;
 
+	queue_remove(c);
 	if (c->active) {
 		release_script(c, true);
 		confcache_release(c->ce);
@@ -1226,8 +1401,14 @@ conn_close(struct conn *c)
 		c->out = NULL;
 		c->out_cap = 0;
 	}
-	c->next = w->spare;
-	w->spare = c;
+	if (w->nspare >= SPARE_KEEP) {
+		conn_free(c);
+		w->trim_at = (long)clock_ms() + TRIM_QUIET_MS;
+	} else {
+		c->next = w->spare;
+		w->spare = c;
+		w->nspare++;
+	}
 	listen_watch(w);
 }
 
@@ -1388,7 +1569,7 @@ again:
 			i++;
 			continue;
 		}
-		script_reap(l->pid);
+		script_reap(w, l->pid);
 		linger_remove(w, i);
 	}
 }
@@ -1508,7 +1689,7 @@ timers(struct worker *w, long now)
 		}
 		kill(-l->pid, SIGKILL);
 		if (l->ended) {
-			script_reap(l->pid);
+			script_reap(w, l->pid);
 			linger_remove(w, i);
 			continue;
 		}
@@ -1614,9 +1795,12 @@ fastcgi_serve(const struct fastcgi_opts *o)
 	for (;;) {
 		now = (long)clock_ms();
 		next_at = timers(&w, now);
+		pool_trim(&w, now, &next_at);
 		if (w.stopping && w.nconns == 0)
 			break;
 		wait = next_at == -1 ? -1 : (int)(next_at - now + 1);
+		if (queue_run(&w))
+			wait = 0;
 		n = epoll_wait(w.ep, evs, 64, wait);
 		if (n == -1 && errno != EINTR) {
 			log_msg(&w.lg, LOG_ERROR, "epoll_wait: %s",
@@ -1631,16 +1815,7 @@ fastcgi_serve(const struct fastcgi_opts *o)
 		kill(-w.linger[i].pid, SIGTERM);
 	while ((c = w.spare) != NULL) {
 		w.spare = c->next;
-		if (c->spool_ok)
-			spool_free(&c->spool);
-		free(c->in);
-		free(c->params);
-		free(c->envp);
-		free(c->joined);
-		free(c->hbuf);
-		free(c->h);
-		free(c->out);
-		free(c);
+		conn_free(c);
 	}
 	confcache_free(&w.cache);
 	return 0;
