@@ -49,13 +49,16 @@
 #define DRAIN_QUIET_MS	200
 #define DEFAULT_PATH	"PATH=/usr/local/bin:/usr/bin:/bin"
 /*
- * Starting a script costs the loop about a millisecond (posix_spawn's
- * child shares the worker's memory and the worker waits until it has
- * exec'ed; realpath, stat and the pipes are the rest): at most this many
- * start between two looks at the other connections, so that a preflight
- * waits for a few of them, not for a burst of hundreds.
+ * Starting a script stops the loop until the script has exec'ed
+ * (posix_spawn's child shares the worker's memory): 1.5 ms at the median,
+ * 5 ms at the 90th percentile and up to 20 ms on a loaded 2-core machine
+ * (strace -T, 600 scripts).  At most this many start between two looks at
+ * the other connections, so that a preflight waits for a few, not for a
+ * burst: with 600 requests queued, preflights took 78-120 ms at the 99th
+ * percentile and 140 ms at most with 2 (load average 11), 220-320 ms and
+ * 570 ms with 8, and one waited 6.3 s when every script started at once.
  */
-#define SPAWN_BATCH	8
+#define SPAWN_BATCH	2
 #define RETRY_AFTER	"Retry-After: 2\r\n"	/* in a 503 past the queue */
 /* Closed connections whose buffers (some 280 KiB each) are kept for the
  * next ones; the rest are freed, and the heap given back to the system

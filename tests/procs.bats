@@ -43,15 +43,18 @@ EOF
 sleep 0.2
 printf 'Content-Type: text/plain\n\nshort\n'
 EOF
-	# Three children that ignore SIGTERM, adopted by the master when the
-	# script dies of it; their pids and its own in pids/PID.
+	# Ignores SIGTERM, as do its two children in its process group; a third
+	# is in a session (and process group) of its own, as a daemon a script
+	# starts is, and is adopted by the master only once the script is
+	# gone.  Their pids and its own in pids/PID.
 	cat >"$CGI_BIN/orphan.cgi" <<EOF
 #!/bin/sh
-(trap '' TERM; exec sleep 300) &
+trap '' TERM
+sleep 300 &
 a=\$!
-(trap '' TERM; exec sleep 300) &
+sleep 300 &
 b=\$!
-(trap '' TERM; exec sleep 300) &
+setsid sleep 300 &
 c=\$!
 echo "\$\$ \$a \$b \$c" >'$v/pids/'\$\$
 wait
@@ -93,11 +96,12 @@ daemon() {
 	worker_init
 }
 
-# spec SCRIPT [NAME=VALUE ...]: a request for SCRIPT, as fcgi.pl build words.
+# spec SCRIPT [METHOD [NAME=VALUE ...]]: a request for SCRIPT (a GET by
+# default), as fcgi.pl build words.
 spec() {
-	local s=$1
-	shift
-	echo "request 1 GATEWAY_INTERFACE=CGI/1.1 SERVER_PROTOCOL=HTTP/1.1 REQUEST_METHOD=GET" \
+	local s=$1 m=${2:-GET}
+	shift $(($# < 2 ? $# : 2))
+	echo "request 1 GATEWAY_INTERFACE=CGI/1.1 SERVER_PROTOCOL=HTTP/1.1 REQUEST_METHOD=$m" \
 		"SCRIPT_FILENAME=$CGI_BIN/$s HTTP_ORIGIN=$O $*"
 }
 
@@ -115,6 +119,12 @@ max_at_once() {
 # rss PID: VmRSS of PID in KiB.
 rss() {
 	awk '$1 == "VmRSS:" { print $2 }' "/proc/$1/status"
+}
+
+# survivors PID...: those of the PIDs still running (zombies excepted), in
+# one ps: wait_gone's look at each pid in turn is too slow for 1,200.
+survivors() {
+	ps -o pid=,stat= -p "$(echo "$@" | tr -s ' ' ',')" | awk '$2 !~ /^Z/ { print $1 }'
 }
 
 # wait_files GLOB N SECONDS: waits until GLOB names N files.
@@ -137,7 +147,8 @@ wait_files() {
 	local m
 	m=$(max_at_once "$SERVER_VAR/run/conc.log")
 	echo "at most $m at once"
-	[ "$m" -le 4 ] && [ "$m" -ge 2 ]
+	[ "$m" -le 4 ]
+	[ "$m" -ge 2 ]
 	settled
 }
 
@@ -199,16 +210,18 @@ wait_files() {
 		[ "$(fd_count "$WORKER")" -gt 300 ] && break
 		sleep 0.1
 	done
-	spec hello.cgi REQUEST_METHOD=OPTIONS HTTP_ACCESS_CONTROL_REQUEST_METHOD=PUT |
+	spec hello.cgi OPTIONS HTTP_ACCESS_CONTROL_REQUEST_METHOD=PUT |
 		perl "$FCGI_PL" pings "$FCGI_SOCK" 200 --gap 5 >"$lat"
 	wait "$fan_pid"
 	assert_equal "$(grep -c ' END EOF$' "$BATS_TEST_TMPDIR/fan")" 600
-	! grep -q TIMEOUT "$lat"
+	assert_equal "$(grep -c TIMEOUT "$lat")" 0
 	p99=$(sort -n "$lat" | awk '{ a[NR] = $1 } END { print a[int(NR * 0.99)] }')
 	max=$(sort -n "$lat" | tail -n 1)
-	echo "preflight p99 ${p99} ms, max ${max} ms"
-	# The aim is 50 ms; the margin is for a loaded 2-core machine.
-	awk -v p="$p99" 'BEGIN { exit !(p < 500) }'
+	echo "preflight p99 ${p99} ms, max ${max} ms" >&3
+	# The aim is 50 ms at the 99th percentile; the margins are for a
+	# loaded 2-core machine.  The longest wait shows a loop that starts
+	# the whole burst at once: one preflight then waits for all of it.
+	awk -v p="$p99" -v m="$max" 'BEGIN { exit !(p < 500 && m < 2000) }'
 	settled
 }
 
@@ -229,7 +242,7 @@ wait_files() {
 	settled
 }
 
-@test "procs: SIGKILL to a worker running 300 scripts, each with 3 children that ignore SIGTERM: all 1,200 are gone within seconds" {
+@test "procs: SIGKILL to a worker running 300 scripts, that ignore SIGTERM, each with children in its group and out of it: all 1,200 are gone within seconds" {
 	local all i
 	daemon -j 400 -t 120
 	fan 300 120 orphan.cgi &
@@ -239,8 +252,16 @@ wait_files() {
 	assert_equal "$(wc -w <<<"$all")" 1200
 	kill -KILL "$WORKER"
 	# SIGTERM at once, SIGKILL 2 s later.
-	# shellcheck disable=SC2086 # the pids
-	wait_gone 10 $all
+	local start=$SECONDS left
+	while left=$(survivors $all) && [ -n "$left" ] && [ $((SECONDS - start)) -lt 10 ]; do
+		sleep 0.2
+	done
+	[ -z "$left" ] || {
+		echo "$(wc -l <<<"$left") still running $((SECONDS - start)) s after the worker was killed:" >&2
+		ps -o pid,ppid,pgid,sid,stat,comm -p "$(echo $left | tr ' ' ',')" | head -n 10 >&2
+		return 1
+	}
+	echo "all gone within $((SECONDS - start)) s" >&3
 	wait "$fan_pid" || true
 	# The master reaped them all (no zombie left) and serves with a new
 	# worker.
