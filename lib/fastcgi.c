@@ -1354,11 +1354,22 @@ conn_free(struct conn *c)
 	free(c);
 }
 
-/* After a burst: the buffers of the connections freed go back to the
- * system (malloc keeps freed memory for the process otherwise). */
+/* After a burst: the connections closed beyond SPARE_KEEP are freed, here
+ * at the top of the loop where no one holds one (the callers of
+ * conn_close may still look at theirs), and their memory goes back to the
+ * system once the worker has been quiet a while (malloc keeps it for the
+ * process otherwise). */
 static void
 pool_trim(struct worker *w, long now, long *next_at)
 {
+	struct conn	*c;
+
+	while (w->nspare > SPARE_KEEP && (c = w->spare) != NULL) {
+		w->spare = c->next;
+		w->nspare--;
+		conn_free(c);
+		w->trim_at = now + TRIM_QUIET_MS;
+	}
 	if (w->trim_at == 0)
 		return;
 	if (w->trim_at > now) {
@@ -1404,14 +1415,9 @@ conn_close(struct conn *c)
 		c->out = NULL;
 		c->out_cap = 0;
 	}
-	if (w->nspare >= SPARE_KEEP) {
-		conn_free(c);
-		w->trim_at = (long)clock_ms() + TRIM_QUIET_MS;
-	} else {
-		c->next = w->spare;
-		w->spare = c;
-		w->nspare++;
-	}
+	c->next = w->spare;
+	w->spare = c;
+	w->nspare++;
 	listen_watch(w);
 }
 

@@ -146,7 +146,7 @@ wait_files() {
 	assert_equal "$(grep -c '^+' "$SERVER_VAR/run/conc.log")" 40
 	local m
 	m=$(max_at_once "$SERVER_VAR/run/conc.log")
-	echo "at most $m at once"
+	echo "at most $m at once" >&3
 	[ "$m" -le 4 ]
 	[ "$m" -ge 2 ]
 	settled
@@ -237,7 +237,7 @@ wait_files() {
 		[ "$after" -le $((before + 16384)) ] && break
 		sleep 0.1
 	done
-	echo "VmRSS ${before} KiB before, ${after} KiB after"
+	echo "VmRSS ${before} KiB before, ${after} KiB after" >&3
 	[ "$after" -le $((before + 16384)) ]
 	settled
 }
