@@ -70,7 +70,7 @@ teardown_file() {
 
 # The daemon, its process group, and every process orphan.cgi recorded.
 teardown() {
-	local f p
+	local f p ps
 	if [ -n "${CW_PID:-}" ]; then
 		kill -TERM "$CW_PID" 2>/dev/null || true
 		wait_gone 5 "$CW_PID" 2>/dev/null || true
@@ -79,11 +79,13 @@ teardown() {
 	fi
 	for f in "$SERVER_VAR"/pids/*; do
 		[ -e "$f" ] || continue
-		for p in $(cat "$f"); do
+		read -ra ps <"$f" || true
+		for p in "${ps[@]}"; do
 			# Only what is still orphan.cgi or its sleep: not a pid
 			# reused since.
-			grep -qaE 'sleep|orphan' "/proc/$p/cmdline" 2>/dev/null &&
+			if grep -qaE 'sleep|orphan' "/proc/$p/cmdline" 2>/dev/null; then
 				kill -KILL "$p" 2>/dev/null || true
+			fi
 		done
 		rm -f "$f"
 	done
@@ -260,12 +262,13 @@ wait_files() {
 	kill -KILL "$WORKER"
 	# SIGTERM at once, SIGKILL 2 s later.
 	local start=$SECONDS left
+	# shellcheck disable=SC2086 # the pids
 	while left=$(survivors $all) && [ -n "$left" ] && [ $((SECONDS - start)) -lt 10 ]; do
 		sleep 0.2
 	done
 	[ -z "$left" ] || {
 		echo "$(wc -l <<<"$left") still running $((SECONDS - start)) s after the worker was killed:" >&2
-		ps -o pid,ppid,pgid,sid,stat,comm -p "$(echo $left | tr ' ' ',')" | head -n 10 >&2
+		ps -o pid,ppid,pgid,sid,stat,comm -p "$(paste -sd, <<<"$left")" | head -n 10 >&2
 		return 1
 	}
 	echo "all gone within $((SECONDS - start)) s" >&3
