@@ -38,6 +38,11 @@ i=0
 while [ ! -e '$v/run/go' ] && [ \$i -lt 200 ]; do sleep 0.05; i=\$((i + 1)); done
 printf 'Content-Type: text/plain\n\nheld\n'
 EOF
+	cat >"$CGI_BIN/count.cgi" <<'EOF'
+#!/bin/sh
+printf 'Content-Type: text/plain\n\n'
+wc -c
+EOF
 	cat >"$CGI_BIN/short.cgi" <<'EOF'
 #!/bin/sh
 sleep 0.2
@@ -203,6 +208,25 @@ wait_files() {
 		esac
 	done
 	assert_equal "$n503 $n200" '1 4'
+	settled
+}
+
+@test "procs: -j 1: a POST queued behind another script gets its whole body once its own starts" {
+	daemon -j 1
+	fcgi_request_bg "$BATS_TEST_TMPDIR/r1" SCRIPT_FILENAME="$CGI_BIN/hold.cgi" HTTP_ORIGIN=$O
+	local p1=$fcgi_pid
+	wait_files "$SERVER_VAR/run/held.*" 1 10
+	fcgi_request_bg "$BATS_TEST_TMPDIR/r2" SCRIPT_FILENAME="$CGI_BIN/count.cgi" HTTP_ORIGIN=$O \
+		REQUEST_METHOD=POST CONTENT_LENGTH=200000 -- --body 1:200000
+	local p2=$fcgi_pid
+	sleep 0.5
+	: >"$SERVER_VAR/run/go"
+	wait "$p1"
+	wait "$p2"
+	fcgi_result "$BATS_TEST_TMPDIR/r2"
+	assert_status 200
+	assert_header Access-Control-Allow-Origin $O
+	assert_equal "$body" 200000
 	settled
 }
 
