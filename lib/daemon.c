@@ -34,37 +34,46 @@
  * close-on-exec: a limit of 2^30 (some containers) would take minutes. */
 #define INHERITED_FD_SCAN_MAX	65536
 #define RESPAWN_MIN_S	1	/* a worker dying faster is restarted late */
-#define ORPHANS_MAX	1024	/* scripts of dead workers being stopped */
 #define ORPHAN_GRACE_MS	2000	/* SIGTERM, then SIGKILL, as for a timeout */
+#define ORPHAN_RESCAN_MS 100	/* after the grace, until none is left */
+#define ORPHAN_HUNT_MS	30000	/* then the master stops looking */
 
 /*
  * A worker that dies (a crash, the OOM killer, kill -9) leaves its
  * scripts running with nobody to answer to.  The master is the child
- * subreaper (PR_SET_CHILD_SUBREAPER), so they become its children: it
- * stops each one's process group, SIGTERM then SIGKILL, and reaps them.
+ * subreaper (PR_SET_CHILD_SUBREAPER), so they become its children, and so
+ * do their own children once their parent is gone: every child of the
+ * master that is not a worker is an orphan.  The master keeps no list of
+ * them (a list has a size, and a killed script's children, adopted in
+ * turn, once filled it before every script was seen): it finds them in
+ * /proc each time.  SIGTERM to each one's process group (each script
+ * leads its own) when the worker dies, then, after the grace, SIGKILL to
+ * every orphan and group found, scanning again until a scan finds none.
  */
 struct orphans {
-	pid_t	 pid[ORPHANS_MAX];
-	size_t	 n;
 	long	 kill_at;		/* ms; 0: nothing pending */
+	long	 next_scan;		/* ms, once past kill_at */
+	long	 give_up;
 };
 
-/* The master's children that are not workers: the scripts of dead ones. */
-static void
-orphans_stop(struct orphans *o, const pid_t *workers, unsigned nworkers)
+/* Signals every orphan and its process group; returns how many there
+ * were (zombies, about to be reaped, not counted). */
+static size_t
+orphans_signal(const pid_t *workers, unsigned nworkers, int sig)
 {
 	DIR		*d;
 	struct dirent	*de;
-	char		 path[64], buf[512], *p;
-	pid_t		 self = getpid(), pid;
-	long		 ppid;
+	char		 path[64], buf[512], *p, state;
+	pid_t		 self = getpid(), own = getpgrp(), pid;
+	long		 ppid, pgrp;
 	unsigned	 i;
+	size_t		 found = 0;
 	ssize_t		 n;
 	int		 fd;
 
 	if ((d = opendir("/proc")) == NULL)
-		return;
-	while ((de = readdir(d)) != NULL && o->n < ORPHANS_MAX) {
+		return 0;
+	while ((de = readdir(d)) != NULL) {
 		if ((pid = (pid_t)strtol(de->d_name, &p, 10)) <= 0 ||
 		    *p != '\0')
 			continue;
@@ -73,44 +82,81 @@ orphans_stop(struct orphans *o, const pid_t *workers, unsigned nworkers)
 			continue;
 		n = read(fd, buf, sizeof(buf) - 1);
 		close(fd);
-		/* "pid (comm) state ppid ...": comm may hold anything. */
+		/* "pid (comm) state ppid pgrp ...": comm may hold anything. */
 		if (n <= 0)
 			continue;
 		buf[n] = '\0';
 		if ((p = strrchr(buf, ')')) == NULL || p[1] != ' ' ||
 		    p[2] == '\0' || p[3] != ' ')
 			continue;
+		state = p[2];
 		ppid = strtol(p + 4, &p, 10);
-		if (*p != ' ' || ppid != self)
+		if (*p != ' ' || ppid != self || state == 'Z')
 			continue;
+		pgrp = strtol(p + 1, &p, 10);
 		for (i = 0; i < nworkers && workers[i] != pid; i++)
 			;
 		if (i < nworkers)
 			continue;
-		for (i = 0; i < o->n && o->pid[i] != pid; i++)
-			;
-		if (i < o->n)
-			continue;
-		/* Each script leads its own process group. */
-		kill(-pid, SIGTERM);
-		o->pid[o->n++] = pid;
+		found++;
+		kill(pid, sig);
+		/* Its group: the script and whatever it started.  Never the
+		 * master's own, which holds the workers (and maybe a shell). */
+		if (*p == ' ' && pgrp > 1 && pgrp != (long)own)
+			kill(-(pid_t)pgrp, sig);
 	}
 	closedir(d);
-	if (o->n > 0 && o->kill_at == 0)
-		o->kill_at = (long)clock_ms() + ORPHAN_GRACE_MS;
+	return found;
 }
 
-/* The groups, not the pids: a leader reaped meanwhile may have left
- * members behind, and its pid stays the group's id while they live. */
+/* A worker died: its scripts are the master's now. */
 static void
-orphans_kill(struct orphans *o)
+orphans_stop(struct orphans *o, const pid_t *workers, unsigned nworkers)
 {
-	size_t	 i;
+	long	 now = (long)clock_ms();
 
-	for (i = 0; i < o->n; i++)
-		kill(-o->pid[i], SIGKILL);
-	o->n = 0;
-	o->kill_at = 0;
+	if (orphans_signal(workers, nworkers, SIGTERM) == 0 && o->kill_at == 0)
+		return;
+	o->kill_at = now + ORPHAN_GRACE_MS;
+	o->next_scan = o->kill_at;
+	o->give_up = o->kill_at + ORPHAN_HUNT_MS;
+}
+
+/* Past the grace: SIGKILL to every orphan, again and again, until a scan
+ * finds none (processes adopted meanwhile, from groups of their own,
+ * included). */
+static void
+orphans_kill(struct orphans *o, const pid_t *workers, unsigned nworkers,
+    const struct logger *lg)
+{
+	long	 now = (long)clock_ms();
+	size_t	 n;
+
+	if (o->kill_at == 0 || now < o->next_scan)
+		return;
+	if ((n = orphans_signal(workers, nworkers, SIGKILL)) == 0) {
+		o->kill_at = 0;
+		return;
+	}
+	if (now >= o->give_up) {
+		log_msg(lg, LOG_ERROR, "%zu processes left by a dead worker "
+		    "survive SIGKILL; no longer trying", n);
+		o->kill_at = 0;
+		return;
+	}
+	o->next_scan = now + ORPHAN_RESCAN_MS;
+}
+
+/* ms until the next step, for poll(2); -1: none. */
+static int
+orphans_wait(const struct orphans *o)
+{
+	long	 left;
+
+	if (o->kill_at == 0)
+		return -1;
+	left = o->next_scan - (long)clock_ms();
+	return left > 0 ? (int)left : 0;
 }
 
 bool
@@ -489,11 +535,8 @@ daemon_run(const struct fastcgi_opts *o, unsigned nworkers)
 		pfd.fd = sfd;
 		pfd.events = POLLIN;
 		pfd.revents = 0;
-		if (poll(&pfd, 1, orph.kill_at == 0 ? -1 :
-		    (int)(orph.kill_at - (long)clock_ms() > 0 ?
-		    orph.kill_at - (long)clock_ms() : 0)) == 0 ||
-		    (orph.kill_at != 0 && (long)clock_ms() >= orph.kill_at))
-			orphans_kill(&orph);
+		(void)poll(&pfd, 1, orphans_wait(&orph));
+		orphans_kill(&orph, pids, nworkers, &lg);
 		if ((pfd.revents & POLLIN) == 0 ||
 		    read(sfd, &si, sizeof(si)) != sizeof(si))
 			continue;
@@ -539,7 +582,7 @@ daemon_run(const struct fastcgi_opts *o, unsigned nworkers)
 			break;
 		}
 	}
-	if (orph.n > 0)
-		orphans_kill(&orph);
+	if (orph.kill_at != 0)
+		(void)orphans_signal(pids, 0, SIGKILL);
 	return 0;
 }

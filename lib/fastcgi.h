@@ -34,6 +34,8 @@ struct fastcgi_opts {
 	unsigned	 life;		/* seconds a script may run; 0: no limit */
 	bool		 stderr_to_server;	/* script stderr as FCGI_STDERR */
 	unsigned	 max_conns;
+	unsigned	 max_scripts;	/* -j: scripts running at once */
+	unsigned	 queue_max;	/* --queue: requests waiting for one */
 	const char	*config;	/* --config, or NULL */
 	char *const	*environ;	/* the daemon's environment */
 	const char	*tmpdir;	/* for spooled answers */

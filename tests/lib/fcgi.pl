@@ -49,6 +49,11 @@
 #     failed N", and the first failures; exits 1 when any failed.  PATH is a
 #     script that prints "hello" (GET) or echoes its body (POST).
 #
+# fcgi.pl pings SOCKET N [--gap MS] <SPEC
+#     N exchanges, one after the other, MS ms apart: a new connection sends
+#     the records SPEC describes and is read until the daemon closes it (10 s
+#     at most).  Prints the time each took in ms, one a line, or TIMEOUT.
+#
 # fcgi.pl fan SOCKET N [--timeout S] <SPEC
 #     N connections at once, connection I sending the records SPEC describes
 #     with every @I@ replaced by I; each is read until the daemon closes it
@@ -557,9 +562,44 @@ sub fan {
 	return 0;
 }
 
-my $cmd = shift @ARGV or die "usage: fcgi.pl build|talk|load|fan ...\n";
+sub pings {
+	my ($path, $n, @args) = @_;
+	my $gap = 0;
+	while (@args) {
+		my $a = shift @args;
+		$a eq '--gap' or die "fcgi.pl: pings: $a: unknown option\n";
+		$gap = shift @args;
+	}
+	my $in = build_bytes(split /\n/, do { local $/; <STDIN> });
+	local $SIG{PIPE} = 'IGNORE';
+	for (1 .. $n) {
+		my $t0 = time;
+		my $s = connect_to($path);
+		my $off = 0;
+		while ($off < length $in) {
+			my $wr = syswrite($s, $in, length($in) - $off, $off);
+			last unless defined $wr;
+			$off += $wr;
+		}
+		my $sel = IO::Select->new($s);
+		my $done = 0;
+		while ((my $left = 10 - (time - $t0)) > 0) {
+			last unless $sel->can_read($left);
+			my $got = sysread($s, my $chunk, 65536);
+			if (!$got) { $done = 1; last }
+		}
+		if ($done) { printf "%.1f\n", (time - $t0) * 1000 }
+		else { print "TIMEOUT\n" }
+		close $s;
+		sleep($gap / 1000) if $gap;
+	}
+	return 0;
+}
+
+my $cmd = shift @ARGV or die "usage: fcgi.pl build|talk|load|fan|pings ...\n";
 if ($cmd eq 'build') { build(); exit 0 }
 elsif ($cmd eq 'talk') { exit talk(@ARGV) }
 elsif ($cmd eq 'fan') { exit fan(@ARGV) }
+elsif ($cmd eq 'pings') { exit pings(@ARGV) }
 elsif ($cmd eq 'load') { exit load(@ARGV) }
 else { die "fcgi.pl: $cmd: unknown command\n" }
