@@ -308,7 +308,8 @@ reloads() {
 	INI=$SERVER_VAR/reload.ini
 	export INI
 	write_ini 0 "$how"
-	daemon_s "reload-$how" --config "$INI"
+	# -j above n: every long request runs at once, none waits in the queue.
+	daemon_s "reload-$how" --config "$INI" -j 100
 	rm -f "$SERVER_VAR"/go "$SERVER_VAR"/gate.*
 	for ((i = 1; i <= n; i++)); do
 		max_age_is $((1000 + i - 1))
