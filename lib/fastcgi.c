@@ -1560,7 +1560,8 @@ process(struct conn *c)
 	if (rr != REC_BLOCKED && !c->close_after && !(c->ev.events & EPOLLIN))
 		c->heard = (long)clock_ms();
 	ev_watch(c->w, &c->ev, c->fd, (rr == REC_BLOCKED || c->close_after ?
-	    0 : EPOLLIN) | (out_pending(c) > 0 ? EPOLLOUT : 0));
+	    0 : EPOLLIN) | (out_pending(c) > 0 ? EPOLLOUT : 0) |
+	    (c->queued ? EPOLLRDHUP : 0));
 }
 
 /* ---- connections ---- */
@@ -1753,8 +1754,8 @@ conn_flush(struct conn *c)
 		pump(c);
 	}
 	if (c->fd != -1)
-		ev_watch(c->w, &c->ev, c->fd, (c->ev.events & EPOLLIN) |
-		    (out_pending(c) > 0 ? EPOLLOUT : 0));
+		ev_watch(c->w, &c->ev, c->fd, (c->ev.events &
+		    (EPOLLIN | EPOLLRDHUP)) | (out_pending(c) > 0 ? EPOLLOUT : 0));
 }
 
 static void
@@ -2170,8 +2171,13 @@ dispatch(struct worker *w, struct ev *e, uint32_t events)
 	case EV_CONN:
 		/* epoll reports a hang-up even while EPOLLIN is off (the
 		 * script's stdin full, the input buffer full), and keeps
-		 * reporting it: the server is gone, and so is the request. */
-		if (events & (EPOLLHUP | EPOLLERR))
+		 * reporting it: the server is gone, and so is the request.
+		 * Over TCP a close is only the end of the peer's stream
+		 * (EPOLLRDHUP), which a queued request, reading nothing,
+		 * would not see until its script ran for nobody: no server
+		 * half-closes a FastCGI connection and waits for the answer. */
+		if (events & (EPOLLHUP | EPOLLERR) ||
+		    (c->queued && (events & EPOLLRDHUP)))
 			conn_gone(c, events & EPOLLERR ? "failed" :
 			    "closed by the server");
 		else if (events & EPOLLIN)
