@@ -1162,6 +1162,11 @@ feed_header(struct conn *c, const char *data, size_t n)
 
 		decide_log_withheld(&c->lg, &c->ce->cfg, &b, &c->req);
 	}
+	if (cgiheader_drops_credentials(c->h)) {
+		struct log_budget	 b = { &w->budget, NULL };
+
+		decide_log_dropped(&c->lg, &c->ce->cfg, &b, &c->req);
+	}
 	c->header_done = true;
 	if (emit(c, w->mbuf, m) == -1 ||
 	    emit(c, c->hbuf + c->h->block_len, c->hlen - c->h->block_len) ==
