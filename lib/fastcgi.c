@@ -2102,8 +2102,16 @@ timers(struct worker *w, long now)
 				conn_close(c);
 				continue;
 			}
-			if (next_at == -1 || at < next_at)
-				next_at = at <= now ? now + 10 : at;
+			if (at <= now) {
+				/* The drain is over, not the answer: the peer
+				 * has it to read, within -i like any other. */
+				c->draining = false;
+				c->close_after = true;
+				ev_watch(w, &c->ev, c->fd, EPOLLOUT);
+				if (idle_expired(c, now, &next_at))
+					continue;
+			} else if (next_at == -1 || at < next_at)
+				next_at = at;
 		}
 		if (!c->active || c->pid <= 0 || c->deadline == 0)
 			continue;
