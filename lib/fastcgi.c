@@ -2030,8 +2030,8 @@ bound_note(struct worker *w, const char *fmt, ...)
 static const char *
 peer_awaited(const struct conn *c)
 {
-	if (c->draining)
-		return NULL;		/* bounded by DRAIN_MS */
+	if (c->draining)		/* bounded by DRAIN_MS */
+		return out_pending(c) > 0 ? "to read its answer" : NULL;
 	/* A queued request reads nothing on purpose (-j): its peer's
 	 * silence is ours. */
 	if (c->queued)
@@ -2102,15 +2102,10 @@ timers(struct worker *w, long now)
 				conn_close(c);
 				continue;
 			}
-			if (at <= now) {
-				/* The drain is over, not the answer: the peer
-				 * has it to read, within -i like any other. */
-				c->draining = false;
-				c->close_after = true;
-				ev_watch(w, &c->ev, c->fd, EPOLLOUT);
-				if (idle_expired(c, now, &next_at))
-					continue;
-			} else if (next_at == -1 || at < next_at)
+			/* Over, but for an answer the peer has still to read:
+			 * its flush wakes the loop, or -i ends it
+			 * (peer_awaited). */
+			if (at > now && (next_at == -1 || at < next_at))
 				next_at = at;
 		}
 		if (!c->active || c->pid <= 0 || c->deadline == 0)
