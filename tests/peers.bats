@@ -308,8 +308,7 @@ reloads() {
 	INI=$SERVER_VAR/reload.ini
 	export INI
 	write_ini 0 "$how"
-	# All n run at once: none may wait behind -j (default 64).
-	daemon_s "reload-$how" --config "$INI" -j $((n + 1))
+	daemon_s "reload-$how" --config "$INI"
 	rm -f "$SERVER_VAR"/go "$SERVER_VAR"/gate.*
 	for ((i = 1; i <= n; i++)); do
 		max_age_is $((1000 + i - 1))
