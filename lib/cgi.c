@@ -298,6 +298,13 @@ relay(const struct logger *lg, const struct script *s, char **env,
 
 		decide_log_withheld(lg, cfg, &b, &mem.req);
 	}
+	if (cgiheader_drops_credentials(&mem.h)) {
+		char			 path[320];
+		struct log_budget	 b = { NULL, budget_file(path,
+					    sizeof(path)) };
+
+		decide_log_dropped(lg, cfg, &b, &mem.req);
+	}
 	rc = io_write2(STDOUT_FILENO, mem.out, n, mem.in + mem.h.block_len,
 	    len - mem.h.block_len);
 	if (rc == 0 && !eof)

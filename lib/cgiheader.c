@@ -216,6 +216,20 @@ cgiheader_withholds(const struct cgi_headers *h, const struct answer *a)
 	return adds_anything(h) && h->has_acac && a->star_only;
 }
 
+/*
+ * A local redirect is answered by its target, and Apache keeps the fields
+ * the script set (ap_scan_script_header_err puts them in err_headers_out,
+ * which the internal redirect hands on): a lone credentials field would
+ * stand beside the target's Allow-Origin, decided by a policy cors-wrap
+ * cannot see here (a cors-wrap of its own reflecting an Origin that only
+ * "*" allowed, for one).  With its own Allow-Origin the script chose both.
+ */
+bool
+cgiheader_drops_credentials(const struct cgi_headers *h)
+{
+	return h->local_redirect && h->has_acac && !h->has_acao;
+}
+
 size_t
 cgiheader_merge(const struct cgi_headers *h, const struct answer *a,
     char *out, size_t outlen)
@@ -245,6 +259,9 @@ cgiheader_merge(const struct cgi_headers *h, const struct answer *a,
 		return 0;
 	for (i = 0; i < h->nlines; i++) {
 		l = &h->lines[i];
+		if (cgiheader_drops_credentials(h) &&
+		    name_is(l, "Access-Control-Allow-Credentials"))
+			continue;
 		if (!put(out, outlen, &o, l->name, l->name_len) ||
 		    !put(out, outlen, &o, ": ", 2))
 			return 0;

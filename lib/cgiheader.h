@@ -58,11 +58,17 @@ enum cgihdr_result	cgiheader_parse(const char *buf, size_t len, bool eof,
  * answer's Allow-Origin (see cgiheader_merge)?  Callers log it. */
 bool	cgiheader_withholds(const struct cgi_headers *, const struct answer *);
 
+/* Does cgiheader_merge drop the script's own
+ * Access-Control-Allow-Credentials from a local redirect?  Callers log it. */
+bool	cgiheader_drops_credentials(const struct cgi_headers *);
+
 /*
  * Writes the merged header block (ending with the blank line) into out.
  * Returns its length, or 0 if out is too small.  The script's fields are
  * kept as written; what is added (man/cors-wrap.1, "Merge mode"):
- * - after a local redirect, nothing;
+ * - after a local redirect, nothing; and the script's own
+ *   Access-Control-Allow-Credentials goes unless it sets its own
+ *   Access-Control-Allow-Origin (cgiheader_drops_credentials);
  * - when the script sets Access-Control-Allow-Origin, nothing: its policy;
  * - when it sets Access-Control-Allow-Credentials, whatever the value, and
  *   the answer reflects an Origin only "*" allowed, no Access-Control-*

@@ -89,6 +89,21 @@ decide_log_withheld(const struct logger *lg, const struct config *cfg,
 }
 
 void
+decide_log_dropped(const struct logger *lg, const struct config *cfg,
+    const struct log_budget *b, const struct request *r)
+{
+	int	 olen = (int)(r->origin_len > 256 ? 256 : r->origin_len);
+
+	if (!budget_allows(lg, cfg, b))
+		return;
+	log_msg(lg, cfg->log_refused, "refused %s %s %s from origin \"%.*s\": "
+	    "the script sets Access-Control-Allow-Credentials on a local "
+	    "redirect without its own Access-Control-Allow-Origin; the field "
+	    "dropped", r->preflight ? "preflight" : "request", r->method,
+	    r->path, olen, r->origin != NULL ? r->origin : "");
+}
+
+void
 decide_log_diag(const struct logger *lg, const struct diag *d)
 {
 	const char	*p = d->text, *nl;

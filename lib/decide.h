@@ -30,6 +30,11 @@ void	decide_log(const struct logger *, const struct config *,
 	    const struct log_budget *, const struct request *,
 	    const struct section *, const struct answer *);
 
+/* Logs, as decide_log_withheld, the script's credentials dropped from a
+ * local redirect (cgiheader_drops_credentials). */
+void	decide_log_dropped(const struct logger *, const struct config *,
+	    const struct log_budget *, const struct request *);
+
 /* Logs, as a refused request and within the same budget, an answer whose
  * Allow-Origin the script's own credentials withheld (cgiheader_merge). */
 void	decide_log_withheld(const struct logger *, const struct config *,

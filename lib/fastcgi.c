@@ -1162,6 +1162,11 @@ feed_header(struct conn *c, const char *data, size_t n)
 
 		decide_log_withheld(&c->lg, &c->ce->cfg, &b, &c->req);
 	}
+	if (cgiheader_drops_credentials(c->h)) {
+		struct log_budget	 b = { &w->budget, NULL };
+
+		decide_log_dropped(&c->lg, &c->ce->cfg, &b, &c->req);
+	}
 	c->header_done = true;
 	if (emit(c, w->mbuf, m) == -1 ||
 	    emit(c, c->hbuf + c->h->block_len, c->hlen - c->h->block_len) ==
@@ -1560,7 +1565,8 @@ process(struct conn *c)
 	if (rr != REC_BLOCKED && !c->close_after && !(c->ev.events & EPOLLIN))
 		c->heard = (long)clock_ms();
 	ev_watch(c->w, &c->ev, c->fd, (rr == REC_BLOCKED || c->close_after ?
-	    0 : EPOLLIN) | (out_pending(c) > 0 ? EPOLLOUT : 0));
+	    0 : EPOLLIN) | (out_pending(c) > 0 ? EPOLLOUT : 0) |
+	    (c->queued ? EPOLLRDHUP : 0));
 }
 
 /* ---- connections ---- */
@@ -1753,8 +1759,8 @@ conn_flush(struct conn *c)
 		pump(c);
 	}
 	if (c->fd != -1)
-		ev_watch(c->w, &c->ev, c->fd, (c->ev.events & EPOLLIN) |
-		    (out_pending(c) > 0 ? EPOLLOUT : 0));
+		ev_watch(c->w, &c->ev, c->fd, (c->ev.events &
+		    (EPOLLIN | EPOLLRDHUP)) | (out_pending(c) > 0 ? EPOLLOUT : 0));
 }
 
 static void
@@ -2024,8 +2030,8 @@ bound_note(struct worker *w, const char *fmt, ...)
 static const char *
 peer_awaited(const struct conn *c)
 {
-	if (c->draining)
-		return NULL;		/* bounded by DRAIN_MS */
+	if (c->draining)		/* bounded by DRAIN_MS */
+		return out_pending(c) > 0 ? "to read its answer" : NULL;
 	/* A queued request reads nothing on purpose (-j): its peer's
 	 * silence is ours. */
 	if (c->queued)
@@ -2096,8 +2102,11 @@ timers(struct worker *w, long now)
 				conn_close(c);
 				continue;
 			}
-			if (next_at == -1 || at < next_at)
-				next_at = at <= now ? now + 10 : at;
+			/* Over, but for an answer the peer has still to read:
+			 * its flush wakes the loop, or -i ends it
+			 * (peer_awaited). */
+			if (at > now && (next_at == -1 || at < next_at))
+				next_at = at;
 		}
 		if (!c->active || c->pid <= 0 || c->deadline == 0)
 			continue;
@@ -2170,8 +2179,13 @@ dispatch(struct worker *w, struct ev *e, uint32_t events)
 	case EV_CONN:
 		/* epoll reports a hang-up even while EPOLLIN is off (the
 		 * script's stdin full, the input buffer full), and keeps
-		 * reporting it: the server is gone, and so is the request. */
-		if (events & (EPOLLHUP | EPOLLERR))
+		 * reporting it: the server is gone, and so is the request.
+		 * Over TCP a close is only the end of the peer's stream
+		 * (EPOLLRDHUP), which a queued request, reading nothing,
+		 * would not see until its script ran for nobody: no server
+		 * half-closes a FastCGI connection and waits for the answer. */
+		if (events & (EPOLLHUP | EPOLLERR) ||
+		    (c->queued && (events & EPOLLRDHUP)))
 			conn_gone(c, events & EPOLLERR ? "failed" :
 			    "closed by the server");
 		else if (events & EPOLLIN)

@@ -33,10 +33,34 @@ EOF
 	# Debian's a2enmod actions, as the recipe says
 	echo 'LoadModule actions_module /usr/lib/apache2/modules/mod_actions.so' \
 		>"$BATS_FILE_TMPDIR/modules.conf"
+	# Two programs under the default policy (origins "*", no
+	# credentials): /redir answers with a local redirect to /target.
+	cat >"$CGI_DIR/redir.cgi" <<'EOF'
+#!/bin/sh
+printf 'Location: /target\nAccess-Control-Allow-Credentials: true\n\n'
+EOF
+	cat >"$CGI_DIR/target.cgi" <<'EOF'
+#!/bin/sh
+printf 'Content-Type: text/plain\n\nthe user'"'"'s data\n'
+EOF
+	chmod 755 "$CGI_DIR/redir.cgi" "$CGI_DIR/target.cgi"
+	cat >"$BATS_FILE_TMPDIR/redirect.conf" <<EOF
+ScriptAlias /redir @CORS_WRAP@
+ScriptAlias /target @CORS_WRAP@
+<Location /redir>
+    Require all granted
+    SetEnv CORS_EXEC @CGI_DIR@/redir.cgi
+</Location>
+<Location /target>
+    Require all granted
+    SetEnv CORS_EXEC @CGI_DIR@/target.cgi
+</Location>
+EOF
 	apache_start "$BATS_FILE_TMPDIR/modules.conf" \
 		"$TOP/etc/apache/cors-wrap-scriptalias.conf" \
 		"$TOP/etc/apache/cors-wrap-shebang.conf" \
-		"$TOP/etc/apache/cors-wrap-handler.conf" SCRIPT_DIR="$SCRIPT_DIR"
+		"$TOP/etc/apache/cors-wrap-handler.conf" \
+		"$BATS_FILE_TMPDIR/redirect.conf" SCRIPT_DIR="$SCRIPT_DIR"
 }
 
 teardown_file() {
@@ -209,4 +233,14 @@ runs() {
 	assert_http_status 200
 	assert_header Access-Control-Allow-Origin "$APP"
 	assert_equal "$body" 'HTTP_PROXY unset'
+}
+
+@test "a local redirect's credentials never reach the target's answer, where a reflected Origin allowed by \"*\" stands" {
+	# Apache keeps the fields of a script's local redirect (its
+	# err_headers_out) into the answer of the target.
+	http GET /redir -H 'Origin: https://evil.example' -H 'Cookie: session=1'
+	assert_http_status 200
+	assert_equal "$body" "the user's data"
+	assert_header Access-Control-Allow-Origin https://evil.example
+	refute_header Access-Control-Allow-Credentials
 }

@@ -36,6 +36,12 @@ echo \$\$ >>'$v/errflood.pids'
 head -c 67108864 /dev/zero | tr '\0' e >&2
 printf 'Content-Type: text/plain\n\ndone\n'
 EOF
+	# $BYTES bytes of answer.
+	cat >"$CGI_BIN/bytes.cgi" <<'EOF'
+#!/bin/sh
+printf 'Content-Type: text/plain\n\n'
+head -c "${BYTES:-0}" /dev/zero | tr '\0' b
+EOF
 	# Silent for 3 s after its body came, then an answer.
 	cat >"$CGI_BIN/slow.cgi" <<'EOF'
 #!/bin/sh
@@ -313,6 +319,40 @@ stdin 1 abc" 'the rest of the request body'
 	cut_off "request 1 keep $(fcgi_words SCRIPT_FILENAME="$CGI_BIN/hello.cgi" HTTP_ORIGIN=$O)" ''
 	has_record 'END 1 0 0'
 	settled
+}
+
+@test "idle: an early answer the peer does not read, after the body's drain, is bounded by -i, without a wake-up every 10 ms" {
+	local spec=$BATS_TEST_TMPDIR/drain i c0 c1
+	daemon -- -i 2 -t 60
+	# A kept request whose answer the peer leaves unread (part of it stays
+	# in the worker), then one that announces a body, answered at once (a
+	# preflight), whose connection is not kept: the worker drains the body
+	# that never comes, with its answer still to write.
+	printf '%s\n' "request 1 keep $(fcgi_words SCRIPT_FILENAME="$CGI_BIN/bytes.cgi" BYTES=400000)" |
+		perl "$FCGI_PL" build >"$spec.1"
+	printf 'begin 2\nparams 2 %s\nparams 2\n' "$(fcgi_words REQUEST_METHOD=OPTIONS \
+		SCRIPT_FILENAME="$CGI_BIN/hello.cgi" CONTENT_LENGTH=10 HTTP_ORIGIN=$O \
+		HTTP_ACCESS_CONTROL_REQUEST_METHOD=PUT)" | perl "$FCGI_PL" build >"$spec.2"
+	perl -MIO::Socket::UNIX -MSocket -e '
+		my $s = IO::Socket::UNIX->new(Type => SOCK_STREAM, Peer => $ARGV[0]) or die $!;
+		setsockopt($s, SOL_SOCKET, SO_RCVBUF, 4096);
+		for my $f (@ARGV[1, 2]) {
+			open my $in, "<", $f or die; local $/; print {$s} <$in>; sleep 2;
+		}
+		sleep 20' "$FCGI_SOCK" "$spec.1" "$spec.2" 3>&- &
+	TEST_PIDS="$TEST_PIDS $!"
+	sleep 5
+	c0=$(awk '/^voluntary_ctxt_switches/ { print $2 }' "/proc/$WORKER/status")
+	sleep 2
+	c1=$(awk '/^voluntary_ctxt_switches/ { print $2 }' "/proc/$WORKER/status")
+	echo "$((c1 - c0)) wake-ups in 2 s" >&3
+	[ $((c1 - c0)) -lt 50 ]
+	# Closed by -i, long before the client gives up.
+	for ((i = 0; i < 50; i++)); do
+		[ "$(fd_count "$WORKER")" = "$WORKER_FDS" ] && break
+		sleep 0.1
+	done
+	assert_equal "$(fd_count "$WORKER")" "$WORKER_FDS"
 }
 
 @test "idle: -i does not cut a script that is slow to answer once its body came" {

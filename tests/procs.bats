@@ -255,6 +255,47 @@ wait_files() {
 	settled
 }
 
+@test "procs: -j 1 --queue 1 over TCP: a queued request whose server went away leaves the queue" {
+	# Over TCP a peer's close shows only as the end of its stream, which a
+	# queued request does not read: it must not hold the queue for a
+	# request nobody waits for.
+	local port i
+	local -a as=()
+	port=$(free_port)
+	while IFS= read -r i; do as+=("$i"); done < <(server_run_as)
+	server_spawn "$SERVER_ROOT/logs/cors-wrap.log" "${as[@]}" \
+		env -i PATH=/usr/local/bin:/usr/bin:/bin CORS_ORIGINS=$O \
+		"$SERVER_CORS_WRAP" -s "tcp:127.0.0.1:$port" -c 1 -t 60 -j 1 --queue 1
+	CW_PID=$SPAWN_PID
+	for ((i = 0; i < 100; i++)); do
+		(: <>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+		sleep 0.1
+	done
+	worker_init
+	FCGI_SOCK=tcp:127.0.0.1:$port
+	fcgi_request_bg "$BATS_TEST_TMPDIR/r1" SCRIPT_FILENAME="$CGI_BIN/hold.cgi" HTTP_ORIGIN=$O
+	local p1=$fcgi_pid
+	wait_files "$SERVER_VAR/run/held.*" 1 10
+	# Queued, then given up by its server (fcgi.pl closes at --timeout).
+	fcgi_request_bg "$BATS_TEST_TMPDIR/r2" SCRIPT_FILENAME="$CGI_BIN/hello.cgi" HTTP_ORIGIN=$O \
+		-- --timeout 1
+	wait "$fcgi_pid" || true
+	fcgi_result "$BATS_TEST_TMPDIR/r2"
+	assert_equal "$end" TIMEOUT
+	sleep 0.5
+	# The queue's one place is free again: this one waits, no 503.
+	fcgi_request_bg "$BATS_TEST_TMPDIR/r3" SCRIPT_FILENAME="$CGI_BIN/hello.cgi" HTTP_ORIGIN=$O
+	local p3=$fcgi_pid
+	sleep 0.5
+	: >"$SERVER_VAR/run/go"
+	wait "$p1"
+	wait "$p3"
+	fcgi_result "$BATS_TEST_TMPDIR/r3"
+	assert_status 200
+	assert_equal "$body" hello
+	settled
+}
+
 @test "procs: preflights are answered promptly while 600 requests wait for their scripts" {
 	local lat=$BATS_TEST_TMPDIR/lat p99 max
 	daemon --queue 1000
