@@ -495,6 +495,41 @@ spawn_worker(const struct fastcgi_opts *o, pid_t master,
 	}
 }
 
+/*
+ * Starts every worker missing (pids[i] <= 0); returns how many started.
+ * A fork that fails (RLIMIT_NPROC, which the master shares with the
+ * scripts' user, or memory) is logged and tried again RESPAWN_MIN_S
+ * later, through *retry_at: a master that gave up would leave the socket
+ * served by fewer workers, or by none, and exit without a word when the
+ * last one died.
+ */
+static unsigned
+start_workers(const struct fastcgi_opts *o, pid_t master,
+    const sigset_t *blocked, pid_t *pids, time_t *born, unsigned n,
+    const struct logger *lg, time_t *retry_at)
+{
+	unsigned	 i, started = 0;
+
+	*retry_at = 0;
+	for (i = 0; i < n; i++) {
+		if (pids[i] > 0)
+			continue;
+		pids[i] = spawn_worker(o, master, blocked);
+		born[i] = time(NULL);
+		if (pids[i] > 0) {
+			started++;
+			continue;
+		}
+		pids[i] = 0;
+		if (*retry_at == 0)
+			log_msg(lg, LOG_ERROR, "cannot start a worker: %s; "
+			    "trying again in %d s", strerror(errno),
+			    RESPAWN_MIN_S);
+		*retry_at = time(NULL) + RESPAWN_MIN_S;
+	}
+	return started;
+}
+
 int
 daemon_run(const struct fastcgi_opts *o, unsigned nworkers)
 {
@@ -503,7 +538,7 @@ daemon_run(const struct fastcgi_opts *o, unsigned nworkers)
 	struct orphans		 orph;
 	struct pollfd		 pfd;
 	pid_t			 pids[WORKERS_MAX], master = getpid(), pid;
-	time_t			 born[WORKERS_MAX];
+	time_t			 born[WORKERS_MAX], retry_at = 0;
 	sigset_t		 set;
 	unsigned		 i, alive = 0;
 	int			 sfd, st;
@@ -525,18 +560,29 @@ daemon_run(const struct fastcgi_opts *o, unsigned nworkers)
 		log_msg(&lg, LOG_WARN, "cannot adopt the scripts of workers "
 		    "that die: %s", strerror(errno));
 	memset(&orph, 0, sizeof(orph));
-	for (i = 0; i < nworkers; i++) {
-		pids[i] = spawn_worker(o, master, &set);
-		born[i] = time(NULL);
-		if (pids[i] > 0)
-			alive++;
-	}
-	while (alive > 0) {
+	for (i = 0; i < nworkers; i++)
+		pids[i] = 0;
+	alive = start_workers(o, master, &set, pids, born, nworkers, &lg,
+	    &retry_at);
+	while (!stopping || alive > 0) {
+		int	 wait = orphans_wait(&orph);
+
+		if (retry_at != 0 && !stopping) {
+			long	 ms = ((long)retry_at - (long)time(NULL)) * 1000;
+
+			if (ms < 0)
+				ms = 0;
+			if (wait == -1 || ms < wait)
+				wait = (int)ms;
+		}
 		pfd.fd = sfd;
 		pfd.events = POLLIN;
 		pfd.revents = 0;
-		(void)poll(&pfd, 1, orphans_wait(&orph));
+		(void)poll(&pfd, 1, wait);
 		orphans_kill(&orph, pids, nworkers, &lg);
+		if (retry_at != 0 && !stopping && time(NULL) >= retry_at)
+			alive += start_workers(o, master, &set, pids, born,
+			    nworkers, &lg, &retry_at);
 		if ((pfd.revents & POLLIN) == 0 ||
 		    read(sfd, &si, sizeof(si)) != sizeof(si))
 			continue;
@@ -574,10 +620,8 @@ daemon_run(const struct fastcgi_opts *o, unsigned nworkers)
 				    WEXITSTATUS(st));
 				if (time(NULL) - born[i] < RESPAWN_MIN_S)
 					sleep(RESPAWN_MIN_S);
-				pids[i] = spawn_worker(o, master, &set);
-				born[i] = time(NULL);
-				if (pids[i] > 0)
-					alive++;
+				alive += start_workers(o, master, &set, pids,
+				    born, nworkers, &lg, &retry_at);
 			}
 			break;
 		}

@@ -208,6 +208,7 @@ struct worker {
 	unsigned	 spawned;	/* in this turn of the loop */
 	struct conn	*qhead, *qtail;	/* requests waiting for a slot */
 	unsigned	 nqueued;
+	bool		 accept_due;	/* the listener was readable */
 	struct ratelimit busy_budget;	/* for the lines about 503s */
 	struct confcache cache;
 	struct logger	 lg;		/* the daemon's own log */
@@ -1859,14 +1860,17 @@ accept_all(struct worker *w)
 static void
 reap(struct worker *w)
 {
-	struct conn	*c;
+	struct conn	*c, *next;
 	size_t		 i;
 	int		 st;
 
 	/* Each script is asked by its pid: reaping any child (waitpid(-1))
-	 * would free pids whose groups may still have to be stopped. */
-again:
-	for (c = w->conns; c != NULL; c = c->next) {
+	 * would free pids whose groups may still have to be stopped.  One
+	 * pass: handling c may close c (its next then points into the spare
+	 * list), never another connection, so next is taken first; starting
+	 * over after each exit cost k passes over n connections for k exits. */
+	for (c = w->conns; c != NULL; c = next) {
+		next = c->next;
 		if (c->pid <= 0 || c->exited || !script_ended(c->pid, &st))
 			continue;
 		c->exited = true;
@@ -1877,8 +1881,6 @@ again:
 			maybe_finish(c);
 		if (c->fd != -1 && out_pending(c) > 0)
 			conn_flush(c);
-		/* The list may have changed under c. */
-		goto again;
 	}
 	for (i = 0; i < w->nlinger; ) {
 		struct lingerer	*l = &w->linger[i];
@@ -2171,7 +2173,10 @@ dispatch(struct worker *w, struct ev *e, uint32_t events)
 		return;
 	switch (e->kind) {
 	case EV_LISTEN:
-		accept_all(w);
+		/* After the batch: a connection closed earlier in it may be
+		 * the one accept would reuse, and a stale event of the batch
+		 * about the old one would then reach the new one. */
+		w->accept_due = true;
 		return;
 	case EV_SIGNAL:
 		on_signal(w);
@@ -2275,6 +2280,10 @@ fastcgi_serve(const struct fastcgi_opts *o)
 		}
 		for (i = 0; i < n; i++)
 			dispatch(&w, evs[i].data.ptr, evs[i].events);
+		if (w.accept_due) {
+			w.accept_due = false;
+			accept_all(&w);
+		}
 	}
 	/* Scripts still running past their answer: stop them now. */
 	for (i = 0; i < (int)w.nlinger; i++)

@@ -456,6 +456,40 @@ in_log() {
 	wait_gone 5 "$CW_PID" $w2
 }
 
+@test "fastcgi: a master whose fork of a replacement worker fails logs it and tries again a second later (strace fails the fork)" {
+	local trace=$BATS_TEST_TMPDIR/strace.log master w1 i
+	[ "$(id -u)" -ne 0 ] || open_test_dir	# strace runs as the server user
+	# The master's first fork (clone) is its worker; the second, the
+	# worker's replacement, fails as at RLIMIT_NPROC; the third succeeds.
+	fcgi_spawn "$SOCK" "$SERVER_ROOT/logs/cors-wrap.log" env -i PATH=/usr/bin:/bin \
+		strace -o "$trace" -e trace=clone -e inject=clone:error=EAGAIN:when=2 \
+		"$SERVER_CORS_WRAP" -s "unix:$SOCK" -c 1
+	started "$SPAWN_PID"
+	for ((i = 0; i < 50; i++)); do
+		master=$(children "$SPAWN_PID" | head -n 1)
+		[ -n "$master" ] && [ "$(workers "$master" | wc -l)" -eq 1 ] && break
+		sleep 0.1
+	done
+	started "$master"
+	wait_workers "$master" 1
+	w1=$(workers "$master")
+	kill -KILL "$w1"
+	wait_gone 3 "$w1"
+	# Once exited silently with no worker left; now it says so and the
+	# next try, a second later, starts one.
+	for ((i = 0; i < 50; i++)); do
+		daemon_log | grep -q 'cannot start a worker: Resource temporarily unavailable; trying again in 1 s' && break
+		sleep 0.1
+	done
+	daemon_log | grep -q 'cannot start a worker: Resource temporarily unavailable; trying again in 1 s'
+	grep -q 'clone(.*EAGAIN.*INJECTED' "$trace" || { cat "$trace" >&2; return 1; }
+	kill -0 "$master"
+	wait_workers "$master" 1
+	hello /d/hello.cgi
+	kill -TERM "$master"
+	wait_gone 5 "$master" "$SPAWN_PID"
+}
+
 @test "fastcgi: SIGKILL to a worker mid-request: the master adopts its script, stops the whole process group and reaps it" {
 	local w pids p
 	cors_wrap_start "$SOCK" -c 1
