@@ -73,34 +73,37 @@ decide_log(const struct logger *lg, const struct config *cfg,
 		    reason_str(a->reason));
 }
 
-void
-decide_log_withheld(const struct logger *lg, const struct config *cfg,
-    const struct log_budget *b, const struct request *r)
+/* A refusal caused by the script's own fields, not by the policy: why
+ * says which, within the same budget as the policy's refusals. */
+static void
+log_script_refusal(const struct logger *lg, const struct config *cfg,
+    const struct log_budget *b, const struct request *r, const char *why)
 {
 	int	 olen = (int)(r->origin_len > 256 ? 256 : r->origin_len);
 
 	if (!budget_allows(lg, cfg, b))
 		return;
 	log_msg(lg, cfg->log_refused, "refused %s %s %s from origin \"%.*s\": "
-	    "the script sets Access-Control-Allow-Credentials and only \"*\" "
-	    "allows this origin; no Access-Control-Allow-Origin sent",
-	    r->preflight ? "preflight" : "request", r->method, r->path, olen,
-	    r->origin != NULL ? r->origin : "");
+	    "%s", r->preflight ? "preflight" : "request", r->method, r->path,
+	    olen, r->origin != NULL ? r->origin : "", why);
+}
+
+void
+decide_log_withheld(const struct logger *lg, const struct config *cfg,
+    const struct log_budget *b, const struct request *r)
+{
+	log_script_refusal(lg, cfg, b, r, "the script sets "
+	    "Access-Control-Allow-Credentials and only \"*\" allows this "
+	    "origin; no Access-Control-Allow-Origin sent");
 }
 
 void
 decide_log_dropped(const struct logger *lg, const struct config *cfg,
     const struct log_budget *b, const struct request *r)
 {
-	int	 olen = (int)(r->origin_len > 256 ? 256 : r->origin_len);
-
-	if (!budget_allows(lg, cfg, b))
-		return;
-	log_msg(lg, cfg->log_refused, "refused %s %s %s from origin \"%.*s\": "
-	    "the script sets Access-Control-Allow-Credentials on a local "
-	    "redirect without its own Access-Control-Allow-Origin; the field "
-	    "dropped", r->preflight ? "preflight" : "request", r->method,
-	    r->path, olen, r->origin != NULL ? r->origin : "");
+	log_script_refusal(lg, cfg, b, r, "the script sets "
+	    "Access-Control-Allow-Credentials on a local redirect without its "
+	    "own Access-Control-Allow-Origin; the field dropped");
 }
 
 void
