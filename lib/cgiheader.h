@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "limits.h"
+#include "bounds.h"
 #include "policy.h"
 
 struct cgi_line {

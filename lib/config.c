@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "inifile.h"
-#include "limits.h"
+#include "bounds.h"
 #include "pattern.h"
 #include "token.h"
 

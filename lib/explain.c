@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "decide.h"
-#include "limits.h"
+#include "bounds.h"
 #include "log.h"
 #include "policy.h"
 #include "request.h"

@@ -12,7 +12,7 @@
 
 #include <iniparser.h>
 
-#include "limits.h"
+#include "bounds.h"
 #include "token.h"
 
 /* iniparser 4.1 reads a line, a continued line as a whole, with fgets(3)

@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "limits.h"
+#include "bounds.h"
 #include "origin.h"
 #include "request.h"
 

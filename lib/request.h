@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "limits.h"
+#include "bounds.h"
 #include "origin.h"
 
 /* Looks up a meta-variable by name; NULL when absent. */

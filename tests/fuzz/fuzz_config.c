@@ -32,7 +32,7 @@
 #include "config.h"
 #include "decide.h"
 #include "inifile.h"
-#include "limits.h"
+#include "bounds.h"
 #include "origin.h"
 #include "policy.h"
 #include "request.h"

@@ -26,7 +26,7 @@
 
 #include "config.h"
 #include "decide.h"
-#include "limits.h"
+#include "bounds.h"
 #include "origin.h"
 #include "policy.h"
 #include "request.h"

@@ -19,7 +19,7 @@
  */
 #include "fuzz.h"
 
-#include "limits.h"
+#include "bounds.h"
 #include "origin.h"
 #include "token.h"
 

@@ -18,7 +18,7 @@
  */
 #include "fuzz.h"
 
-#include "limits.h"
+#include "bounds.h"
 #include "origin.h"
 #include "request.h"
 

@@ -3,8 +3,8 @@
  * Request data is bounded before it is looked at; the script's header
  * block is bounded before it is parsed.
  */
-#ifndef CORS_LIMITS_H
-#define CORS_LIMITS_H
+#ifndef CORS_BOUNDS_H
+#define CORS_BOUNDS_H
 
 /* A serialised origin: scheme "://" host [":" port].  DNS names are at
  * most 253 bytes; the rest leaves room for the scheme, brackets and port. */
