@@ -1,5 +1,6 @@
 #include "diag.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,42 +27,84 @@ contains_line(const struct diag *d, const char *line, size_t n)
 	return 0;
 }
 
-void
-diag_add(struct diag *d, const char *fmt, ...)
+/* Lines are kept joined by newlines, with none after the last: the text
+ * is then the message of a one-line failure as it is. */
+static void
+add_line(struct diag *d, const char *line, size_t len)
 {
-	char	 line[DIAG_LINE_MAX];
-	va_list	 ap;
-	int	 n;
-	size_t	 len;
-	char	*t;
+	static const char	 stop[] = "too many errors; stopping here";
+	size_t			 need;
+	char			*t;
 
-	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	len = (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1;
 	if (d->text != NULL && contains_line(d, line, len))
 		return;
 	d->count++;
 	if (d->count > DIAG_COUNT_MAX)
 		return;
 	if (d->count == DIAG_COUNT_MAX) {
-		snprintf(line, sizeof(line), "too many errors; stopping here");
-		len = strlen(line);
+		line = stop;
+		len = sizeof(stop) - 1;
 	}
-	if (d->text == NULL || d->len + len + 2 > d->cap) {
-		size_t	 cap = (d->cap + len + 2) * 2;
+	need = d->len + len + 2;
+	if (d->text == NULL || need > d->cap) {
+		size_t	 cap = need * 2;
 
 		if ((t = realloc(d->text, cap)) == NULL)
 			return;
 		d->text = t;
 		d->cap = cap;
 	}
+	if (d->len > 0)
+		d->text[d->len++] = '\n';
 	memcpy(d->text + d->len, line, len);
 	d->len += len;
-	d->text[d->len++] = '\n';
 	d->text[d->len] = '\0';
+}
+
+/* "fmt" formatted into line; its length, cut to the line. */
+static size_t
+format_line(char *line, size_t size, const char *fmt, va_list ap)
+{
+	int	 n = vsnprintf(line, size, fmt, ap);
+
+	if (n < 0)
+		return 0;
+	return (size_t)n < size ? (size_t)n : size - 1;
+}
+
+void
+diag_add(struct diag *d, const char *fmt, ...)
+{
+	char	 line[DIAG_LINE_MAX];
+	va_list	 ap;
+	size_t	 len;
+
+	va_start(ap, fmt);
+	len = format_line(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	add_line(d, line, len);
+}
+
+void
+diag_errno(struct diag *d, const char *fmt, ...)
+{
+	char	 line[DIAG_LINE_MAX];
+	va_list	 ap;
+	size_t	 len;
+	int	 e = errno;
+
+	va_start(ap, fmt);
+	len = format_line(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	(void)snprintf(line + len, sizeof(line) - len, ": %s", strerror(e));
+	add_line(d, line, strlen(line));
+	errno = e;
+}
+
+const char *
+diag_text(const struct diag *d)
+{
+	return d->text != NULL ? d->text : "";
 }
 
 void
