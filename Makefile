@@ -26,8 +26,8 @@ LIBS	 = -l:libiniparser.a
 # So is cors-wrap as a whole (static-pie: still PIE, full RELRO).  In a
 # dynamically linked one, the loader (mapping libc, relocating it,
 # binding every symbol for -z now) makes a tenth of a CGI request's page
-# faults, each tens of microseconds on a virtual machine (README
-# "Performance").  User and group names, which a static glibc cannot
+# faults, each tens of microseconds on a virtual machine
+# (bench/README.md).  User and group names, which a static glibc cannot
 # look up through the system's NSS modules, are asked of getent(1)
 # (lib/account.h).  Sanitizers cannot be linked statically, and valgrind
 # and LD_PRELOAD shims cannot see into a static binary:
@@ -86,7 +86,7 @@ check: deps-check
 deps-check:
 	@bash tests/deps.sh check
 
-# The performance comparison of README "Performance" (bench/run): real
+# The performance comparison of bench/README.md (bench/run): real
 # servers on 127.0.0.1, minutes of load.  Never part of check.  The
 # bench-only programs are built with cors-wrap's flags.  The references
 # (the exec wrapper, the libfcgi responder) are linked as a C program is
