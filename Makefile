@@ -80,7 +80,7 @@ deps-build:
 	@bash tests/deps.sh build
 
 check: deps-check
-	$(MAKE) cors-wrap build/cors-wrap-shared
+	$(MAKE) cors-wrap build/cors-wrap-shared build/tests/decide_cases
 	bash tests/run
 
 deps-check:
@@ -129,6 +129,18 @@ build/bench/decide_bench: bench/decide_bench.c $(LIB_OBJS) .flags
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -pie -o $@ bench/decide_bench.c \
 	    $(LIB_OBJS) $(LIBS)
 
+# The table-driven test of the decision (tests/unit/decide_cases.c), linked
+# with cors-wrap's own objects; tests/decide.bats builds and runs it.
+UNIT_SRCS = tests/unit/decide_cases.c tests/unit/decide_table.c
+
+build/tests/decide_cases: $(UNIT_SRCS) tests/unit/decide_cases.h $(LIB_OBJS) .flags
+	@mkdir -p build/tests
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -pie -o $@ $(UNIT_SRCS) \
+	    $(LIB_OBJS) $(LIBS)
+
+unit: build/tests/decide_cases
+	build/tests/decide_cases
+
 demo:
 	@bash tests/deps.sh build demo
 	$(MAKE) cors-wrap
@@ -165,8 +177,8 @@ lint: deps-lint
 	    -I/usr/include/iniparser
 	cppcheck -q --enable=warning,performance,portability --std=c11 \
 	    -D_GNU_SOURCE --inline-suppr --error-exitcode=1 -Ilib \
-	    tests/fuzz/*.c
-	clang-tidy --quiet tests/fuzz/*.c -- -std=c11 -D_GNU_SOURCE \
+	    tests/fuzz/*.c tests/unit/*.c
+	clang-tidy --quiet tests/fuzz/*.c tests/unit/*.c -- -std=c11 -D_GNU_SOURCE \
 	    -I/usr/include/iniparser -iquote lib
 
 # scan-build (clang's static analyser) over the normal build, every file
@@ -239,11 +251,11 @@ deps-fuzz:
 clean:
 	rm -f cors-wrap .flags $(OBJS) $(OBJS:.o=.d)
 	rm -rf $(FUZZ_DIR)/lib $(FUZZ_DIR)/libcors.a $(FUZZ_DIR)/.flags \
-	    $(FUZZ_BINS) $(FUZZ_BINS:=.d) build/bench build/cors-wrap-shared
+	    $(FUZZ_BINS) $(FUZZ_BINS:=.d) build/bench build/tests build/cors-wrap-shared
 
 distclean: clean
 	rm -rf build
 
 .PHONY: all analyze bench check deps-bench deps-build deps-check deps-fuzz \
-	deps-lint demo distclean fuzz fuzz-build install lint uninstall clean \
-	FORCE
+	deps-lint demo distclean fuzz fuzz-build install lint uninstall unit \
+	clean FORCE
