@@ -218,7 +218,7 @@ $(FUZZ_DIR)/libcors.a: $(FUZZ_LIB_OBJS)
 	rm -f $@
 	ar rcs $@ $(FUZZ_LIB_OBJS)
 
-# -iquote: lib/fastcgi.h must not shadow libfcgi's <fastcgi.h>.
+# -iquote: lib's headers are for #include "...", never <...>.
 $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_DIR)/libcors.a
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -iquote lib -fsanitize=fuzzer -MMD -MP \
 	    -MF $@.d -o $@ $< $(FUZZ_DIR)/libcors.a $(LIBS)

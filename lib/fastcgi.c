@@ -1,4 +1,4 @@
-#include "fastcgi.h"
+#include "fcgiserve.h"
 
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
