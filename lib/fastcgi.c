@@ -109,24 +109,10 @@ enum end_wait {
 	END_WAITED	/* no exit status came: the answer ends without it */
 };
 
-struct conn {
-	struct worker	*w;
-	struct conn	*prev, *next;	/* open connections, or free list */
-	struct ev	 ev, ev_in, ev_out, ev_err;
-	int		 fd;
-
-	uint8_t		*in;
-	size_t		 in_len, in_off;
-	uint8_t		*out;
-	size_t		 out_len, out_off, out_cap;
-	bool		 close_after;	/* close once out is written */
-	bool		 draining;	/* reading a finished request's body */
-	long		 heard;		/* ms: the peer last sent or read */
-	uint16_t	 drain_id;
-	long		 drain_deadline;
-	long		 drain_quiet;
-
-	/* The request on this connection (no multiplexing). */
+/* The request on a connection (no multiplexing), from FCGI_BEGIN_REQUEST
+ * to FCGI_END_REQUEST.  The buffers stay with the connection and are
+ * reused; fcgireq_reset clears the rest. */
+struct fcgi_req {
 	bool		 active;
 	uint16_t	 id;
 	bool		 keep;
@@ -146,11 +132,20 @@ struct conn {
 	struct request	 req;
 	struct answer	 ans;
 
-	/* Its script. */
+	/* Waiting for a script slot (-j): its body stays with the server. */
+	bool		 queued;
+	struct conn	*qprev, *qnext;
+};
+
+/* The request's script, from its start to its release.  "No descriptor"
+ * is -1; the buffers and the spool stay with the connection and are
+ * reused; fcgichild_reset clears the rest. */
+struct fcgi_child {
 	pid_t		 pid;
 	bool		 exited;
 	int		 wstatus;
 	int		 sin, sout, serr;
+	struct ev	 ev_in, ev_out, ev_err;
 	bool		 header_done;
 	char		*hbuf;
 	size_t		 hlen;
@@ -167,10 +162,27 @@ struct conn {
 	bool		 gw_pending;	/* 502 waits for the exit status */
 	char		 gw_cause[160];
 	char		 prog[128];
+};
 
-	/* Waiting for a script slot (-j): its body stays with the server. */
-	bool		 queued;
-	struct conn	*qprev, *qnext;
+struct conn {
+	struct worker	*w;
+	struct conn	*prev, *next;	/* open connections, or free list */
+	struct ev	 ev;
+	int		 fd;
+
+	uint8_t		*in;
+	size_t		 in_len, in_off;
+	uint8_t		*out;
+	size_t		 out_len, out_off, out_cap;
+	bool		 close_after;	/* close once out is written */
+	bool		 draining;	/* reading a finished request's body */
+	long		 heard;		/* ms: the peer last sent or read */
+	uint16_t	 drain_id;
+	long		 drain_deadline;
+	long		 drain_quiet;
+
+	struct fcgi_req	 rq;
+	struct fcgi_child ch;
 };
 
 /*
@@ -348,9 +360,9 @@ queue_stdout(struct conn *c, const void *data, size_t n)
 {
 	if (n == 0)
 		return;
-	if (queue_records(c, FCGI_STDOUT, c->id, data, n) == -1)
+	if (queue_records(c, FCGI_STDOUT, c->rq.id, data, n) == -1)
 		c->close_after = true;
-	c->sent_any = true;
+	c->rq.sent_any = true;
 }
 
 static void
@@ -371,8 +383,8 @@ log_sink(void *ctx, const char *line, size_t n)
 {
 	struct conn	*c = ctx;
 
-	if (c->active && queue_records(c, FCGI_STDERR, c->id, line, n) == 0)
-		c->sent_stderr = true;
+	if (c->rq.active && queue_records(c, FCGI_STDERR, c->rq.id, line, n) == 0)
+		c->rq.sent_stderr = true;
 }
 
 /* ---- scripts that outlive their request ---- */
@@ -446,9 +458,9 @@ script_quiet_from(struct conn *c, long now)
 {
 	long	 at = now + (long)c->w->o->timeout * 1000;
 
-	if (c->life_end != 0 && c->life_end < at)
-		at = c->life_end;
-	c->deadline = at;
+	if (c->ch.life_end != 0 && c->ch.life_end < at)
+		at = c->ch.life_end;
+	c->ch.deadline = at;
 }
 
 static void
@@ -456,7 +468,7 @@ script_clock_start(struct conn *c)
 {
 	long	 now = (long)clock_ms();
 
-	c->life_end = c->w->o->life == 0 ? 0 :
+	c->ch.life_end = c->w->o->life == 0 ? 0 :
 	    now + (long)c->w->o->life * 1000;
 	script_quiet_from(c, now);
 }
@@ -466,42 +478,75 @@ script_clock_start(struct conn *c)
 static void
 script_active(struct conn *c)
 {
-	if (c->pid > 0 && !c->gw_pending && c->end_wait != END_WAITING)
+	if (c->ch.pid > 0 && !c->ch.gw_pending && c->ch.end_wait != END_WAITING)
 		script_quiet_from(c, (long)clock_ms());
 }
 
 /* ---- the request ---- */
 
+/* No request on the connection: what FCGI_BEGIN_REQUEST starts from. */
+static void
+fcgireq_reset(struct conn *c)
+{
+	struct fcgi_req	*rq = &c->rq;
+
+	rq->active = false;
+	rq->id = 0;
+	rq->keep = false;
+	rq->params_done = false;
+	rq->params_len = 0;
+	rq->stdin_eof = false;
+	rq->stdin_off = 0;
+	rq->sent_any = false;
+	rq->sent_stderr = false;
+	rq->ce = NULL;
+	rq->pol = NULL;
+	rq->queued = false;
+	rq->qprev = rq->qnext = NULL;
+	rq->lg = c->w->lg;
+	rq->lg.sink = log_sink;
+	rq->lg.ctx = c;
+}
+
+/* No script: what start_script starts from.  Its descriptors, if any,
+ * were closed by release_script. */
+static void
+fcgichild_reset(struct conn *c)
+{
+	struct fcgi_child *ch = &c->ch;
+
+	ch->pid = -1;
+	ch->exited = false;
+	ch->wstatus = 0;
+	ch->sin = ch->sout = ch->serr = -1;
+	ch->ev_in.kind = EV_SIN;
+	ch->ev_out.kind = EV_SOUT;
+	ch->ev_err.kind = EV_SERR;
+	ch->ev_in.c = ch->ev_out.c = ch->ev_err.c = c;
+	ch->ev_in.fd = ch->ev_out.fd = ch->ev_err.fd = -1;
+	ch->ev_in.events = ch->ev_out.events = ch->ev_err.events = 0;
+	ch->header_done = false;
+	ch->hlen = 0;
+	ch->spool_held = false;
+	ch->spool_stall = 0;
+	ch->body_in = ch->body_mark = 0;
+	ch->deadline = 0;
+	ch->life_end = 0;
+	ch->end_wait = END_NOW;
+	ch->gw_pending = false;
+	ch->prog[0] = '\0';
+	if (ch->spool_ok)
+		spool_reset(&ch->spool);
+}
+
 static void
 request_begin(struct conn *c, uint16_t id, bool keep)
 {
-	c->active = true;
-	c->id = id;
-	c->keep = keep;
-	c->params_done = false;
-	c->params_len = 0;
-	c->stdin_eof = false;
-	c->stdin_off = 0;
-	c->sent_any = false;
-	c->sent_stderr = false;
-	c->ce = NULL;
-	c->pol = NULL;
-	c->pid = -1;
-	c->exited = false;
-	c->header_done = false;
-	c->hlen = 0;
-	c->deadline = 0;
-	c->life_end = 0;
-	c->end_wait = END_NOW;
-	c->gw_pending = false;
-	c->spool_held = false;
-	c->body_in = 0;
-	c->prog[0] = '\0';
-	c->lg = c->w->lg;
-	c->lg.sink = log_sink;
-	c->lg.ctx = c;
-	if (c->spool_ok)
-		spool_reset(&c->spool);
+	fcgireq_reset(c);
+	fcgichild_reset(c);
+	c->rq.active = true;
+	c->rq.id = id;
+	c->rq.keep = keep;
 }
 
 /* Lets go of the script: it is stopped (abort) or left to exit (done),
@@ -514,26 +559,26 @@ release_script(struct conn *c, bool stop)
 	struct worker	*w = c->w;
 	/* Its output still open after it exited: a process it left behind
 	 * holds it (a grandchild), the very thing to stop. */
-	bool		 held = c->sout != -1;
+	bool		 held = c->ch.sout != -1;
 
 	/* What the script wrote to stderr before it ended is in the pipe
 	 * still: forward it before the request's records end. */
-	if (c->serr != -1)
+	if (c->ch.serr != -1)
 		script_stderr(c);
-	close_fd(w, &c->ev_in, &c->sin);
-	close_fd(w, &c->ev_out, &c->sout);
-	close_fd(w, &c->ev_err, &c->serr);
-	if (c->pid > 0) {
-		if (stop && (!c->exited || held)) {
-			kill(-c->pid, SIGTERM);
-			linger_add(w, c->pid, (long)clock_ms() + KILL_GRACE_MS,
-			    LINGER_TERM_SENT, c->exited);
-		} else if (c->exited)
-			script_reap(w, c->pid);
+	close_fd(w, &c->ch.ev_in, &c->ch.sin);
+	close_fd(w, &c->ch.ev_out, &c->ch.sout);
+	close_fd(w, &c->ch.ev_err, &c->ch.serr);
+	if (c->ch.pid > 0) {
+		if (stop && (!c->ch.exited || held)) {
+			kill(-c->ch.pid, SIGTERM);
+			linger_add(w, c->ch.pid, (long)clock_ms() + KILL_GRACE_MS,
+			    LINGER_TERM_SENT, c->ch.exited);
+		} else if (c->ch.exited)
+			script_reap(w, c->ch.pid);
 		else
-			linger_add(w, c->pid, c->deadline, LINGER_RUNS, false);
+			linger_add(w, c->ch.pid, c->ch.deadline, LINGER_RUNS, false);
 	}
-	c->pid = -1;
+	c->ch.pid = -1;
 }
 
 static void	queue_remove(struct conn *);
@@ -541,30 +586,30 @@ static void	queue_remove(struct conn *);
 static void
 request_end(struct conn *c, uint32_t app)
 {
-	if (!c->active)
+	if (!c->rq.active)
 		return;
 	queue_remove(c);
-	if (c->serr != -1)
+	if (c->ch.serr != -1)
 		script_stderr(c);
-	queue_records(c, FCGI_STDOUT, c->id, NULL, 0);
-	if (c->sent_stderr)
-		queue_records(c, FCGI_STDERR, c->id, NULL, 0);
-	queue_end(c, c->id, app, FCGI_REQUEST_COMPLETE);
-	c->active = false;
+	queue_records(c, FCGI_STDOUT, c->rq.id, NULL, 0);
+	if (c->rq.sent_stderr)
+		queue_records(c, FCGI_STDERR, c->rq.id, NULL, 0);
+	queue_end(c, c->rq.id, app, FCGI_REQUEST_COMPLETE);
+	c->rq.active = false;
 	release_script(c, false);
-	confcache_release(c->ce);
-	c->ce = NULL;
-	if (c->keep)
+	confcache_release(c->rq.ce);
+	c->rq.ce = NULL;
+	if (c->rq.keep)
 		return;
 	/* Closing while the server still sends the body makes its write
 	 * fail (Apache answers 503, nginx 502): read the rest of the body
 	 * first, dropping it, for a bounded time. */
-	if (c->stdin_eof || !c->params_done) {
+	if (c->rq.stdin_eof || !c->rq.params_done) {
 		c->close_after = true;
 		return;
 	}
 	c->draining = true;
-	c->drain_id = c->id;
+	c->drain_id = c->rq.id;
 	c->drain_deadline = (long)clock_ms() + DRAIN_MS;
 	c->drain_quiet = (long)clock_ms() + DRAIN_QUIET_MS;
 }
@@ -596,10 +641,10 @@ static void
 request_abandon(struct conn *c)
 {
 	queue_cut_off(c);
-	spool_reset(&c->spool);
-	confcache_release(c->ce);
-	c->ce = NULL;
-	c->active = false;
+	spool_reset(&c->ch.spool);
+	confcache_release(c->rq.ce);
+	c->rq.ce = NULL;
+	c->rq.active = false;
 	c->close_after = true;
 }
 
@@ -618,7 +663,7 @@ respond(struct conn *c, int status, const struct answer *a)
 static void
 fail(struct conn *c, int status, bool cors)
 {
-	respond(c, status, cors ? &c->ans : NULL);
+	respond(c, status, cors ? &c->rq.ans : NULL);
 	request_end(c, 0);
 }
 
@@ -629,10 +674,10 @@ emit(struct conn *c, const void *data, size_t n)
 {
 	if (n == 0)
 		return 0;
-	if (!c->stdin_eof || spool_size(&c->spool) > 0) {
-		if (spool_write(&c->spool, data, n) == -1) {
-			log_msg(&c->lg, LOG_ERROR, "%s: cannot spool the "
-			    "answer: %s", c->prog, strerror(errno));
+	if (!c->rq.stdin_eof || spool_size(&c->ch.spool) > 0) {
+		if (spool_write(&c->ch.spool, data, n) == -1) {
+			log_msg(&c->rq.lg, LOG_ERROR, "%s: cannot spool the "
+			    "answer: %s", c->ch.prog, strerror(errno));
 			return -1;
 		}
 		return 0;
@@ -646,13 +691,13 @@ pump(struct conn *c)
 {
 	ssize_t	 n;
 
-	if (!c->active || !c->stdin_eof)
+	if (!c->rq.active || !c->rq.stdin_eof)
 		return;
-	while (spool_size(&c->spool) > 0 && out_pending(c) < OUT_HIGH) {
-		n = spool_read(&c->spool, c->w->pbuf, sizeof(c->w->pbuf));
+	while (spool_size(&c->ch.spool) > 0 && out_pending(c) < OUT_HIGH) {
+		n = spool_read(&c->ch.spool, c->w->pbuf, sizeof(c->w->pbuf));
 		if (n <= 0) {
-			log_msg(&c->lg, LOG_ERROR, "%s: cannot read the "
-			    "spooled answer", c->prog);
+			log_msg(&c->rq.lg, LOG_ERROR, "%s: cannot read the "
+			    "spooled answer", c->ch.prog);
 			release_script(c, true);
 			request_abandon(c);
 			return;
@@ -673,11 +718,11 @@ pump(struct conn *c)
 static bool
 await_exit(struct conn *c)
 {
-	if (c->exited || c->end_wait == END_WAITED)
+	if (c->ch.exited || c->ch.end_wait == END_WAITED)
 		return false;
-	if (c->end_wait == END_NOW) {
-		c->end_wait = END_WAITING;
-		c->deadline = (long)clock_ms() + GATEWAY_WAIT_MS;
+	if (c->ch.end_wait == END_NOW) {
+		c->ch.end_wait = END_WAITING;
+		c->ch.deadline = (long)clock_ms() + GATEWAY_WAIT_MS;
 	}
 	return true;
 }
@@ -687,9 +732,9 @@ cut_off(struct conn *c)
 {
 	char	 how[128];
 
-	describe_exit(c->wstatus, how, sizeof(how));
-	log_msg(&c->lg, LOG_ERROR, "%s: %s during its answer; cutting it "
-	    "off", c->prog, how);
+	describe_exit(c->ch.wstatus, how, sizeof(how));
+	log_msg(&c->rq.lg, LOG_ERROR, "%s: %s during its answer; cutting it "
+	    "off", c->ch.prog, how);
 	release_script(c, true);
 	request_abandon(c);
 }
@@ -699,20 +744,20 @@ maybe_finish(struct conn *c)
 {
 	uint32_t	 app = 0;
 
-	if (!c->active || c->pid <= 0 || !c->header_done || c->sout != -1 ||
-	    !c->stdin_eof || spool_size(&c->spool) > 0 || await_exit(c))
+	if (!c->rq.active || c->ch.pid <= 0 || !c->ch.header_done || c->ch.sout != -1 ||
+	    !c->rq.stdin_eof || spool_size(&c->ch.spool) > 0 || await_exit(c))
 		return;
-	if (c->exited && WIFSIGNALED(c->wstatus)) {
+	if (c->ch.exited && WIFSIGNALED(c->ch.wstatus)) {
 		cut_off(c);
 		return;
 	}
-	if (c->exited && WIFEXITED(c->wstatus))
-		app = (uint32_t)WEXITSTATUS(c->wstatus);
-	if (c->exited && !(WIFEXITED(c->wstatus) && app == 0)) {
+	if (c->ch.exited && WIFEXITED(c->ch.wstatus))
+		app = (uint32_t)WEXITSTATUS(c->ch.wstatus);
+	if (c->ch.exited && !(WIFEXITED(c->ch.wstatus) && app == 0)) {
 		char	 how[128];
 
-		describe_exit(c->wstatus, how, sizeof(how));
-		log_msg(&c->lg, LOG_WARN, "%s: %s after its answer", c->prog,
+		describe_exit(c->ch.wstatus, how, sizeof(how));
+		log_msg(&c->rq.lg, LOG_WARN, "%s: %s after its answer", c->ch.prog,
 		    how);
 	}
 	request_end(c, app);
@@ -737,27 +782,27 @@ bad_gateway(struct conn *c, const char *cause)
 {
 	char	 how[128];
 
-	if (!c->exited && c->pid > 0 && !c->gw_pending) {
-		c->gw_pending = true;
-		snprintf(c->gw_cause, sizeof(c->gw_cause), "%s", cause);
-		c->deadline = (long)clock_ms() + GATEWAY_WAIT_MS;
-		close_fd(c->w, &c->ev_out, &c->sout);
+	if (!c->ch.exited && c->ch.pid > 0 && !c->ch.gw_pending) {
+		c->ch.gw_pending = true;
+		snprintf(c->ch.gw_cause, sizeof(c->ch.gw_cause), "%s", cause);
+		c->ch.deadline = (long)clock_ms() + GATEWAY_WAIT_MS;
+		close_fd(c->w, &c->ch.ev_out, &c->ch.sout);
 		return;
 	}
-	if (c->exited)
-		describe_exit(c->wstatus, how, sizeof(how));
+	if (c->ch.exited)
+		describe_exit(c->ch.wstatus, how, sizeof(how));
 	else
 		snprintf(how, sizeof(how), "did not exit; stopped");
-	log_msg(&c->lg, LOG_ERROR, "%s: %s (the script %s)", c->prog,
-	    c->gw_pending ? c->gw_cause : cause, how);
-	c->gw_pending = false;
+	log_msg(&c->rq.lg, LOG_ERROR, "%s: %s (the script %s)", c->ch.prog,
+	    c->ch.gw_pending ? c->ch.gw_cause : cause, how);
+	c->ch.gw_pending = false;
 	release_script(c, true);
-	if (c->sent_any) {
+	if (c->rq.sent_any) {
 		request_abandon(c);
 		return;
 	}
-	spool_reset(&c->spool);
-	fail(c, 502, c->pol->intercept_exceptions);
+	spool_reset(&c->ch.spool);
+	fail(c, 502, c->rq.pol->intercept_exceptions);
 }
 
 static bool
@@ -780,11 +825,11 @@ start_script(struct conn *c, const struct config *cfg)
 	 * SCRIPT_FILENAME everywhere (Debian's fastcgi.conf does). */
 	if (w->o->root_ceiling != NULL) {
 		const char	*prog = cfg->exec != NULL ? cfg->exec :
-				    request_env_get(c->envp, "SCRIPT_FILENAME");
+				    request_env_get(c->rq.envp, "SCRIPT_FILENAME");
 
 		rc = script_from_filename(&s, prog, w->o->root_ceiling);
 		if (rc == -1) {
-			log_msg(&c->lg, LOG_WARN, "%s", s.why);
+			log_msg(&c->rq.lg, LOG_WARN, "%s", s.why);
 			fail(c, s.status != 0 ? s.status : 500, true);
 		}
 		script_free(&s);
@@ -794,26 +839,26 @@ start_script(struct conn *c, const struct config *cfg)
 	if (cfg->exec != NULL)
 		rc = script_from_exec(&s, cfg->exec, NULL, 0);
 	else
-		rc = script_from_filename(&s, request_env_get(c->envp,
+		rc = script_from_filename(&s, request_env_get(c->rq.envp,
 		    "SCRIPT_FILENAME"), cfg->script_root);
 	if (rc == -1) {
-		log_msg(&c->lg, s.status == 500 ? LOG_ERROR : LOG_WARN, "%s",
+		log_msg(&c->rq.lg, s.status == 500 ? LOG_ERROR : LOG_WARN, "%s",
 		    s.why);
 		fail(c, s.status != 0 ? s.status : 500, true);
 		script_free(&s);
 		return;
 	}
-	snprintf(c->prog, sizeof(c->prog), "%s", s.argv[0]);
+	snprintf(c->ch.prog, sizeof(c->ch.prog), "%s", s.argv[0]);
 
 	/* The params are the environment, not the daemon's own; PATH is
 	 * added when the server sent none. */
-	for (n = 0; c->envp[n] != NULL; n++)
+	for (n = 0; c->rq.envp[n] != NULL; n++)
 		;
-	if (!has_param(c->envp, "PATH")) {
-		c->envp[n++] = c->w->default_path;
-		c->envp[n] = NULL;
+	if (!has_param(c->rq.envp, "PATH")) {
+		c->rq.envp[n++] = c->w->default_path;
+		c->rq.envp[n] = NULL;
 	}
-	env = script_environ(&s, c->envp);
+	env = script_environ(&s, c->rq.envp);
 	if (env == NULL) {
 		script_free(&s);
 		fail(c, 500, true);
@@ -821,35 +866,35 @@ start_script(struct conn *c, const struct config *cfg)
 	}
 	if (w->o->stderr_to_server)
 		flags |= SPAWN_PIPE_ERR;
-	if (!c->spool_ok) {
-		if (spool_init(&c->spool, w->o->tmpdir) == -1) {
+	if (!c->ch.spool_ok) {
+		if (spool_init(&c->ch.spool, w->o->tmpdir) == -1) {
 			free(env);
 			script_free(&s);
 			fail(c, 500, true);
 			return;
 		}
-		c->spool_ok = true;
-		c->spool.total = &w->spooled;
+		c->ch.spool_ok = true;
+		c->ch.spool.total = &w->spooled;
 	}
-	rc = script_spawn(&s, env, flags, &c->pid, &c->sin, &c->sout,
-	    &c->serr);
+	rc = script_spawn(&s, env, flags, &c->ch.pid, &c->ch.sin, &c->ch.sout,
+	    &c->ch.serr);
 	free(env);
 	script_free(&s);
 	if (rc != 0) {
-		c->pid = -1;
-		log_msg(&c->lg, LOG_ERROR, "%s: cannot run: %s", c->prog,
+		c->ch.pid = -1;
+		log_msg(&c->rq.lg, LOG_ERROR, "%s: cannot run: %s", c->ch.prog,
 		    strerror(rc));
-		fail(c, 502, c->pol->intercept_exceptions);
+		fail(c, 502, c->rq.pol->intercept_exceptions);
 		return;
 	}
 	w->nscripts++;
 	w->spawned++;
 	if (!(flags & SPAWN_PIPE_ERR))
-		c->serr = -1;
+		c->ch.serr = -1;
 	script_clock_start(c);
-	ev_watch(w, &c->ev_out, c->sout, EPOLLIN);
-	if (c->serr != -1)
-		ev_watch(w, &c->ev_err, c->serr, EPOLLIN);
+	ev_watch(w, &c->ch.ev_out, c->ch.sout, EPOLLIN);
+	if (c->ch.serr != -1)
+		ev_watch(w, &c->ch.ev_err, c->ch.serr, EPOLLIN);
 }
 
 /*
@@ -885,49 +930,49 @@ join_repeated(struct conn *c, size_t *n)
 		len = strlen(joined_fields[k]);
 		count[k] = 0;
 		for (i = 0; i < *n; i++)
-			if (is_param(c->envp[i], joined_fields[k], len))
+			if (is_param(c->rq.envp[i], joined_fields[k], len))
 				count[k]++;
 		for (i = 0; count[k] > 1 && i < *n; i++)
-			if (is_param(c->envp[i], joined_fields[k], len))
-				need += strlen(c->envp[i]) + 2;
+			if (is_param(c->rq.envp[i], joined_fields[k], len))
+				need += strlen(c->rq.envp[i]) + 2;
 	}
 	if (need == 0)
 		return 0;
-	if (need > c->joined_cap) {
-		if ((p = realloc(c->joined, need)) == NULL)
+	if (need > c->rq.joined_cap) {
+		if ((p = realloc(c->rq.joined, need)) == NULL)
 			return -1;
-		c->joined = p;
-		c->joined_cap = need;
+		c->rq.joined = p;
+		c->rq.joined_cap = need;
 	}
 	for (k = 0; k < NJOINED; k++) {
 		if (count[k] < 2)
 			continue;
 		len = strlen(joined_fields[k]);
-		p = c->joined + o;
+		p = c->rq.joined + o;
 		memcpy(p, joined_fields[k], len);
 		p[len] = '=';
 		o += len + 1;
 		/* The first keeps its place, now holding all; the rest go. */
 		for (i = 0, j = 0, first = true; i < *n; i++) {
-			v = c->envp[i];
+			v = c->rq.envp[i];
 			if (!is_param(v, joined_fields[k], len)) {
-				c->envp[j++] = v;
+				c->rq.envp[j++] = v;
 				continue;
 			}
 			if (first)
-				c->envp[j++] = p;
+				c->rq.envp[j++] = p;
 			else {
-				memcpy(c->joined + o, ", ", 2);
+				memcpy(c->rq.joined + o, ", ", 2);
 				o += 2;
 			}
 			first = false;
 			vlen = strlen(v + len + 1);
-			memcpy(c->joined + o, v + len + 1, vlen);
+			memcpy(c->rq.joined + o, v + len + 1, vlen);
 			o += vlen;
 		}
-		c->joined[o++] = '\0';
+		c->rq.joined[o++] = '\0';
 		*n = j;
-		c->envp[j] = NULL;
+		c->rq.envp[j] = NULL;
 	}
 	return 0;
 }
@@ -940,17 +985,17 @@ too_large(struct conn *c)
 	char *const	*e;
 	const char	*eq;
 
-	for (e = c->envp; *e != NULL; e++) {
+	for (e = c->rq.envp; *e != NULL; e++) {
 		if (strncmp(*e, "CORS_", 5) != 0 ||
 		    (eq = strchr(*e, '=')) == NULL ||
 		    strlen(eq + 1) <= CONFIG_VALUE_MAX)
 			continue;
-		log_msg(&c->lg, LOG_ERROR, "cannot load the configuration: "
+		log_msg(&c->rq.lg, LOG_ERROR, "cannot load the configuration: "
 		    "%.*s: value longer than %d bytes", (int)(eq - *e), *e,
 		    CONFIG_VALUE_MAX);
 		return;
 	}
-	log_msg(&c->lg, LOG_ERROR, "cannot load the configuration: the "
+	log_msg(&c->rq.lg, LOG_ERROR, "cannot load the configuration: the "
 	    "CORS_* params are longer than %d bytes in all",
 	    CONFCACHE_KEY_MAX);
 }
@@ -968,18 +1013,18 @@ queue_remove(struct conn *c)
 {
 	struct worker	*w = c->w;
 
-	if (!c->queued)
+	if (!c->rq.queued)
 		return;
-	if (c->qprev != NULL)
-		c->qprev->qnext = c->qnext;
+	if (c->rq.qprev != NULL)
+		c->rq.qprev->rq.qnext = c->rq.qnext;
 	else
-		w->qhead = c->qnext;
-	if (c->qnext != NULL)
-		c->qnext->qprev = c->qprev;
+		w->qhead = c->rq.qnext;
+	if (c->rq.qnext != NULL)
+		c->rq.qnext->rq.qprev = c->rq.qprev;
 	else
-		w->qtail = c->qprev;
-	c->qprev = c->qnext = NULL;
-	c->queued = false;
+		w->qtail = c->rq.qprev;
+	c->rq.qprev = c->rq.qnext = NULL;
+	c->rq.queued = false;
 	w->nqueued--;
 }
 
@@ -994,14 +1039,14 @@ busy(struct conn *c)
 	size_t		 n;
 	char		*eol;
 
-	if (ratelimit_take(&w->busy_budget, c->ce->cfg.log_rate,
+	if (ratelimit_take(&w->busy_budget, c->rq.ce->cfg.log_rate,
 	    (int64_t)clock_ms(), &dropped))
-		log_msg(&c->lg, LOG_ERROR, "%u scripts run and %u wait, the "
+		log_msg(&c->rq.lg, LOG_ERROR, "%u scripts run and %u wait, the "
 		    "most -j and --queue allow: answering 503 (%llu more such "
 		    "requests not logged)", w->nscripts, w->nqueued,
 		    (unsigned long long)dropped);
 	n = response_format(w->resp, sizeof(w->resp) - sizeof(retry), 503,
-	    c->pol->intercept_exceptions ? &c->ans : NULL);
+	    c->rq.pol->intercept_exceptions ? &c->rq.ans : NULL);
 	if (n > 0 && (eol = strstr(w->resp, "\r\n")) != NULL) {
 		eol += 2;
 		memmove(eol + sizeof(retry) - 1, eol,
@@ -1026,11 +1071,11 @@ script_or_queue(struct conn *c, const struct config *cfg)
 		busy(c);
 		return;
 	}
-	c->queued = true;
-	c->qnext = NULL;
-	c->qprev = w->qtail;
+	c->rq.queued = true;
+	c->rq.qnext = NULL;
+	c->rq.qprev = w->qtail;
 	if (w->qtail != NULL)
-		w->qtail->qnext = c;
+		w->qtail->rq.qnext = c;
 	else
 		w->qhead = c;
 	w->qtail = c;
@@ -1049,12 +1094,12 @@ queue_run(struct worker *w)
 		queue_remove(c);
 		/* -i counts from here: the wait in the queue was ours. */
 		c->heard = (long)clock_ms();
-		start_script(c, &c->ce->cfg);
+		start_script(c, &c->rq.ce->cfg);
 		/* The body records held back go to the script now. */
 		process(c);
 		if (c->fd != -1 && out_pending(c) > 0)
 			conn_flush(c);
-		else if (c->fd != -1 && c->close_after && !c->active)
+		else if (c->fd != -1 && c->close_after && !c->rq.active)
 			conn_close(c);
 	}
 	return w->qhead != NULL && w->nscripts < w->o->max_scripts;
@@ -1070,10 +1115,10 @@ request_start(struct conn *c)
 	enum fcgi_params_result	 pr;
 	size_t			 n;
 
-	pr = fcgirec_params(c->params, c->params_len, (char *)c->params,
-	    c->envp, PARAMS_COUNT_MAX, &n);
+	pr = fcgirec_params(c->rq.params, c->rq.params_len, (char *)c->rq.params,
+	    c->rq.envp, PARAMS_COUNT_MAX, &n);
 	if (pr != FCGI_PARAMS_OK) {
-		log_msg(&c->lg, LOG_ERROR, "invalid FCGI_PARAMS: %s",
+		log_msg(&c->rq.lg, LOG_ERROR, "invalid FCGI_PARAMS: %s",
 		    pr == FCGI_PARAMS_TOO_MANY ? "too many" :
 		    pr == FCGI_PARAMS_BAD ? "empty name, NUL byte or '=' in a "
 		    "name" : "a length runs past the data");
@@ -1081,40 +1126,40 @@ request_start(struct conn *c)
 		return;
 	}
 	if (join_repeated(c, &n) == -1) {
-		log_msg(&c->lg, LOG_ERROR, "out of memory");
+		log_msg(&c->rq.lg, LOG_ERROR, "out of memory");
 		fail(c, 500, false);
 		return;
 	}
-	c->ce = confcache_get(&w->cache, c->envp);
-	if (c->ce == NULL) {
+	c->rq.ce = confcache_get(&w->cache, c->rq.envp);
+	if (c->rq.ce == NULL) {
 		if (w->cache.miss == CONFCACHE_TOO_LARGE)
 			too_large(c);
 		else
-			log_msg(&c->lg, LOG_ERROR, "cannot load the "
+			log_msg(&c->rq.lg, LOG_ERROR, "cannot load the "
 			    "configuration: out of memory");
 		fail(c, 500, false);
 		return;
 	}
-	if (!c->ce->ok) {
+	if (!c->rq.ce->ok) {
 		/* Fail closed, as in CGI mode. */
-		decide_log_diag(&c->lg, &c->ce->diag);
+		decide_log_diag(&c->rq.lg, &c->rq.ce->diag);
 		fail(c, 500, false);
 		return;
 	}
-	cfg = &c->ce->cfg;
-	c->lg.level = cfg->log_level;
-	request_read(&c->req, request_env_get, c->envp);
-	sec = decide(cfg, &c->req, &c->ans);
-	c->pol = &sec->policy;
+	cfg = &c->rq.ce->cfg;
+	c->rq.lg.level = cfg->log_level;
+	request_read(&c->rq.req, request_env_get, c->rq.envp);
+	sec = decide(cfg, &c->rq.req, &c->rq.ans);
+	c->rq.pol = &sec->policy;
 	{
 		struct log_budget	 b = { &w->budget, NULL };
 
-		decide_log(&c->lg, cfg, &b, &c->req, sec, &c->ans);
+		decide_log(&c->rq.lg, cfg, &b, &c->rq.req, sec, &c->rq.ans);
 	}
 
-	if (c->req.preflight && c->pol->automatic_options) {
+	if (c->rq.req.preflight && c->rq.pol->automatic_options) {
 		/* The whole point: no process, no allocation. */
-		respond(c, c->pol->preflight_status, &c->ans);
+		respond(c, c->rq.pol->preflight_status, &c->rq.ans);
 		request_end(c, 0);
 		return;
 	}
@@ -1132,13 +1177,13 @@ feed_header(struct conn *c, const char *data, size_t n)
 	size_t			 take, m;
 	char			 cause[160];
 
-	take = CGI_HEADER_MAX - c->hlen;
+	take = CGI_HEADER_MAX - c->ch.hlen;
 	if (take > n)
 		take = n;
-	memcpy(c->hbuf + c->hlen, data, take);
-	c->hlen += take;
-	r = cgiheader_parse(c->hbuf, c->hlen, false, c->h, &bad);
-	if (r == CGIHDR_INCOMPLETE && c->hlen < CGI_HEADER_MAX)
+	memcpy(c->ch.hbuf + c->ch.hlen, data, take);
+	c->ch.hlen += take;
+	r = cgiheader_parse(c->ch.hbuf, c->ch.hlen, false, c->ch.h, &bad);
+	if (r == CGIHDR_INCOMPLETE && c->ch.hlen < CGI_HEADER_MAX)
 		return;
 	if (r == CGIHDR_INCOMPLETE)
 		r = CGIHDR_TOO_BIG;
@@ -1153,24 +1198,24 @@ feed_header(struct conn *c, const char *data, size_t n)
 		bad_gateway(c, cause);
 		return;
 	}
-	m = cgiheader_merge(c->h, &c->ans, w->mbuf, sizeof(w->mbuf));
+	m = cgiheader_merge(c->ch.h, &c->rq.ans, w->mbuf, sizeof(w->mbuf));
 	if (m == 0) {
 		bad_gateway(c, "merged header block too large");
 		return;
 	}
-	if (cgiheader_withholds(c->h, &c->ans)) {
+	if (cgiheader_withholds(c->ch.h, &c->rq.ans)) {
 		struct log_budget	 b = { &w->budget, NULL };
 
-		decide_log_withheld(&c->lg, &c->ce->cfg, &b, &c->req);
+		decide_log_withheld(&c->rq.lg, &c->rq.ce->cfg, &b, &c->rq.req);
 	}
-	if (cgiheader_drops_credentials(c->h)) {
+	if (cgiheader_drops_credentials(c->ch.h)) {
 		struct log_budget	 b = { &w->budget, NULL };
 
-		decide_log_dropped(&c->lg, &c->ce->cfg, &b, &c->req);
+		decide_log_dropped(&c->rq.lg, &c->rq.ce->cfg, &b, &c->rq.req);
 	}
-	c->header_done = true;
+	c->ch.header_done = true;
 	if (emit(c, w->mbuf, m) == -1 ||
-	    emit(c, c->hbuf + c->h->block_len, c->hlen - c->h->block_len) ==
+	    emit(c, c->ch.hbuf + c->ch.h->block_len, c->ch.hlen - c->ch.h->block_len) ==
 	    -1 || emit(c, data + take, n - take) == -1)
 		bad_gateway(c, "cannot spool the answer");
 }
@@ -1191,10 +1236,10 @@ static size_t
 spool_room(const struct conn *c)
 {
 	const struct fastcgi_opts *o = c->w->o;
-	uint64_t	 mine = spool_size(&c->spool), all = c->w->spooled;
+	uint64_t	 mine = spool_size(&c->ch.spool), all = c->w->spooled;
 	uint64_t	 room;
 
-	if (c->stdin_eof && mine == 0)
+	if (c->rq.stdin_eof && mine == 0)
 		return SIZE_MAX;
 	room = mine >= o->spool_max ? 0 : o->spool_max - mine;
 	if (all >= o->spool_worker_max)
@@ -1208,26 +1253,26 @@ spool_room(const struct conn *c)
 static bool
 spool_resume(struct conn *c)
 {
-	if (!c->spool_held || c->sout == -1 || spool_room(c) == 0)
+	if (!c->ch.spool_held || c->ch.sout == -1 || spool_room(c) == 0)
 		return false;
-	c->spool_held = false;
+	c->ch.spool_held = false;
 	if (out_pending(c) < OUT_HIGH)
-		ev_watch(c->w, &c->ev_out, c->sout, EPOLLIN);
+		ev_watch(c->w, &c->ch.ev_out, c->ch.sout, EPOLLIN);
 	return true;
 }
 
 static void
 spool_hold(struct conn *c)
 {
-	ev_watch(c->w, &c->ev_out, c->sout, 0);
-	if (c->spool_held)
+	ev_watch(c->w, &c->ch.ev_out, c->ch.sout, 0);
+	if (c->ch.spool_held)
 		return;
-	c->spool_held = true;
-	c->spool_stall = 0;
-	log_msg(&c->lg, LOG_INFO, "%s: its answer waits, %zu bytes spooled "
+	c->ch.spool_held = true;
+	c->ch.spool_stall = 0;
+	log_msg(&c->rq.lg, LOG_INFO, "%s: its answer waits, %zu bytes spooled "
 	    "(-b %" PRIu64 ", -B %" PRIu64 " for %" PRIu64 " bytes of the "
-	    "worker's), for the end of the request body", c->prog,
-	    spool_size(&c->spool), c->w->o->spool_max,
+	    "worker's), for the end of the request body", c->ch.prog,
+	    spool_size(&c->ch.spool), c->w->o->spool_max,
 	    c->w->o->spool_worker_max, c->w->spooled);
 }
 
@@ -1246,15 +1291,15 @@ pipe_full(int fd)
 static void
 spool_deadlock(struct conn *c)
 {
-	log_msg(&c->lg, LOG_ERROR, "%s: writes more than the spool holds "
+	log_msg(&c->rq.lg, LOG_ERROR, "%s: writes more than the spool holds "
 	    "(-b %" PRIu64 ", -B %" PRIu64 ") before it reads its request "
-	    "body; stopping it", c->prog, c->w->o->spool_max,
+	    "body; stopping it", c->ch.prog, c->w->o->spool_max,
 	    c->w->o->spool_worker_max);
-	c->spool_held = false;
+	c->ch.spool_held = false;
 	release_script(c, true);
-	spool_reset(&c->spool);
+	spool_reset(&c->ch.spool);
 	/* Nothing of the answer went out: it was all spooled. */
-	fail(c, 502, c->pol->intercept_exceptions);
+	fail(c, 502, c->rq.pol->intercept_exceptions);
 	process(c);
 	if (c->fd != -1)
 		conn_flush(c);
@@ -1270,21 +1315,21 @@ spool_deadlock(struct conn *c)
 static bool
 spool_check(struct conn *c, long now, long *next_at)
 {
-	if (!c->spool_held)
+	if (!c->ch.spool_held)
 		return false;
-	if (!c->active || c->sout == -1) {
-		c->spool_held = false;
+	if (!c->rq.active || c->ch.sout == -1) {
+		c->ch.spool_held = false;
 		return false;
 	}
 	if (spool_resume(c))
 		return false;
-	if (c->sin == -1 || !(c->ev_in.events & EPOLLOUT) ||
-	    !pipe_full(c->sout)) {
-		c->spool_stall = 0;
-	} else if (c->spool_stall == 0 || c->body_in != c->body_mark) {
-		c->spool_stall = now + SPOOL_STALL_MS;
-		c->body_mark = c->body_in;
-	} else if (c->spool_stall <= now) {
+	if (c->ch.sin == -1 || !(c->ch.ev_in.events & EPOLLOUT) ||
+	    !pipe_full(c->ch.sout)) {
+		c->ch.spool_stall = 0;
+	} else if (c->ch.spool_stall == 0 || c->ch.body_in != c->ch.body_mark) {
+		c->ch.spool_stall = now + SPOOL_STALL_MS;
+		c->ch.body_mark = c->ch.body_in;
+	} else if (c->ch.spool_stall <= now) {
 		spool_deadlock(c);
 		return c->fd == -1;
 	}
@@ -1302,27 +1347,27 @@ script_output(struct conn *c)
 	ssize_t			 n;
 	size_t			 room;
 
-	while (c->active && c->sout != -1) {
+	while (c->rq.active && c->ch.sout != -1) {
 		if (out_pending(c) >= OUT_HIGH) {
 			/* Back-pressure: the pipe fills, the script waits. */
-			ev_watch(w, &c->ev_out, c->sout, 0);
+			ev_watch(w, &c->ch.ev_out, c->ch.sout, 0);
 			return;
 		}
 		if ((room = spool_room(c)) == 0) {
 			spool_hold(c);
 			return;
 		}
-		n = read(c->sout, w->rbuf, room < sizeof(w->rbuf) ? room :
+		n = read(c->ch.sout, w->rbuf, room < sizeof(w->rbuf) ? room :
 		    sizeof(w->rbuf));
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1 && errno == EAGAIN)
 			return;
 		if (n <= 0) {
-			close_fd(w, &c->ev_out, &c->sout);
-			if (!c->header_done) {
-				r = cgiheader_parse(c->hbuf, c->hlen, true,
-				    c->h, &bad);
+			close_fd(w, &c->ch.ev_out, &c->ch.sout);
+			if (!c->ch.header_done) {
+				r = cgiheader_parse(c->ch.hbuf, c->ch.hlen, true,
+				    c->ch.h, &bad);
 				bad_gateway(c, cgihdr_str(r == CGIHDR_OK ?
 				    CGIHDR_INCOMPLETE : r));
 				return;
@@ -1331,7 +1376,7 @@ script_output(struct conn *c)
 			return;
 		}
 		script_active(c);
-		if (!c->header_done) {
+		if (!c->ch.header_done) {
 			feed_header(c, w->rbuf, (size_t)n);
 			continue;
 		}
@@ -1353,22 +1398,22 @@ script_stderr(struct conn *c)
 			/* As for stdout: a peer that does not read makes the
 			 * pipe fill and the script wait, rather than the
 			 * buffer grow (conn_flush watches it again). */
-			ev_watch(w, &c->ev_err, c->serr, 0);
+			ev_watch(w, &c->ch.ev_err, c->ch.serr, 0);
 			return;
 		}
-		n = read(c->serr, w->rbuf, sizeof(w->rbuf));
+		n = read(c->ch.serr, w->rbuf, sizeof(w->rbuf));
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1 && errno == EAGAIN)
 			return;
 		if (n <= 0) {
-			close_fd(w, &c->ev_err, &c->serr);
+			close_fd(w, &c->ch.ev_err, &c->ch.serr);
 			return;
 		}
 		script_active(c);
-		if (c->active && queue_records(c, FCGI_STDERR, c->id, w->rbuf,
+		if (c->rq.active && queue_records(c, FCGI_STDERR, c->rq.id, w->rbuf,
 		    (size_t)n) == 0)
-			c->sent_stderr = true;
+			c->rq.sent_stderr = true;
 	}
 }
 
@@ -1386,26 +1431,26 @@ write_stdin(struct conn *c, const uint8_t *data, size_t n)
 {
 	ssize_t	 wr;
 
-	while (c->stdin_off < n) {
-		wr = write(c->sin, data + c->stdin_off, n - c->stdin_off);
+	while (c->rq.stdin_off < n) {
+		wr = write(c->ch.sin, data + c->rq.stdin_off, n - c->rq.stdin_off);
 		if (wr == -1 && errno == EINTR)
 			continue;
 		if (wr == -1 && errno == EAGAIN) {
-			ev_watch(c->w, &c->ev_in, c->sin, EPOLLOUT);
+			ev_watch(c->w, &c->ch.ev_in, c->ch.sin, EPOLLOUT);
 			return REC_BLOCKED;
 		}
 		if (wr == -1) {
 			/* The script will read no more (EPIPE): the rest of
 			 * the body is read from the server and dropped. */
-			close_fd(c->w, &c->ev_in, &c->sin);
+			close_fd(c->w, &c->ch.ev_in, &c->ch.sin);
 			return REC_NEXT;
 		}
-		c->stdin_off += (size_t)wr;
+		c->rq.stdin_off += (size_t)wr;
 		script_active(c);
-		c->body_in += (uint64_t)wr;
+		c->ch.body_in += (uint64_t)wr;
 	}
-	if (c->ev_in.fd != -1)
-		ev_watch(c->w, &c->ev_in, c->sin, 0);
+	if (c->ch.ev_in.fd != -1)
+		ev_watch(c->w, &c->ch.ev_in, c->ch.sin, 0);
 	return REC_NEXT;
 }
 
@@ -1430,7 +1475,7 @@ record(struct conn *c, const struct fcgi_rec *r, const uint8_t *data)
 	case FCGI_BEGIN_REQUEST:
 		if (r->clen < 8)
 			return REC_CLOSE;
-		if (c->active) {
+		if (c->rq.active) {
 			queue_end(c, r->id, 0, FCGI_CANT_MPX_CONN);
 			return REC_NEXT;
 		}
@@ -1443,41 +1488,41 @@ record(struct conn *c, const struct fcgi_rec *r, const uint8_t *data)
 		request_begin(c, r->id, data[2] & FCGI_KEEP_CONN);
 		return REC_NEXT;
 	case FCGI_ABORT_REQUEST:
-		if (c->active && r->id == c->id) {
-			log_msg(&c->lg, LOG_INFO, "request aborted by the "
+		if (c->rq.active && r->id == c->rq.id) {
+			log_msg(&c->rq.lg, LOG_INFO, "request aborted by the "
 			    "server");
 			release_script(c, true);
-			spool_reset(&c->spool);
+			spool_reset(&c->ch.spool);
 			request_end(c, 0);
 		}
 		return REC_NEXT;
 	case FCGI_PARAMS:
-		if (!c->active || r->id != c->id || c->params_done)
+		if (!c->rq.active || r->id != c->rq.id || c->rq.params_done)
 			return REC_NEXT;
 		if (r->clen == 0) {
-			c->params_done = true;
+			c->rq.params_done = true;
 			request_start(c);
 			return REC_NEXT;
 		}
-		if (c->params_len + r->clen > c->params_cap) {
-			size_t	 cap = c->params_cap * 2;
+		if (c->rq.params_len + r->clen > c->rq.params_cap) {
+			size_t	 cap = c->rq.params_cap * 2;
 			uint8_t	*p;
 
-			while (cap < c->params_len + r->clen)
+			while (cap < c->rq.params_len + r->clen)
 				cap *= 2;
 			if (cap > PARAMS_MAX ||
-			    (p = realloc(c->params, cap)) == NULL) {
-				c->params_done = true;
-				log_msg(&c->lg, LOG_ERROR, "FCGI_PARAMS larger "
+			    (p = realloc(c->rq.params, cap)) == NULL) {
+				c->rq.params_done = true;
+				log_msg(&c->rq.lg, LOG_ERROR, "FCGI_PARAMS larger "
 				    "than %zu bytes", PARAMS_MAX);
 				fail(c, 500, false);
 				return REC_NEXT;
 			}
-			c->params = p;
-			c->params_cap = cap;
+			c->rq.params = p;
+			c->rq.params_cap = cap;
 		}
-		memcpy(c->params + c->params_len, data, r->clen);
-		c->params_len += r->clen;
+		memcpy(c->rq.params + c->rq.params_len, data, r->clen);
+		c->rq.params_len += r->clen;
 		return REC_NEXT;
 	case FCGI_STDIN:
 		if (c->draining && r->id == c->drain_id && r->clen == 0) {
@@ -1485,18 +1530,18 @@ record(struct conn *c, const struct fcgi_rec *r, const uint8_t *data)
 			c->close_after = true;
 			return REC_NEXT;
 		}
-		if (c->queued)
+		if (c->rq.queued)
 			return REC_BLOCKED;
-		if (!c->active || r->id != c->id || c->stdin_eof ||
-		    !c->params_done)
+		if (!c->rq.active || r->id != c->rq.id || c->rq.stdin_eof ||
+		    !c->rq.params_done)
 			return REC_NEXT;
 		if (r->clen == 0) {
-			c->stdin_eof = true;
-			close_fd(w, &c->ev_in, &c->sin);
+			c->rq.stdin_eof = true;
+			close_fd(w, &c->ch.ev_in, &c->ch.sin);
 			pump(c);
 			return REC_NEXT;
 		}
-		if (c->sin == -1)
+		if (c->ch.sin == -1)
 			return REC_NEXT;
 		return write_stdin(c, data, r->clen);
 	case FCGI_GET_VALUES:
@@ -1552,7 +1597,7 @@ process(struct conn *c)
 		}
 		if (rr == REC_NEXT) {
 			c->in_off += total;
-			c->stdin_off = 0;
+			c->rq.stdin_off = 0;
 		}
 	}
 	if (c->in_off > 0) {
@@ -1567,7 +1612,7 @@ process(struct conn *c)
 		c->heard = (long)clock_ms();
 	ev_watch(c->w, &c->ev, c->fd, (rr == REC_BLOCKED || c->close_after ?
 	    0 : EPOLLIN) | (out_pending(c) > 0 ? EPOLLOUT : 0) |
-	    (c->queued ? EPOLLRDHUP : 0));
+	    (c->rq.queued ? EPOLLRDHUP : 0));
 }
 
 /* ---- connections ---- */
@@ -1584,20 +1629,20 @@ conn_new(struct worker *w, int fd)
 		if ((c = calloc(1, sizeof(*c))) == NULL)
 			return NULL;
 		/* "No descriptor" is -1: zeroed, the spool would hold fd 0. */
-		spool_blank(&c->spool);
+		spool_blank(&c->ch.spool);
 		c->in = malloc(IN_SIZE);
-		c->params = malloc(PARAMS_INIT);
-		c->params_cap = PARAMS_INIT;
-		c->envp = calloc(PARAMS_COUNT_MAX + 2, sizeof(char *));
-		c->hbuf = malloc(CGI_HEADER_MAX);
-		c->h = malloc(sizeof(*c->h));
-		if (c->in == NULL || c->params == NULL || c->envp == NULL ||
-		    c->hbuf == NULL || c->h == NULL) {
+		c->rq.params = malloc(PARAMS_INIT);
+		c->rq.params_cap = PARAMS_INIT;
+		c->rq.envp = calloc(PARAMS_COUNT_MAX + 2, sizeof(char *));
+		c->ch.hbuf = malloc(CGI_HEADER_MAX);
+		c->ch.h = malloc(sizeof(*c->ch.h));
+		if (c->in == NULL || c->rq.params == NULL || c->rq.envp == NULL ||
+		    c->ch.hbuf == NULL || c->ch.h == NULL) {
 			free(c->in);
-			free(c->params);
-			free(c->envp);
-			free(c->hbuf);
-			free(c->h);
+			free(c->rq.params);
+			free(c->rq.envp);
+			free(c->ch.hbuf);
+			free(c->ch.h);
 			free(c);
 			return NULL;
 		}
@@ -1609,17 +1654,12 @@ conn_new(struct worker *w, int fd)
 	c->close_after = false;
 	c->draining = false;
 	c->heard = (long)clock_ms();
-	c->active = false;
-	c->pid = -1;
-	c->sin = c->sout = c->serr = -1;
 	c->ev.kind = EV_CONN;
-	c->ev_in.kind = EV_SIN;
-	c->ev_out.kind = EV_SOUT;
-	c->ev_err.kind = EV_SERR;
-	c->ev.c = c->ev_in.c = c->ev_out.c = c->ev_err.c = c;
-	c->ev.fd = c->ev_in.fd = c->ev_out.fd = c->ev_err.fd = -1;
-	c->ev.events = c->ev_in.events = c->ev_out.events = 0;
-	c->ev_err.events = 0;
+	c->ev.c = c;
+	c->ev.fd = -1;
+	c->ev.events = 0;
+	fcgireq_reset(c);
+	fcgichild_reset(c);
 	c->prev = NULL;
 	c->next = w->conns;
 	if (w->conns != NULL)
@@ -1633,14 +1673,14 @@ conn_new(struct worker *w, int fd)
 static void
 conn_free(struct conn *c)
 {
-	if (c->spool_ok)
-		spool_free(&c->spool);
+	if (c->ch.spool_ok)
+		spool_free(&c->ch.spool);
 	free(c->in);
-	free(c->params);
-	free(c->envp);
-	free(c->joined);
-	free(c->hbuf);
-	free(c->h);
+	free(c->rq.params);
+	free(c->rq.envp);
+	free(c->rq.joined);
+	free(c->ch.hbuf);
+	free(c->ch.h);
 	free(c->out);
 	free(c);
 }
@@ -1680,18 +1720,18 @@ conn_close(struct conn *c)
 	struct worker	*w = c->w;
 
 	queue_remove(c);
-	if (c->active) {
+	if (c->rq.active) {
 		release_script(c, true);
-		confcache_release(c->ce);
-		c->ce = NULL;
-		c->active = false;
+		confcache_release(c->rq.ce);
+		c->rq.ce = NULL;
+		c->rq.active = false;
 	}
 	release_script(c, false);
 	ev_forget(w, &c->ev);
 	close(c->fd);
 	c->fd = -1;
-	if (c->spool_ok)
-		spool_reset(&c->spool);
+	if (c->ch.spool_ok)
+		spool_reset(&c->ch.spool);
 	if (c->prev != NULL)
 		c->prev->next = c->next;
 	else
@@ -1718,10 +1758,10 @@ conn_close(struct conn *c)
 static void
 conn_gone(struct conn *c, const char *why)
 {
-	if (c->active)
+	if (c->rq.active)
 		log_msg(&c->w->lg, LOG_INFO, "connection %s during a request%s"
-		    "%s", why, c->prog[0] != '\0' ? "; stopping " : "",
-		    c->prog);
+		    "%s", why, c->ch.prog[0] != '\0' ? "; stopping " : "",
+		    c->ch.prog);
 	conn_close(c);
 }
 
@@ -1741,22 +1781,22 @@ conn_flush(struct conn *c)
 			return;
 		}
 		c->out_off += (size_t)n;
-		if (c->active)
+		if (c->rq.active)
 			script_active(c);
 		c->heard = (long)clock_ms();
 	}
 	if (out_pending(c) == 0) {
 		c->out_off = c->out_len = 0;
-		if (c->close_after && !c->active) {
+		if (c->close_after && !c->rq.active) {
 			conn_close(c);
 			return;
 		}
 	}
-	if (c->active && out_pending(c) < OUT_HIGH / 2) {
-		if (c->sout != -1 && c->ev_out.events == 0 && !c->spool_held)
-			ev_watch(c->w, &c->ev_out, c->sout, EPOLLIN);
-		if (c->serr != -1 && c->ev_err.events == 0)
-			ev_watch(c->w, &c->ev_err, c->serr, EPOLLIN);
+	if (c->rq.active && out_pending(c) < OUT_HIGH / 2) {
+		if (c->ch.sout != -1 && c->ch.ev_out.events == 0 && !c->ch.spool_held)
+			ev_watch(c->w, &c->ch.ev_out, c->ch.sout, EPOLLIN);
+		if (c->ch.serr != -1 && c->ch.ev_err.events == 0)
+			ev_watch(c->w, &c->ch.ev_err, c->ch.serr, EPOLLIN);
 		pump(c);
 	}
 	if (c->fd != -1)
@@ -1780,7 +1820,7 @@ conn_read(struct conn *c)
 		return;
 	}
 	c->in_len += (size_t)n;
-		if (c->active)
+		if (c->rq.active)
 			script_active(c);
 		c->heard = (long)clock_ms();
 	if (c->draining)
@@ -1871,12 +1911,12 @@ reap(struct worker *w)
 	 * over after each exit cost k passes over n connections for k exits. */
 	for (c = w->conns; c != NULL; c = next) {
 		next = c->next;
-		if (c->pid <= 0 || c->exited || !script_ended(c->pid, &st))
+		if (c->ch.pid <= 0 || c->ch.exited || !script_ended(c->ch.pid, &st))
 			continue;
-		c->exited = true;
-		c->wstatus = st;
-		if (c->gw_pending)
-			bad_gateway(c, c->gw_cause);
+		c->ch.exited = true;
+		c->ch.wstatus = st;
+		if (c->ch.gw_pending)
+			bad_gateway(c, c->ch.gw_cause);
 		else
 			maybe_finish(c);
 		if (c->fd != -1 && out_pending(c) > 0)
@@ -1933,12 +1973,12 @@ stop(struct worker *w)
 	fastcgi_unlisten(w->o);
 	for (c = w->conns; c != NULL; c = next) {
 		next = c->next;
-		if (!c->active && out_pending(c) == 0)
+		if (!c->rq.active && out_pending(c) == 0)
 			conn_close(c);
-		else if (!c->active)
+		else if (!c->rq.active)
 			c->close_after = true;
 		else
-			c->keep = false;
+			c->rq.keep = false;
 	}
 }
 
@@ -1968,28 +2008,28 @@ timeout(struct conn *c, long now)
 {
 	char	 how[128], why[64];
 
-	if (c->life_end != 0 && c->life_end <= now)
+	if (c->ch.life_end != 0 && c->ch.life_end <= now)
 		snprintf(why, sizeof(why), "ran for %u s (-T)",
 		    c->w->o->life);
 	else
 		snprintf(why, sizeof(why), "silent for %u s",
 		    c->w->o->timeout);
-	if (c->exited && c->sout != -1) {
-		describe_exit(c->wstatus, how, sizeof(how));
-		log_msg(&c->lg, LOG_ERROR, "%s: timed out, %s: the script "
+	if (c->ch.exited && c->ch.sout != -1) {
+		describe_exit(c->ch.wstatus, how, sizeof(how));
+		log_msg(&c->rq.lg, LOG_ERROR, "%s: timed out, %s: the script "
 		    "%s, but a process it left holds its output; stopping it",
-		    c->prog, why, how);
+		    c->ch.prog, why, how);
 	} else
-		log_msg(&c->lg, LOG_ERROR, "%s: timed out, %s; stopping it",
-		    c->prog, why);
+		log_msg(&c->rq.lg, LOG_ERROR, "%s: timed out, %s; stopping it",
+		    c->ch.prog, why);
 	release_script(c, true);
-	if (c->sent_any) {
+	if (c->rq.sent_any) {
 		request_abandon(c);
 		conn_flush(c);
 		return;
 	}
-	spool_reset(&c->spool);
-	fail(c, 504, c->pol->intercept_exceptions);
+	spool_reset(&c->ch.spool);
+	fail(c, 504, c->rq.pol->intercept_exceptions);
 	conn_flush(c);
 }
 
@@ -1998,7 +2038,7 @@ timeout(struct conn *c, long now)
 static void
 end_unwaited(struct conn *c, long now)
 {
-	c->end_wait = END_WAITED;
+	c->ch.end_wait = END_WAITED;
 	script_quiet_from(c, now);
 	maybe_finish(c);
 	if (c->fd != -1)
@@ -2036,14 +2076,14 @@ peer_awaited(const struct conn *c)
 		return out_pending(c) > 0 ? "to read its answer" : NULL;
 	/* A queued request reads nothing on purpose (-j): its peer's
 	 * silence is ours. */
-	if (c->queued)
+	if (c->rq.queued)
 		return NULL;
-	if (!c->active)
+	if (!c->rq.active)
 		return out_pending(c) > 0 ? "to read its answer" :
 		    "a request";
-	if (!c->params_done)
+	if (!c->rq.params_done)
 		return "the rest of FCGI_PARAMS";
-	if (!c->stdin_eof && (c->ev.events & EPOLLIN))
+	if (!c->rq.stdin_eof && (c->ev.events & EPOLLIN))
 		return "the rest of the request body";
 	return NULL;
 }
@@ -2065,7 +2105,7 @@ idle_expired(struct conn *c, long now, long *next_at)
 
 	if (what == NULL)
 		return false;
-	if (w->stopping && (!c->active || !c->params_done) &&
+	if (w->stopping && (!c->rq.active || !c->rq.params_done) &&
 	    limit > STOP_IDLE_MS)
 		limit = STOP_IDLE_MS;
 	at = c->heard + limit;
@@ -2076,10 +2116,10 @@ idle_expired(struct conn *c, long now, long *next_at)
 	}
 	/* Between requests this is the end of a kept connection, as the
 	 * server's own keepalive_timeout would end it: no news. */
-	if (c->active)
+	if (c->rq.active)
 		bound_note(w, "FastCGI peer silent for %ld s while waited for "
 		    "(%s); closing the connection%s%s", limit / 1000, what,
-		    c->prog[0] != '\0' ? " and stopping " : "", c->prog);
+		    c->ch.prog[0] != '\0' ? " and stopping " : "", c->ch.prog);
 	conn_close(c);
 	return true;
 }
@@ -2110,21 +2150,21 @@ timers(struct worker *w, long now)
 			if (at > now && (next_at == -1 || at < next_at))
 				next_at = at;
 		}
-		if (!c->active || c->pid <= 0 || c->deadline == 0)
+		if (!c->rq.active || c->ch.pid <= 0 || c->ch.deadline == 0)
 			continue;
-		if (c->deadline <= now) {
-			if (c->gw_pending) {
-				bad_gateway(c, c->gw_cause);
+		if (c->ch.deadline <= now) {
+			if (c->ch.gw_pending) {
+				bad_gateway(c, c->ch.gw_cause);
 				if (c->fd != -1)
 					conn_flush(c);
-			} else if (c->end_wait == END_WAITING)
+			} else if (c->ch.end_wait == END_WAITING)
 				end_unwaited(c, now);
 			else
 				timeout(c, now);
 			continue;
 		}
-		if (next_at == -1 || c->deadline < next_at)
-			next_at = c->deadline;
+		if (next_at == -1 || c->ch.deadline < next_at)
+			next_at = c->ch.deadline;
 	}
 	if (w->accept_resume != 0) {
 		if (w->accept_resume <= now) {
@@ -2190,7 +2230,7 @@ dispatch(struct worker *w, struct ev *e, uint32_t events)
 		 * would not see until its script ran for nobody: no server
 		 * half-closes a FastCGI connection and waits for the answer. */
 		if (events & (EPOLLHUP | EPOLLERR) ||
-		    (c->queued && (events & EPOLLRDHUP)))
+		    (c->rq.queued && (events & EPOLLRDHUP)))
 			conn_gone(c, events & EPOLLERR ? "failed" :
 			    "closed by the server");
 		else if (events & EPOLLIN)
@@ -2210,7 +2250,7 @@ dispatch(struct worker *w, struct ev *e, uint32_t events)
 	}
 	if (c->fd != -1 && out_pending(c) > 0)
 		conn_flush(c);
-	else if (c->fd != -1 && c->close_after && !c->active)
+	else if (c->fd != -1 && c->close_after && !c->rq.active)
 		conn_close(c);
 }
 
