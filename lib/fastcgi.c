@@ -239,19 +239,19 @@ struct worker {
 
 static void	conn_close(struct conn *);
 static void	conn_flush(struct conn *);
-static void	process(struct conn *);
-static void	maybe_finish(struct conn *);
-static void	bad_gateway(struct conn *, const char *);
-static void	listen_watch(struct worker *);
+static void	conn_process_records(struct conn *);
+static void	fcgichild_finish(struct conn *);
+static void	fcgichild_bad_gateway(struct conn *, const char *);
+static void	worker_listen_watch(struct worker *);
 static void	bound_note(struct worker *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 static void	describe_exit(int, char *, size_t);
-static bool	spool_resume(struct conn *);
+static bool	fcgipipe_resume(struct conn *);
 
 /* ---- epoll registration ---- */
 
 static void
-ev_watch(struct worker *w, struct ev *e, int fd, uint32_t events)
+event_watch(struct worker *w, struct ev *e, int fd, uint32_t events)
 {
 	struct epoll_event	 ee;
 
@@ -274,7 +274,7 @@ ev_watch(struct worker *w, struct ev *e, int fd, uint32_t events)
 }
 
 static void
-ev_forget(struct worker *w, struct ev *e)
+event_forget(struct worker *w, struct ev *e)
 {
 	if (e->fd != -1)
 		epoll_ctl(w->ep, EPOLL_CTL_DEL, e->fd, NULL);
@@ -283,12 +283,12 @@ ev_forget(struct worker *w, struct ev *e)
 }
 
 static void
-close_fd(struct worker *w, struct ev *e, int *fd)
+event_close_fd(struct worker *w, struct ev *e, int *fd)
 {
 	if (*fd == -1)
 		return;
 	if (e->fd == *fd)
-		ev_forget(w, e);
+		event_forget(w, e);
 	close(*fd);
 	*fd = -1;
 }
@@ -296,13 +296,13 @@ close_fd(struct worker *w, struct ev *e, int *fd)
 /* ---- the output buffer ---- */
 
 static size_t
-out_pending(const struct conn *c)
+conn_out_pending(const struct conn *c)
 {
 	return c->out_len - c->out_off;
 }
 
 static int
-out_reserve(struct conn *c, size_t n)
+conn_out_reserve(struct conn *c, size_t n)
 {
 	uint8_t	*p;
 	size_t	 cap;
@@ -331,7 +331,7 @@ out_reserve(struct conn *c, size_t n)
 /* Queues data as records of one type; n == 0 queues the empty record
  * that ends a stream. */
 static int
-queue_records(struct conn *c, uint8_t type, uint16_t id, const void *data,
+conn_send_records(struct conn *c, uint8_t type, uint16_t id, const void *data,
     size_t n)
 {
 	const char	*p = data;
@@ -340,7 +340,7 @@ queue_records(struct conn *c, uint8_t type, uint16_t id, const void *data,
 	do {
 		chunk = n > 65528 ? 65528 : n;
 		pad = (8 - chunk % 8) % 8;
-		if (out_reserve(c, FCGI_HEADER_LEN + chunk + pad) == -1)
+		if (conn_out_reserve(c, FCGI_HEADER_LEN + chunk + pad) == -1)
 			return -1;
 		fcgirec_put_header(c->out + c->out_len, type, id,
 		    (uint16_t)chunk, (uint8_t)pad);
@@ -356,19 +356,19 @@ queue_records(struct conn *c, uint8_t type, uint16_t id, const void *data,
 }
 
 static void
-queue_stdout(struct conn *c, const void *data, size_t n)
+conn_send_stdout(struct conn *c, const void *data, size_t n)
 {
 	if (n == 0)
 		return;
-	if (queue_records(c, FCGI_STDOUT, c->rq.id, data, n) == -1)
+	if (conn_send_records(c, FCGI_STDOUT, c->rq.id, data, n) == -1)
 		c->close_after = true;
 	c->rq.sent_any = true;
 }
 
 static void
-queue_end(struct conn *c, uint16_t id, uint32_t app, uint8_t proto)
+conn_send_end(struct conn *c, uint16_t id, uint32_t app, uint8_t proto)
 {
-	if (out_reserve(c, FCGI_END_REQUEST_LEN) == -1) {
+	if (conn_out_reserve(c, FCGI_END_REQUEST_LEN) == -1) {
 		c->close_after = true;
 		return;
 	}
@@ -379,11 +379,11 @@ queue_end(struct conn *c, uint16_t id, uint32_t app, uint8_t proto)
 /* A request's log lines travel to the server as FCGI_STDERR, so they
  * land in its error log next to the request, as a CGI's stderr does. */
 static void
-log_sink(void *ctx, const char *line, size_t n)
+fcgireq_log_sink(void *ctx, const char *line, size_t n)
 {
 	struct conn	*c = ctx;
 
-	if (c->rq.active && queue_records(c, FCGI_STDERR, c->rq.id, line, n) == 0)
+	if (c->rq.active && conn_send_records(c, FCGI_STDERR, c->rq.id, line, n) == 0)
 		c->rq.sent_stderr = true;
 }
 
@@ -412,7 +412,7 @@ linger_add(struct worker *w, pid_t pid, long deadline,
 /* Has pid exited?  Looks without reaping (see struct lingerer); *st gets
  * the status as waitpid(2) would give it. */
 static bool
-script_ended(pid_t pid, int *st)
+pid_ended(pid_t pid, int *st)
 {
 	siginfo_t	 si;
 
@@ -429,7 +429,7 @@ script_ended(pid_t pid, int *st)
 }
 
 static void
-script_reap(struct worker *w, pid_t pid)
+pid_reap(struct worker *w, pid_t pid)
 {
 	w->nscripts--;
 	while (waitpid(pid, NULL, WNOHANG) == -1 && errno == EINTR)
@@ -454,7 +454,7 @@ linger_remove(struct worker *w, size_t i)
  * taken by the server.  -T, when given, bounds its whole life.
  */
 static void
-script_quiet_from(struct conn *c, long now)
+fcgichild_quiet_from(struct conn *c, long now)
 {
 	long	 at = now + (long)c->w->o->timeout * 1000;
 
@@ -464,22 +464,22 @@ script_quiet_from(struct conn *c, long now)
 }
 
 static void
-script_clock_start(struct conn *c)
+fcgichild_clock_start(struct conn *c)
 {
 	long	 now = (long)clock_ms();
 
 	c->ch.life_end = c->w->o->life == 0 ? 0 :
 	    now + (long)c->w->o->life * 1000;
-	script_quiet_from(c, now);
+	fcgichild_quiet_from(c, now);
 }
 
 /* Bytes moved: the silence starts again.  The short waits for an exit
  * status, which use the same deadline, are not lengthened. */
 static void
-script_active(struct conn *c)
+fcgichild_active(struct conn *c)
 {
 	if (c->ch.pid > 0 && !c->ch.gw_pending && c->ch.end_wait != END_WAITING)
-		script_quiet_from(c, (long)clock_ms());
+		fcgichild_quiet_from(c, (long)clock_ms());
 }
 
 /* ---- the request ---- */
@@ -504,12 +504,12 @@ fcgireq_reset(struct conn *c)
 	rq->queued = false;
 	rq->qprev = rq->qnext = NULL;
 	rq->lg = c->w->lg;
-	rq->lg.sink = log_sink;
+	rq->lg.sink = fcgireq_log_sink;
 	rq->lg.ctx = c;
 }
 
-/* No script: what start_script starts from.  Its descriptors, if any,
- * were closed by release_script. */
+/* No script: what fcgichild_start starts from.  Its descriptors, if any,
+ * were closed by fcgichild_release. */
 static void
 fcgichild_reset(struct conn *c)
 {
@@ -540,7 +540,7 @@ fcgichild_reset(struct conn *c)
 }
 
 static void
-request_begin(struct conn *c, uint16_t id, bool keep)
+fcgireq_begin(struct conn *c, uint16_t id, bool keep)
 {
 	fcgireq_reset(c);
 	fcgichild_reset(c);
@@ -551,10 +551,10 @@ request_begin(struct conn *c, uint16_t id, bool keep)
 
 /* Lets go of the script: it is stopped (abort) or left to exit (done),
  * and reaped either way. */
-static void	script_stderr(struct conn *);
+static void	fcgichild_stderr(struct conn *);
 
 static void
-release_script(struct conn *c, bool stop)
+fcgichild_release(struct conn *c, bool stop)
 {
 	struct worker	*w = c->w;
 	/* Its output still open after it exited: a process it left behind
@@ -564,39 +564,39 @@ release_script(struct conn *c, bool stop)
 	/* What the script wrote to stderr before it ended is in the pipe
 	 * still: forward it before the request's records end. */
 	if (c->ch.serr != -1)
-		script_stderr(c);
-	close_fd(w, &c->ch.ev_in, &c->ch.sin);
-	close_fd(w, &c->ch.ev_out, &c->ch.sout);
-	close_fd(w, &c->ch.ev_err, &c->ch.serr);
+		fcgichild_stderr(c);
+	event_close_fd(w, &c->ch.ev_in, &c->ch.sin);
+	event_close_fd(w, &c->ch.ev_out, &c->ch.sout);
+	event_close_fd(w, &c->ch.ev_err, &c->ch.serr);
 	if (c->ch.pid > 0) {
 		if (stop && (!c->ch.exited || held)) {
 			kill(-c->ch.pid, SIGTERM);
 			linger_add(w, c->ch.pid, (long)clock_ms() + KILL_GRACE_MS,
 			    LINGER_TERM_SENT, c->ch.exited);
 		} else if (c->ch.exited)
-			script_reap(w, c->ch.pid);
+			pid_reap(w, c->ch.pid);
 		else
 			linger_add(w, c->ch.pid, c->ch.deadline, LINGER_RUNS, false);
 	}
 	c->ch.pid = -1;
 }
 
-static void	queue_remove(struct conn *);
+static void	fcgireq_dequeue(struct conn *);
 
 static void
-request_end(struct conn *c, uint32_t app)
+fcgireq_end(struct conn *c, uint32_t app)
 {
 	if (!c->rq.active)
 		return;
-	queue_remove(c);
+	fcgireq_dequeue(c);
 	if (c->ch.serr != -1)
-		script_stderr(c);
-	queue_records(c, FCGI_STDOUT, c->rq.id, NULL, 0);
+		fcgichild_stderr(c);
+	conn_send_records(c, FCGI_STDOUT, c->rq.id, NULL, 0);
 	if (c->rq.sent_stderr)
-		queue_records(c, FCGI_STDERR, c->rq.id, NULL, 0);
-	queue_end(c, c->rq.id, app, FCGI_REQUEST_COMPLETE);
+		conn_send_records(c, FCGI_STDERR, c->rq.id, NULL, 0);
+	conn_send_end(c, c->rq.id, app, FCGI_REQUEST_COMPLETE);
 	c->rq.active = false;
-	release_script(c, false);
+	fcgichild_release(c, false);
 	confcache_release(c->rq.ce);
 	c->rq.ce = NULL;
 	if (c->rq.keep)
@@ -625,9 +625,9 @@ request_end(struct conn *c, uint32_t app)
  * answer without its last chunk, or closes the client's connection.
  */
 static void
-queue_cut_off(struct conn *c)
+conn_send_cut_off(struct conn *c)
 {
-	if (out_reserve(c, FCGI_HEADER_LEN) == -1)
+	if (conn_out_reserve(c, FCGI_HEADER_LEN) == -1)
 		return;
 	fcgirec_put_header(c->out + c->out_len, FCGI_STDOUT,
 	    FCGI_NULL_REQUEST_ID, 0, 0);
@@ -638,9 +638,9 @@ queue_cut_off(struct conn *c)
  * the connection tells the server the answer is incomplete.  What is
  * queued, the request's log lines included, is written first. */
 static void
-request_abandon(struct conn *c)
+fcgireq_abandon(struct conn *c)
 {
-	queue_cut_off(c);
+	conn_send_cut_off(c);
 	spool_reset(&c->ch.spool);
 	confcache_release(c->rq.ce);
 	c->rq.ce = NULL;
@@ -650,27 +650,27 @@ request_abandon(struct conn *c)
 
 /* An answer cors-wrap makes itself (preflight, error). */
 static void
-respond(struct conn *c, int status, const struct answer *a)
+fcgireq_respond(struct conn *c, int status, const struct answer *a)
 {
 	struct worker	*w = c->w;
 	size_t		 n;
 
 	if ((n = response_format(w->resp, sizeof(w->resp), status, a)) == 0)
 		n = response_format(w->resp, sizeof(w->resp), status, NULL);
-	queue_stdout(c, w->resp, n);
+	conn_send_stdout(c, w->resp, n);
 }
 
 static void
-fail(struct conn *c, int status, bool cors)
+fcgireq_fail(struct conn *c, int status, bool cors)
 {
-	respond(c, status, cors ? &c->rq.ans : NULL);
-	request_end(c, 0);
+	fcgireq_respond(c, status, cors ? &c->rq.ans : NULL);
+	fcgireq_end(c, 0);
 }
 
 /* The answer so far: held in the spool until the body has been passed
  * to the script, then sent. */
 static int
-emit(struct conn *c, const void *data, size_t n)
+answer_add(struct conn *c, const void *data, size_t n)
 {
 	if (n == 0)
 		return 0;
@@ -682,30 +682,30 @@ emit(struct conn *c, const void *data, size_t n)
 		}
 		return 0;
 	}
-	queue_stdout(c, data, n);
+	conn_send_stdout(c, data, n);
 	return 0;
 }
 
 static void
-pump(struct conn *c)
+fcgipipe_unspool(struct conn *c)
 {
 	ssize_t	 n;
 
 	if (!c->rq.active || !c->rq.stdin_eof)
 		return;
-	while (spool_size(&c->ch.spool) > 0 && out_pending(c) < OUT_HIGH) {
+	while (spool_size(&c->ch.spool) > 0 && conn_out_pending(c) < OUT_HIGH) {
 		n = spool_read(&c->ch.spool, c->w->pbuf, sizeof(c->w->pbuf));
 		if (n <= 0) {
 			log_msg(&c->rq.lg, LOG_ERROR, "%s: cannot read the "
 			    "spooled answer", c->ch.prog);
-			release_script(c, true);
-			request_abandon(c);
+			fcgichild_release(c, true);
+			fcgireq_abandon(c);
 			return;
 		}
-		queue_stdout(c, c->w->pbuf, (size_t)n);
+		conn_send_stdout(c, c->w->pbuf, (size_t)n);
 	}
-	spool_resume(c);
-	maybe_finish(c);
+	fcgipipe_resume(c);
+	fcgichild_finish(c);
 }
 
 /*
@@ -716,7 +716,7 @@ pump(struct conn *c)
  * answer then.
  */
 static bool
-await_exit(struct conn *c)
+fcgichild_await_exit(struct conn *c)
 {
 	if (c->ch.exited || c->ch.end_wait == END_WAITED)
 		return false;
@@ -728,27 +728,27 @@ await_exit(struct conn *c)
 }
 
 static void
-cut_off(struct conn *c)
+fcgichild_cut_off(struct conn *c)
 {
 	char	 how[128];
 
 	describe_exit(c->ch.wstatus, how, sizeof(how));
 	log_msg(&c->rq.lg, LOG_ERROR, "%s: %s during its answer; cutting it "
 	    "off", c->ch.prog, how);
-	release_script(c, true);
-	request_abandon(c);
+	fcgichild_release(c, true);
+	fcgireq_abandon(c);
 }
 
 static void
-maybe_finish(struct conn *c)
+fcgichild_finish(struct conn *c)
 {
 	uint32_t	 app = 0;
 
 	if (!c->rq.active || c->ch.pid <= 0 || !c->ch.header_done || c->ch.sout != -1 ||
-	    !c->rq.stdin_eof || spool_size(&c->ch.spool) > 0 || await_exit(c))
+	    !c->rq.stdin_eof || spool_size(&c->ch.spool) > 0 || fcgichild_await_exit(c))
 		return;
 	if (c->ch.exited && WIFSIGNALED(c->ch.wstatus)) {
-		cut_off(c);
+		fcgichild_cut_off(c);
 		return;
 	}
 	if (c->ch.exited && WIFEXITED(c->ch.wstatus))
@@ -760,7 +760,7 @@ maybe_finish(struct conn *c)
 		log_msg(&c->rq.lg, LOG_WARN, "%s: %s after its answer", c->ch.prog,
 		    how);
 	}
-	request_end(c, app);
+	fcgireq_end(c, app);
 }
 
 static void
@@ -778,7 +778,7 @@ describe_exit(int st, char *buf, size_t len)
 /* The script failed before a valid header block.  The log names the exit
  * status, so this waits (briefly) for it. */
 static void
-bad_gateway(struct conn *c, const char *cause)
+fcgichild_bad_gateway(struct conn *c, const char *cause)
 {
 	char	 how[128];
 
@@ -786,7 +786,7 @@ bad_gateway(struct conn *c, const char *cause)
 		c->ch.gw_pending = true;
 		snprintf(c->ch.gw_cause, sizeof(c->ch.gw_cause), "%s", cause);
 		c->ch.deadline = (long)clock_ms() + GATEWAY_WAIT_MS;
-		close_fd(c->w, &c->ch.ev_out, &c->ch.sout);
+		event_close_fd(c->w, &c->ch.ev_out, &c->ch.sout);
 		return;
 	}
 	if (c->ch.exited)
@@ -796,13 +796,13 @@ bad_gateway(struct conn *c, const char *cause)
 	log_msg(&c->rq.lg, LOG_ERROR, "%s: %s (the script %s)", c->ch.prog,
 	    c->ch.gw_pending ? c->ch.gw_cause : cause, how);
 	c->ch.gw_pending = false;
-	release_script(c, true);
+	fcgichild_release(c, true);
 	if (c->rq.sent_any) {
-		request_abandon(c);
+		fcgireq_abandon(c);
 		return;
 	}
 	spool_reset(&c->ch.spool);
-	fail(c, 502, c->rq.pol->intercept_exceptions);
+	fcgireq_fail(c, 502, c->rq.pol->intercept_exceptions);
 }
 
 static bool
@@ -812,7 +812,7 @@ has_param(char *const *envp, const char *name)
 }
 
 static void
-start_script(struct conn *c, const struct config *cfg)
+fcgichild_start(struct conn *c, const struct config *cfg)
 {
 	struct worker	*w = c->w;
 	struct script	 s;
@@ -830,7 +830,7 @@ start_script(struct conn *c, const struct config *cfg)
 		rc = script_from_filename(&s, prog, w->o->root_ceiling);
 		if (rc == -1) {
 			log_msg(&c->rq.lg, LOG_WARN, "%s", s.why);
-			fail(c, s.status != 0 ? s.status : 500, true);
+			fcgireq_fail(c, s.status != 0 ? s.status : 500, true);
 		}
 		script_free(&s);
 		if (rc == -1)
@@ -844,7 +844,7 @@ start_script(struct conn *c, const struct config *cfg)
 	if (rc == -1) {
 		log_msg(&c->rq.lg, s.status == 500 ? LOG_ERROR : LOG_WARN, "%s",
 		    s.why);
-		fail(c, s.status != 0 ? s.status : 500, true);
+		fcgireq_fail(c, s.status != 0 ? s.status : 500, true);
 		script_free(&s);
 		return;
 	}
@@ -861,7 +861,7 @@ start_script(struct conn *c, const struct config *cfg)
 	env = script_environ(&s, c->rq.envp);
 	if (env == NULL) {
 		script_free(&s);
-		fail(c, 500, true);
+		fcgireq_fail(c, 500, true);
 		return;
 	}
 	if (w->o->stderr_to_server)
@@ -870,7 +870,7 @@ start_script(struct conn *c, const struct config *cfg)
 		if (spool_init(&c->ch.spool, w->o->tmpdir) == -1) {
 			free(env);
 			script_free(&s);
-			fail(c, 500, true);
+			fcgireq_fail(c, 500, true);
 			return;
 		}
 		c->ch.spool_ok = true;
@@ -884,17 +884,17 @@ start_script(struct conn *c, const struct config *cfg)
 		c->ch.pid = -1;
 		log_msg(&c->rq.lg, LOG_ERROR, "%s: cannot run: %s", c->ch.prog,
 		    strerror(rc));
-		fail(c, 502, c->rq.pol->intercept_exceptions);
+		fcgireq_fail(c, 502, c->rq.pol->intercept_exceptions);
 		return;
 	}
 	w->nscripts++;
 	w->spawned++;
 	if (!(flags & SPAWN_PIPE_ERR))
 		c->ch.serr = -1;
-	script_clock_start(c);
-	ev_watch(w, &c->ch.ev_out, c->ch.sout, EPOLLIN);
+	fcgichild_clock_start(c);
+	event_watch(w, &c->ch.ev_out, c->ch.sout, EPOLLIN);
 	if (c->ch.serr != -1)
-		ev_watch(w, &c->ch.ev_err, c->ch.serr, EPOLLIN);
+		event_watch(w, &c->ch.ev_err, c->ch.serr, EPOLLIN);
 }
 
 /*
@@ -980,7 +980,7 @@ join_repeated(struct conn *c, size_t *n)
 /* The CORS_* params do not fit the cache key: the one value over the
  * limit is named, as config_load would. */
 static void
-too_large(struct conn *c)
+params_too_large(struct conn *c)
 {
 	char *const	*e;
 	const char	*eq;
@@ -1003,13 +1003,13 @@ too_large(struct conn *c)
 /* ---- scripts at once (-j) and the queue (--queue) ---- */
 
 static bool
-script_slot(const struct worker *w)
+fcgireq_slot_free(const struct worker *w)
 {
 	return w->nscripts < w->o->max_scripts && w->spawned < SPAWN_BATCH;
 }
 
 static void
-queue_remove(struct conn *c)
+fcgireq_dequeue(struct conn *c)
 {
 	struct worker	*w = c->w;
 
@@ -1031,7 +1031,7 @@ queue_remove(struct conn *c)
 /* More scripts than -j and --queue allow: 503, with the CORS headers so
  * that the page can read it, and Retry-After. */
 static void
-busy(struct conn *c)
+answer_busy(struct conn *c)
 {
 	struct worker	*w = c->w;
 	static const char retry[] = RETRY_AFTER;
@@ -1054,21 +1054,21 @@ busy(struct conn *c)
 		memcpy(eol, retry, sizeof(retry) - 1);
 		n += sizeof(retry) - 1;
 	}
-	queue_stdout(c, w->resp, n);
-	request_end(c, 0);
+	conn_send_stdout(c, w->resp, n);
+	fcgireq_end(c, 0);
 }
 
 static void
-script_or_queue(struct conn *c, const struct config *cfg)
+fcgireq_run_or_queue(struct conn *c, const struct config *cfg)
 {
 	struct worker	*w = c->w;
 
-	if (w->qhead == NULL && script_slot(w)) {
-		start_script(c, cfg);
+	if (w->qhead == NULL && fcgireq_slot_free(w)) {
+		fcgichild_start(c, cfg);
 		return;
 	}
 	if (w->nscripts + w->nqueued >= w->o->max_scripts + w->o->queue_max) {
-		busy(c);
+		answer_busy(c);
 		return;
 	}
 	c->rq.queued = true;
@@ -1085,19 +1085,19 @@ script_or_queue(struct conn *c, const struct config *cfg)
 /* Starts what waits, SPAWN_BATCH at a time; true when more could start
  * at once. */
 static bool
-queue_run(struct worker *w)
+fcgireq_queue_run(struct worker *w)
 {
 	struct conn	*c;
 
 	w->spawned = 0;
-	while ((c = w->qhead) != NULL && script_slot(w)) {
-		queue_remove(c);
+	while ((c = w->qhead) != NULL && fcgireq_slot_free(w)) {
+		fcgireq_dequeue(c);
 		/* -i counts from here: the wait in the queue was ours. */
 		c->heard = (long)clock_ms();
-		start_script(c, &c->rq.ce->cfg);
+		fcgichild_start(c, &c->rq.ce->cfg);
 		/* The body records held back go to the script now. */
-		process(c);
-		if (c->fd != -1 && out_pending(c) > 0)
+		conn_process_records(c);
+		if (c->fd != -1 && conn_out_pending(c) > 0)
 			conn_flush(c);
 		else if (c->fd != -1 && c->close_after && !c->rq.active)
 			conn_close(c);
@@ -1105,9 +1105,34 @@ queue_run(struct worker *w)
 	return w->qhead != NULL && w->nscripts < w->o->max_scripts;
 }
 
+/* A FCGI_PARAMS record's content, gathered until the empty one. */
+static void
+fcgireq_add_params(struct conn *c, const uint8_t *data, size_t n)
+{
+	if (c->rq.params_len + n > c->rq.params_cap) {
+		size_t	 cap = c->rq.params_cap * 2;
+		uint8_t	*p;
+
+		while (cap < c->rq.params_len + n)
+			cap *= 2;
+		if (cap > PARAMS_MAX ||
+		    (p = realloc(c->rq.params, cap)) == NULL) {
+			c->rq.params_done = true;
+			log_msg(&c->rq.lg, LOG_ERROR, "FCGI_PARAMS larger "
+			    "than %zu bytes", PARAMS_MAX);
+			fcgireq_fail(c, 500, false);
+			return;
+		}
+		c->rq.params = p;
+		c->rq.params_cap = cap;
+	}
+	memcpy(c->rq.params + c->rq.params_len, data, n);
+	c->rq.params_len += n;
+}
+
 /* FCGI_PARAMS is complete: decide, then answer or start the script. */
 static void
-request_start(struct conn *c)
+fcgireq_start(struct conn *c)
 {
 	struct worker		*w = c->w;
 	const struct section	*sec;
@@ -1122,28 +1147,28 @@ request_start(struct conn *c)
 		    pr == FCGI_PARAMS_TOO_MANY ? "too many" :
 		    pr == FCGI_PARAMS_BAD ? "empty name, NUL byte or '=' in a "
 		    "name" : "a length runs past the data");
-		fail(c, 500, false);
+		fcgireq_fail(c, 500, false);
 		return;
 	}
 	if (join_repeated(c, &n) == -1) {
 		log_msg(&c->rq.lg, LOG_ERROR, "out of memory");
-		fail(c, 500, false);
+		fcgireq_fail(c, 500, false);
 		return;
 	}
 	c->rq.ce = confcache_get(&w->cache, c->rq.envp);
 	if (c->rq.ce == NULL) {
 		if (w->cache.miss == CONFCACHE_TOO_LARGE)
-			too_large(c);
+			params_too_large(c);
 		else
 			log_msg(&c->rq.lg, LOG_ERROR, "cannot load the "
 			    "configuration: out of memory");
-		fail(c, 500, false);
+		fcgireq_fail(c, 500, false);
 		return;
 	}
 	if (!c->rq.ce->ok) {
 		/* Fail closed, as in CGI mode. */
 		decide_log_diag(&c->rq.lg, &c->rq.ce->diag);
-		fail(c, 500, false);
+		fcgireq_fail(c, 500, false);
 		return;
 	}
 	cfg = &c->rq.ce->cfg;
@@ -1159,17 +1184,17 @@ request_start(struct conn *c)
 
 	if (c->rq.req.preflight && c->rq.pol->automatic_options) {
 		/* The whole point: no process, no allocation. */
-		respond(c, c->rq.pol->preflight_status, &c->rq.ans);
-		request_end(c, 0);
+		fcgireq_respond(c, c->rq.pol->preflight_status, &c->rq.ans);
+		fcgireq_end(c, 0);
 		return;
 	}
-	script_or_queue(c, cfg);
+	fcgireq_run_or_queue(c, cfg);
 }
 
 /* ---- the script's output ---- */
 
 static void
-feed_header(struct conn *c, const char *data, size_t n)
+fcgichild_feed_header(struct conn *c, const char *data, size_t n)
 {
 	struct worker		*w = c->w;
 	enum cgihdr_result	 r;
@@ -1195,12 +1220,12 @@ feed_header(struct conn *c, const char *data, size_t n)
 			    cgihdr_str(r), (int)(l > 80 ? 80 : l), bad);
 		} else
 			snprintf(cause, sizeof(cause), "%s", cgihdr_str(r));
-		bad_gateway(c, cause);
+		fcgichild_bad_gateway(c, cause);
 		return;
 	}
 	m = cgiheader_merge(c->ch.h, &c->rq.ans, w->mbuf, sizeof(w->mbuf));
 	if (m == 0) {
-		bad_gateway(c, "merged header block too large");
+		fcgichild_bad_gateway(c, "merged header block too large");
 		return;
 	}
 	if (cgiheader_withholds(c->ch.h, &c->rq.ans)) {
@@ -1214,10 +1239,10 @@ feed_header(struct conn *c, const char *data, size_t n)
 		decide_log_dropped(&c->rq.lg, &c->rq.ce->cfg, &b, &c->rq.req);
 	}
 	c->ch.header_done = true;
-	if (emit(c, w->mbuf, m) == -1 ||
-	    emit(c, c->ch.hbuf + c->ch.h->block_len, c->ch.hlen - c->ch.h->block_len) ==
-	    -1 || emit(c, data + take, n - take) == -1)
-		bad_gateway(c, "cannot spool the answer");
+	if (answer_add(c, w->mbuf, m) == -1 ||
+	    answer_add(c, c->ch.hbuf + c->ch.h->block_len, c->ch.hlen - c->ch.h->block_len) ==
+	    -1 || answer_add(c, data + take, n - take) == -1)
+		fcgichild_bad_gateway(c, "cannot spool the answer");
 }
 
 /*
@@ -1233,7 +1258,7 @@ feed_header(struct conn *c, const char *data, size_t n)
  * the spool may still take; SIZE_MAX when the answer is not spooled.
  */
 static size_t
-spool_room(const struct conn *c)
+fcgipipe_room(const struct conn *c)
 {
 	const struct fastcgi_opts *o = c->w->o;
 	uint64_t	 mine = spool_size(&c->ch.spool), all = c->w->spooled;
@@ -1251,20 +1276,20 @@ spool_room(const struct conn *c)
 
 /* A held script is read again once its spool has room; true if so. */
 static bool
-spool_resume(struct conn *c)
+fcgipipe_resume(struct conn *c)
 {
-	if (!c->ch.spool_held || c->ch.sout == -1 || spool_room(c) == 0)
+	if (!c->ch.spool_held || c->ch.sout == -1 || fcgipipe_room(c) == 0)
 		return false;
 	c->ch.spool_held = false;
-	if (out_pending(c) < OUT_HIGH)
-		ev_watch(c->w, &c->ch.ev_out, c->ch.sout, EPOLLIN);
+	if (conn_out_pending(c) < OUT_HIGH)
+		event_watch(c->w, &c->ch.ev_out, c->ch.sout, EPOLLIN);
 	return true;
 }
 
 static void
-spool_hold(struct conn *c)
+fcgipipe_hold(struct conn *c)
 {
-	ev_watch(c->w, &c->ch.ev_out, c->ch.sout, 0);
+	event_watch(c->w, &c->ch.ev_out, c->ch.sout, 0);
 	if (c->ch.spool_held)
 		return;
 	c->ch.spool_held = true;
@@ -1289,18 +1314,18 @@ pipe_full(int fd)
 }
 
 static void
-spool_deadlock(struct conn *c)
+fcgipipe_deadlock(struct conn *c)
 {
 	log_msg(&c->rq.lg, LOG_ERROR, "%s: writes more than the spool holds "
 	    "(-b %" PRIu64 ", -B %" PRIu64 ") before it reads its request "
 	    "body; stopping it", c->ch.prog, c->w->o->spool_max,
 	    c->w->o->spool_worker_max);
 	c->ch.spool_held = false;
-	release_script(c, true);
+	fcgichild_release(c, true);
 	spool_reset(&c->ch.spool);
 	/* Nothing of the answer went out: it was all spooled. */
-	fail(c, 502, c->rq.pol->intercept_exceptions);
-	process(c);
+	fcgireq_fail(c, 502, c->rq.pol->intercept_exceptions);
+	conn_process_records(c);
 	if (c->fd != -1)
 		conn_flush(c);
 }
@@ -1313,7 +1338,7 @@ spool_deadlock(struct conn *c)
  * hold them until -t.  Returns true when c was closed.
  */
 static bool
-spool_check(struct conn *c, long now, long *next_at)
+fcgipipe_check(struct conn *c, long now, long *next_at)
 {
 	if (!c->ch.spool_held)
 		return false;
@@ -1321,7 +1346,7 @@ spool_check(struct conn *c, long now, long *next_at)
 		c->ch.spool_held = false;
 		return false;
 	}
-	if (spool_resume(c))
+	if (fcgipipe_resume(c))
 		return false;
 	if (c->ch.sin == -1 || !(c->ch.ev_in.events & EPOLLOUT) ||
 	    !pipe_full(c->ch.sout)) {
@@ -1330,7 +1355,7 @@ spool_check(struct conn *c, long now, long *next_at)
 		c->ch.spool_stall = now + SPOOL_STALL_MS;
 		c->ch.body_mark = c->ch.body_in;
 	} else if (c->ch.spool_stall <= now) {
-		spool_deadlock(c);
+		fcgipipe_deadlock(c);
 		return c->fd == -1;
 	}
 	if (*next_at == -1 || now + SPOOL_CHECK_MS < *next_at)
@@ -1339,7 +1364,7 @@ spool_check(struct conn *c, long now, long *next_at)
 }
 
 static void
-script_output(struct conn *c)
+fcgichild_output(struct conn *c)
 {
 	struct worker		*w = c->w;
 	enum cgihdr_result	 r;
@@ -1348,13 +1373,13 @@ script_output(struct conn *c)
 	size_t			 room;
 
 	while (c->rq.active && c->ch.sout != -1) {
-		if (out_pending(c) >= OUT_HIGH) {
+		if (conn_out_pending(c) >= OUT_HIGH) {
 			/* Back-pressure: the pipe fills, the script waits. */
-			ev_watch(w, &c->ch.ev_out, c->ch.sout, 0);
+			event_watch(w, &c->ch.ev_out, c->ch.sout, 0);
 			return;
 		}
-		if ((room = spool_room(c)) == 0) {
-			spool_hold(c);
+		if ((room = fcgipipe_room(c)) == 0) {
+			fcgipipe_hold(c);
 			return;
 		}
 		n = read(c->ch.sout, w->rbuf, room < sizeof(w->rbuf) ? room :
@@ -1364,41 +1389,41 @@ script_output(struct conn *c)
 		if (n == -1 && errno == EAGAIN)
 			return;
 		if (n <= 0) {
-			close_fd(w, &c->ch.ev_out, &c->ch.sout);
+			event_close_fd(w, &c->ch.ev_out, &c->ch.sout);
 			if (!c->ch.header_done) {
 				r = cgiheader_parse(c->ch.hbuf, c->ch.hlen, true,
 				    c->ch.h, &bad);
-				bad_gateway(c, cgihdr_str(r == CGIHDR_OK ?
+				fcgichild_bad_gateway(c, cgihdr_str(r == CGIHDR_OK ?
 				    CGIHDR_INCOMPLETE : r));
 				return;
 			}
-			maybe_finish(c);
+			fcgichild_finish(c);
 			return;
 		}
-		script_active(c);
+		fcgichild_active(c);
 		if (!c->ch.header_done) {
-			feed_header(c, w->rbuf, (size_t)n);
+			fcgichild_feed_header(c, w->rbuf, (size_t)n);
 			continue;
 		}
-		if (emit(c, w->rbuf, (size_t)n) == -1) {
-			bad_gateway(c, "cannot spool the answer");
+		if (answer_add(c, w->rbuf, (size_t)n) == -1) {
+			fcgichild_bad_gateway(c, "cannot spool the answer");
 			return;
 		}
 	}
 }
 
 static void
-script_stderr(struct conn *c)
+fcgichild_stderr(struct conn *c)
 {
 	struct worker	*w = c->w;
 	ssize_t		 n;
 
 	for (;;) {
-		if (out_pending(c) >= OUT_HIGH) {
+		if (conn_out_pending(c) >= OUT_HIGH) {
 			/* As for stdout: a peer that does not read makes the
 			 * pipe fill and the script wait, rather than the
 			 * buffer grow (conn_flush watches it again). */
-			ev_watch(w, &c->ch.ev_err, c->ch.serr, 0);
+			event_watch(w, &c->ch.ev_err, c->ch.serr, 0);
 			return;
 		}
 		n = read(c->ch.serr, w->rbuf, sizeof(w->rbuf));
@@ -1407,11 +1432,11 @@ script_stderr(struct conn *c)
 		if (n == -1 && errno == EAGAIN)
 			return;
 		if (n <= 0) {
-			close_fd(w, &c->ch.ev_err, &c->ch.serr);
+			event_close_fd(w, &c->ch.ev_err, &c->ch.serr);
 			return;
 		}
-		script_active(c);
-		if (c->rq.active && queue_records(c, FCGI_STDERR, c->rq.id, w->rbuf,
+		fcgichild_active(c);
+		if (c->rq.active && conn_send_records(c, FCGI_STDERR, c->rq.id, w->rbuf,
 		    (size_t)n) == 0)
 			c->rq.sent_stderr = true;
 	}
@@ -1427,7 +1452,7 @@ enum rec_result {
 };
 
 static enum rec_result
-write_stdin(struct conn *c, const uint8_t *data, size_t n)
+fcgipipe_write_body(struct conn *c, const uint8_t *data, size_t n)
 {
 	ssize_t	 wr;
 
@@ -1436,26 +1461,26 @@ write_stdin(struct conn *c, const uint8_t *data, size_t n)
 		if (wr == -1 && errno == EINTR)
 			continue;
 		if (wr == -1 && errno == EAGAIN) {
-			ev_watch(c->w, &c->ch.ev_in, c->ch.sin, EPOLLOUT);
+			event_watch(c->w, &c->ch.ev_in, c->ch.sin, EPOLLOUT);
 			return REC_BLOCKED;
 		}
 		if (wr == -1) {
 			/* The script will read no more (EPIPE): the rest of
 			 * the body is read from the server and dropped. */
-			close_fd(c->w, &c->ch.ev_in, &c->ch.sin);
+			event_close_fd(c->w, &c->ch.ev_in, &c->ch.sin);
 			return REC_NEXT;
 		}
 		c->rq.stdin_off += (size_t)wr;
-		script_active(c);
+		fcgichild_active(c);
 		c->ch.body_in += (uint64_t)wr;
 	}
 	if (c->ch.ev_in.fd != -1)
-		ev_watch(c->w, &c->ch.ev_in, c->ch.sin, 0);
+		event_watch(c->w, &c->ch.ev_in, c->ch.sin, 0);
 	return REC_NEXT;
 }
 
 static enum rec_result
-record(struct conn *c, const struct fcgi_rec *r, const uint8_t *data)
+conn_record(struct conn *c, const struct fcgi_rec *r, const uint8_t *data)
 {
 	struct worker	*w = c->w;
 	size_t		 n;
@@ -1463,7 +1488,7 @@ record(struct conn *c, const struct fcgi_rec *r, const uint8_t *data)
 	/* Every record below but PARAMS, STDIN, DATA and ABORT may queue a
 	 * reply of its own; a peer that sends them without reading the
 	 * replies would grow the output buffer without end. */
-	if (out_pending(c) >= OUT_HIGH && r->type != FCGI_PARAMS &&
+	if (conn_out_pending(c) >= OUT_HIGH && r->type != FCGI_PARAMS &&
 	    r->type != FCGI_STDIN && r->type != FCGI_DATA &&
 	    r->type != FCGI_ABORT_REQUEST) {
 		log_msg(&w->lg, LOG_ERROR, "FastCGI peer sends records "
@@ -1476,24 +1501,24 @@ record(struct conn *c, const struct fcgi_rec *r, const uint8_t *data)
 		if (r->clen < 8)
 			return REC_CLOSE;
 		if (c->rq.active) {
-			queue_end(c, r->id, 0, FCGI_CANT_MPX_CONN);
+			conn_send_end(c, r->id, 0, FCGI_CANT_MPX_CONN);
 			return REC_NEXT;
 		}
 		if ((data[0] << 8 | data[1]) != FCGI_RESPONDER) {
-			queue_end(c, r->id, 0, FCGI_UNKNOWN_ROLE);
+			conn_send_end(c, r->id, 0, FCGI_UNKNOWN_ROLE);
 			if (!(data[2] & FCGI_KEEP_CONN))
 				c->close_after = true;
 			return REC_NEXT;
 		}
-		request_begin(c, r->id, data[2] & FCGI_KEEP_CONN);
+		fcgireq_begin(c, r->id, data[2] & FCGI_KEEP_CONN);
 		return REC_NEXT;
 	case FCGI_ABORT_REQUEST:
 		if (c->rq.active && r->id == c->rq.id) {
 			log_msg(&c->rq.lg, LOG_INFO, "request aborted by the "
 			    "server");
-			release_script(c, true);
+			fcgichild_release(c, true);
 			spool_reset(&c->ch.spool);
-			request_end(c, 0);
+			fcgireq_end(c, 0);
 		}
 		return REC_NEXT;
 	case FCGI_PARAMS:
@@ -1501,28 +1526,10 @@ record(struct conn *c, const struct fcgi_rec *r, const uint8_t *data)
 			return REC_NEXT;
 		if (r->clen == 0) {
 			c->rq.params_done = true;
-			request_start(c);
+			fcgireq_start(c);
 			return REC_NEXT;
 		}
-		if (c->rq.params_len + r->clen > c->rq.params_cap) {
-			size_t	 cap = c->rq.params_cap * 2;
-			uint8_t	*p;
-
-			while (cap < c->rq.params_len + r->clen)
-				cap *= 2;
-			if (cap > PARAMS_MAX ||
-			    (p = realloc(c->rq.params, cap)) == NULL) {
-				c->rq.params_done = true;
-				log_msg(&c->rq.lg, LOG_ERROR, "FCGI_PARAMS larger "
-				    "than %zu bytes", PARAMS_MAX);
-				fail(c, 500, false);
-				return REC_NEXT;
-			}
-			c->rq.params = p;
-			c->rq.params_cap = cap;
-		}
-		memcpy(c->rq.params + c->rq.params_len, data, r->clen);
-		c->rq.params_len += r->clen;
+		fcgireq_add_params(c, data, r->clen);
 		return REC_NEXT;
 	case FCGI_STDIN:
 		if (c->draining && r->id == c->drain_id && r->clen == 0) {
@@ -1537,15 +1544,15 @@ record(struct conn *c, const struct fcgi_rec *r, const uint8_t *data)
 			return REC_NEXT;
 		if (r->clen == 0) {
 			c->rq.stdin_eof = true;
-			close_fd(w, &c->ch.ev_in, &c->ch.sin);
-			pump(c);
+			event_close_fd(w, &c->ch.ev_in, &c->ch.sin);
+			fcgipipe_unspool(c);
 			return REC_NEXT;
 		}
 		if (c->ch.sin == -1)
 			return REC_NEXT;
-		return write_stdin(c, data, r->clen);
+		return fcgipipe_write_body(c, data, r->clen);
 	case FCGI_GET_VALUES:
-		if (out_reserve(c, 256) == 0) {
+		if (conn_out_reserve(c, 256) == 0) {
 			n = fcgirec_get_values(data, r->clen,
 			    c->out + c->out_len, 256, w->o->max_conns);
 			c->out_len += n;
@@ -1554,7 +1561,7 @@ record(struct conn *c, const struct fcgi_rec *r, const uint8_t *data)
 	case FCGI_DATA:
 		return REC_NEXT;
 	default:
-		if (r->id == FCGI_NULL_REQUEST_ID && out_reserve(c, 16) == 0) {
+		if (r->id == FCGI_NULL_REQUEST_ID && conn_out_reserve(c, 16) == 0) {
 			uint8_t	*p = c->out + c->out_len;
 
 			fcgirec_put_header(p, FCGI_UNKNOWN_TYPE, 0, 8, 0);
@@ -1567,7 +1574,7 @@ record(struct conn *c, const struct fcgi_rec *r, const uint8_t *data)
 }
 
 static void
-process(struct conn *c)
+conn_process_records(struct conn *c)
 {
 	struct fcgi_rec	 r;
 	enum rec_result	 rr = REC_NEXT;
@@ -1586,7 +1593,7 @@ process(struct conn *c)
 		total = FCGI_HEADER_LEN + r.clen + r.plen;
 		if (avail < total)
 			break;
-		rr = record(c, &r, c->in + c->in_off + FCGI_HEADER_LEN);
+		rr = conn_record(c, &r, c->in + c->in_off + FCGI_HEADER_LEN);
 		if (rr == REC_GONE)
 			return;
 		if (rr == REC_CLOSE) {
@@ -1610,8 +1617,8 @@ process(struct conn *c)
 	 * from now. */
 	if (rr != REC_BLOCKED && !c->close_after && !(c->ev.events & EPOLLIN))
 		c->heard = (long)clock_ms();
-	ev_watch(c->w, &c->ev, c->fd, (rr == REC_BLOCKED || c->close_after ?
-	    0 : EPOLLIN) | (out_pending(c) > 0 ? EPOLLOUT : 0) |
+	event_watch(c->w, &c->ev, c->fd, (rr == REC_BLOCKED || c->close_after ?
+	    0 : EPOLLIN) | (conn_out_pending(c) > 0 ? EPOLLOUT : 0) |
 	    (c->rq.queued ? EPOLLRDHUP : 0));
 }
 
@@ -1666,7 +1673,7 @@ conn_new(struct worker *w, int fd)
 		w->conns->prev = c;
 	w->conns = c;
 	w->nconns++;
-	ev_watch(w, &c->ev, fd, EPOLLIN);
+	event_watch(w, &c->ev, fd, EPOLLIN);
 	return c;
 }
 
@@ -1691,7 +1698,7 @@ conn_free(struct conn *c)
  * system once the worker has been quiet a while (malloc keeps it for the
  * process otherwise). */
 static void
-pool_trim(struct worker *w, long now, long *next_at)
+conn_pool_trim(struct worker *w, long now, long *next_at)
 {
 	struct conn	*c;
 
@@ -1719,15 +1726,15 @@ conn_close(struct conn *c)
 {
 	struct worker	*w = c->w;
 
-	queue_remove(c);
+	fcgireq_dequeue(c);
 	if (c->rq.active) {
-		release_script(c, true);
+		fcgichild_release(c, true);
 		confcache_release(c->rq.ce);
 		c->rq.ce = NULL;
 		c->rq.active = false;
 	}
-	release_script(c, false);
-	ev_forget(w, &c->ev);
+	fcgichild_release(c, false);
+	event_forget(w, &c->ev);
 	close(c->fd);
 	c->fd = -1;
 	if (c->ch.spool_ok)
@@ -1750,7 +1757,7 @@ conn_close(struct conn *c)
 	w->spare = c;
 	w->accept_resume = 0;
 	w->nspare++;
-	listen_watch(w);
+	worker_listen_watch(w);
 }
 
 /* The server closed the connection (nginx does not send
@@ -1770,8 +1777,8 @@ conn_flush(struct conn *c)
 {
 	ssize_t	 n;
 
-	while (out_pending(c) > 0) {
-		n = write(c->fd, c->out + c->out_off, out_pending(c));
+	while (conn_out_pending(c) > 0) {
+		n = write(c->fd, c->out + c->out_off, conn_out_pending(c));
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1 && errno == EAGAIN)
@@ -1782,26 +1789,26 @@ conn_flush(struct conn *c)
 		}
 		c->out_off += (size_t)n;
 		if (c->rq.active)
-			script_active(c);
+			fcgichild_active(c);
 		c->heard = (long)clock_ms();
 	}
-	if (out_pending(c) == 0) {
+	if (conn_out_pending(c) == 0) {
 		c->out_off = c->out_len = 0;
 		if (c->close_after && !c->rq.active) {
 			conn_close(c);
 			return;
 		}
 	}
-	if (c->rq.active && out_pending(c) < OUT_HIGH / 2) {
+	if (c->rq.active && conn_out_pending(c) < OUT_HIGH / 2) {
 		if (c->ch.sout != -1 && c->ch.ev_out.events == 0 && !c->ch.spool_held)
-			ev_watch(c->w, &c->ch.ev_out, c->ch.sout, EPOLLIN);
+			event_watch(c->w, &c->ch.ev_out, c->ch.sout, EPOLLIN);
 		if (c->ch.serr != -1 && c->ch.ev_err.events == 0)
-			ev_watch(c->w, &c->ch.ev_err, c->ch.serr, EPOLLIN);
-		pump(c);
+			event_watch(c->w, &c->ch.ev_err, c->ch.serr, EPOLLIN);
+		fcgipipe_unspool(c);
 	}
 	if (c->fd != -1)
-		ev_watch(c->w, &c->ev, c->fd, (c->ev.events &
-		    (EPOLLIN | EPOLLRDHUP)) | (out_pending(c) > 0 ? EPOLLOUT : 0));
+		event_watch(c->w, &c->ev, c->fd, (c->ev.events &
+		    (EPOLLIN | EPOLLRDHUP)) | (conn_out_pending(c) > 0 ? EPOLLOUT : 0));
 }
 
 static void
@@ -1821,11 +1828,11 @@ conn_read(struct conn *c)
 	}
 	c->in_len += (size_t)n;
 		if (c->rq.active)
-			script_active(c);
+			fcgichild_active(c);
 		c->heard = (long)clock_ms();
 	if (c->draining)
 		c->drain_quiet = (long)clock_ms() + DRAIN_QUIET_MS;
-	process(c);
+	conn_process_records(c);
 }
 
 /* ---- the loop ---- */
@@ -1833,7 +1840,7 @@ conn_read(struct conn *c)
 /* At the connection limit the listener leaves the epoll set (it would
  * stay readable and spin) and comes back when a connection closes. */
 static void
-listen_watch(struct worker *w)
+worker_listen_watch(struct worker *w)
 {
 	struct epoll_event	 ee;
 	bool			 want = !w->stopping &&
@@ -1843,7 +1850,7 @@ listen_watch(struct worker *w)
 	if (want == (w->ev_listen.fd != -1))
 		return;
 	if (!want) {
-		ev_forget(w, &w->ev_listen);
+		event_forget(w, &w->ev_listen);
 		return;
 	}
 	memset(&ee, 0, sizeof(ee));
@@ -1865,7 +1872,7 @@ accept_pause(struct worker *w)
 	    "accepting for %d ms", strerror(errno), w->nconns,
 	    w->o->max_conns, ACCEPT_PAUSE_MS);
 	w->accept_resume = (long)clock_ms() + ACCEPT_PAUSE_MS;
-	listen_watch(w);
+	worker_listen_watch(w);
 }
 
 static void
@@ -1875,7 +1882,7 @@ accept_all(struct worker *w)
 
 	for (;;) {
 		if (w->nconns >= w->o->max_conns) {
-			listen_watch(w);
+			worker_listen_watch(w);
 			return;
 		}
 		fd = accept4(w->o->listen_fd, NULL, NULL,
@@ -1898,7 +1905,7 @@ accept_all(struct worker *w)
 }
 
 static void
-reap(struct worker *w)
+fcgichild_reap(struct worker *w)
 {
 	struct conn	*c, *next;
 	size_t		 i;
@@ -1911,21 +1918,21 @@ reap(struct worker *w)
 	 * over after each exit cost k passes over n connections for k exits. */
 	for (c = w->conns; c != NULL; c = next) {
 		next = c->next;
-		if (c->ch.pid <= 0 || c->ch.exited || !script_ended(c->ch.pid, &st))
+		if (c->ch.pid <= 0 || c->ch.exited || !pid_ended(c->ch.pid, &st))
 			continue;
 		c->ch.exited = true;
 		c->ch.wstatus = st;
 		if (c->ch.gw_pending)
-			bad_gateway(c, c->ch.gw_cause);
+			fcgichild_bad_gateway(c, c->ch.gw_cause);
 		else
-			maybe_finish(c);
-		if (c->fd != -1 && out_pending(c) > 0)
+			fcgichild_finish(c);
+		if (c->fd != -1 && conn_out_pending(c) > 0)
 			conn_flush(c);
 	}
 	for (i = 0; i < w->nlinger; ) {
 		struct lingerer	*l = &w->linger[i];
 
-		if (l->ended || !script_ended(l->pid, &st)) {
+		if (l->ended || !pid_ended(l->pid, &st)) {
 			i++;
 			continue;
 		}
@@ -1935,7 +1942,7 @@ reap(struct worker *w)
 			i++;
 			continue;
 		}
-		script_reap(w, l->pid);
+		pid_reap(w, l->pid);
 		linger_remove(w, i);
 	}
 }
@@ -1960,20 +1967,20 @@ fastcgi_unlisten(const struct fastcgi_opts *o)
 }
 
 static void
-stop(struct worker *w)
+worker_stop(struct worker *w)
 {
 	struct conn	*c, *next;
 
 	if (w->stopping)
 		return;
 	w->stopping = true;
-	ev_forget(w, &w->ev_listen);
+	event_forget(w, &w->ev_listen);
 	/* The master has closed its copy: with the workers' gone too, a new
 	 * connection is refused while those in flight finish. */
 	fastcgi_unlisten(w->o);
 	for (c = w->conns; c != NULL; c = next) {
 		next = c->next;
-		if (!c->rq.active && out_pending(c) == 0)
+		if (!c->rq.active && conn_out_pending(c) == 0)
 			conn_close(c);
 		else if (!c->rq.active)
 			c->close_after = true;
@@ -1990,21 +1997,21 @@ on_signal(struct worker *w)
 	while (read(w->ev_sig.fd, &si, sizeof(si)) == sizeof(si)) {
 		switch (si.ssi_signo) {
 		case SIGCHLD:
-			reap(w);
+			fcgichild_reap(w);
 			break;
 		case SIGHUP:
 			/* Re-read configuration files on next use. */
 			confcache_clear(&w->cache);
 			break;
 		default:
-			stop(w);
+			worker_stop(w);
 			break;
 		}
 	}
 }
 
 static void
-timeout(struct conn *c, long now)
+fcgichild_timed_out(struct conn *c, long now)
 {
 	char	 how[128], why[64];
 
@@ -2022,27 +2029,93 @@ timeout(struct conn *c, long now)
 	} else
 		log_msg(&c->rq.lg, LOG_ERROR, "%s: timed out, %s; stopping it",
 		    c->ch.prog, why);
-	release_script(c, true);
+	fcgichild_release(c, true);
 	if (c->rq.sent_any) {
-		request_abandon(c);
+		fcgireq_abandon(c);
 		conn_flush(c);
 		return;
 	}
 	spool_reset(&c->ch.spool);
-	fail(c, 504, c->rq.pol->intercept_exceptions);
+	fcgireq_fail(c, 504, c->rq.pol->intercept_exceptions);
 	conn_flush(c);
 }
 
 /* A script closed its output and runs on: its answer ends without its
  * exit status, and it may run on while it is not silent for -t. */
 static void
-end_unwaited(struct conn *c, long now)
+fcgichild_end_unwaited(struct conn *c, long now)
 {
 	c->ch.end_wait = END_WAITED;
-	script_quiet_from(c, now);
-	maybe_finish(c);
+	fcgichild_quiet_from(c, now);
+	fcgichild_finish(c);
 	if (c->fd != -1)
 		conn_flush(c);
+}
+
+/* A script's deadline: -t, -T, or the short wait for an exit status. */
+static void
+fcgichild_deadline(struct conn *c, long now, long *next_at)
+{
+	if (!c->rq.active || c->ch.pid <= 0 || c->ch.deadline == 0)
+		return;
+	if (c->ch.deadline <= now) {
+		if (c->ch.gw_pending) {
+			fcgichild_bad_gateway(c, c->ch.gw_cause);
+			if (c->fd != -1)
+				conn_flush(c);
+		} else if (c->ch.end_wait == END_WAITING)
+			fcgichild_end_unwaited(c, now);
+		else
+			fcgichild_timed_out(c, now);
+		return;
+	}
+	if (*next_at == -1 || c->ch.deadline < *next_at)
+		*next_at = c->ch.deadline;
+}
+
+/* The TERM-then-KILL escalation of the scripts that outlive their
+ * request. */
+static void
+fcgichild_linger_timers(struct worker *w, long now, long *next_at)
+{
+	size_t		 i;
+
+	for (i = 0; i < w->nlinger; ) {
+		struct lingerer	*l = &w->linger[i];
+
+		if (l->deadline > now) {
+			if (*next_at == -1 || l->deadline < *next_at)
+				*next_at = l->deadline;
+			i++;
+			continue;
+		}
+		if (l->stage == LINGER_RUNS) {
+			kill(-l->pid, SIGTERM);
+			l->stage = LINGER_TERM_SENT;
+			l->deadline = now + KILL_GRACE_MS;
+			i++;
+			continue;
+		}
+		kill(-l->pid, SIGKILL);
+		if (l->ended) {
+			pid_reap(w, l->pid);
+			linger_remove(w, i);
+			continue;
+		}
+		l->stage = LINGER_KILL_SENT;
+		l->deadline = now + KILL_GRACE_MS;
+		i++;	/* removed when reaped */
+	}
+}
+
+/* The worker stops: scripts still running past their answer with it. */
+static void
+fcgichild_linger_stop(struct worker *w)
+{
+	size_t		 i;
+
+	for (i = 0; i < w->nlinger; i++)
+		kill(-w->linger[i].pid, SIGTERM);
 }
 
 /* A line about a bound reached, at most BOUND_LOG_RATE a minute: a peer
@@ -2073,13 +2146,13 @@ static const char *
 peer_awaited(const struct conn *c)
 {
 	if (c->draining)		/* bounded by DRAIN_MS */
-		return out_pending(c) > 0 ? "to read its answer" : NULL;
+		return conn_out_pending(c) > 0 ? "to read its answer" : NULL;
 	/* A queued request reads nothing on purpose (-j): its peer's
 	 * silence is ours. */
 	if (c->rq.queued)
 		return NULL;
 	if (!c->rq.active)
-		return out_pending(c) > 0 ? "to read its answer" :
+		return conn_out_pending(c) > 0 ? "to read its answer" :
 		    "a request";
 	if (!c->rq.params_done)
 		return "the rest of FCGI_PARAMS";
@@ -2125,22 +2198,21 @@ idle_expired(struct conn *c, long now, long *next_at)
 }
 
 static long
-timers(struct worker *w, long now)
+worker_timers(struct worker *w, long now)
 {
 	struct conn	*c, *next;
 	long		 next_at = -1;
-	size_t		 i;
 
 	for (c = w->conns; c != NULL; c = next) {
 		next = c->next;
 		if (idle_expired(c, now, &next_at) ||
-		    spool_check(c, now, &next_at))
+		    fcgipipe_check(c, now, &next_at))
 			continue;
 		if (c->draining) {
 			long	 at = c->drain_quiet < c->drain_deadline ?
 				    c->drain_quiet : c->drain_deadline;
 
-			if (at <= now && out_pending(c) == 0) {
+			if (at <= now && conn_out_pending(c) == 0) {
 				conn_close(c);
 				continue;
 			}
@@ -2150,60 +2222,21 @@ timers(struct worker *w, long now)
 			if (at > now && (next_at == -1 || at < next_at))
 				next_at = at;
 		}
-		if (!c->rq.active || c->ch.pid <= 0 || c->ch.deadline == 0)
-			continue;
-		if (c->ch.deadline <= now) {
-			if (c->ch.gw_pending) {
-				bad_gateway(c, c->ch.gw_cause);
-				if (c->fd != -1)
-					conn_flush(c);
-			} else if (c->ch.end_wait == END_WAITING)
-				end_unwaited(c, now);
-			else
-				timeout(c, now);
-			continue;
-		}
-		if (next_at == -1 || c->ch.deadline < next_at)
-			next_at = c->ch.deadline;
+		fcgichild_deadline(c, now, &next_at);
 	}
 	if (w->accept_resume != 0) {
 		if (w->accept_resume <= now) {
 			w->accept_resume = 0;
-			listen_watch(w);
+			worker_listen_watch(w);
 		} else if (next_at == -1 || w->accept_resume < next_at)
 			next_at = w->accept_resume;
 	}
-	for (i = 0; i < w->nlinger; ) {
-		struct lingerer	*l = &w->linger[i];
-
-		if (l->deadline > now) {
-			if (next_at == -1 || l->deadline < next_at)
-				next_at = l->deadline;
-			i++;
-			continue;
-		}
-		if (l->stage == LINGER_RUNS) {
-			kill(-l->pid, SIGTERM);
-			l->stage = LINGER_TERM_SENT;
-			l->deadline = now + KILL_GRACE_MS;
-			i++;
-			continue;
-		}
-		kill(-l->pid, SIGKILL);
-		if (l->ended) {
-			script_reap(w, l->pid);
-			linger_remove(w, i);
-			continue;
-		}
-		l->stage = LINGER_KILL_SENT;
-		l->deadline = now + KILL_GRACE_MS;
-		i++;	/* removed when reaped */
-	}
+	fcgichild_linger_timers(w, now, &next_at);
 	return next_at;
 }
 
 static void
-dispatch(struct worker *w, struct ev *e, uint32_t events)
+event_dispatch(struct worker *w, struct ev *e, uint32_t events)
 {
 	struct conn	*c = e->c;
 
@@ -2239,23 +2272,23 @@ dispatch(struct worker *w, struct ev *e, uint32_t events)
 			conn_flush(c);
 		break;
 	case EV_SIN:
-		process(c);
+		conn_process_records(c);
 		break;
 	case EV_SOUT:
-		script_output(c);
+		fcgichild_output(c);
 		break;
 	case EV_SERR:
-		script_stderr(c);
+		fcgichild_stderr(c);
 		break;
 	}
-	if (c->fd != -1 && out_pending(c) > 0)
+	if (c->fd != -1 && conn_out_pending(c) > 0)
 		conn_flush(c);
 	else if (c->fd != -1 && c->close_after && !c->rq.active)
 		conn_close(c);
 }
 
 static int
-setup(struct worker *w)
+worker_setup(struct worker *w)
 {
 	sigset_t		 set;
 	int			 sfd;
@@ -2273,13 +2306,13 @@ setup(struct worker *w)
 		return -1;
 	w->ev_sig.kind = EV_SIGNAL;
 	w->ev_sig.fd = -1;
-	ev_watch(w, &w->ev_sig, sfd, EPOLLIN);
+	event_watch(w, &w->ev_sig, sfd, EPOLLIN);
 	fcntl(w->o->listen_fd, F_SETFL, fcntl(w->o->listen_fd, F_GETFL) |
 	    O_NONBLOCK);
 	w->ev_listen.kind = EV_LISTEN;
 	w->ev_listen.fd = -1;
 	/* EPOLLEXCLUSIVE: one worker wakes for each new connection. */
-	listen_watch(w);
+	worker_listen_watch(w);
 	return w->ev_listen.fd == -1 ? -1 : 0;
 }
 
@@ -2299,18 +2332,18 @@ fastcgi_serve(const struct fastcgi_opts *o)
 	w.lg.level = o->log_level;
 	w.lg.fd = STDERR_FILENO;
 	if (confcache_init(&w.cache, o->config, o->environ) == -1 ||
-	    setup(&w) == -1) {
+	    worker_setup(&w) == -1) {
 		log_msg(&w.lg, LOG_ERROR, "worker setup: %s", strerror(errno));
 		return 1;
 	}
 	for (;;) {
 		now = (long)clock_ms();
-		next_at = timers(&w, now);
-		pool_trim(&w, now, &next_at);
+		next_at = worker_timers(&w, now);
+		conn_pool_trim(&w, now, &next_at);
 		if (w.stopping && w.nconns == 0)
 			break;
 		wait = next_at == -1 ? -1 : (int)(next_at - now + 1);
-		if (queue_run(&w))
+		if (fcgireq_queue_run(&w))
 			wait = 0;
 		n = epoll_wait(w.ep, evs, 64, wait);
 		if (n == -1 && errno != EINTR) {
@@ -2319,15 +2352,13 @@ fastcgi_serve(const struct fastcgi_opts *o)
 			return 1;
 		}
 		for (i = 0; i < n; i++)
-			dispatch(&w, evs[i].data.ptr, evs[i].events);
+			event_dispatch(&w, evs[i].data.ptr, evs[i].events);
 		if (w.accept_due) {
 			w.accept_due = false;
 			accept_all(&w);
 		}
 	}
-	/* Scripts still running past their answer: stop them now. */
-	for (i = 0; i < (int)w.nlinger; i++)
-		kill(-w.linger[i].pid, SIGTERM);
+	fcgichild_linger_stop(&w);
 	while ((c = w.spare) != NULL) {
 		w.spare = c->next;
 		conn_free(c);
