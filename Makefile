@@ -53,7 +53,8 @@ LIB_SRCS = lib/cgi.c lib/launch.c lib/config.c lib/request.c lib/decide.c \
 	   lib/policy.c lib/origin.c lib/token.c lib/pattern.c lib/response.c \
 	   lib/script.c lib/cgiheader.c lib/io.c lib/log.c lib/diag.c \
 	   lib/ratelimit.c lib/inifile.c lib/confcache.c lib/explain.c \
-	   lib/fastcgi.c lib/fcgirec.c lib/spool.c lib/daemon.c lib/account.c
+	   lib/fcgiconn.c lib/fcgireq.c lib/fcgichild.c lib/fcgipipe.c \
+	   lib/fcgiloop.c lib/fcgirec.c lib/spool.c lib/daemon.c lib/account.c
 SRCS	 = cors-wrap.c $(LIB_SRCS)
 OBJS	 = $(SRCS:.c=.o)
 
