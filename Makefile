@@ -53,7 +53,8 @@ LIB_SRCS = lib/cgi.c lib/launch.c lib/config.c lib/request.c lib/decide.c \
 	   lib/policy.c lib/origin.c lib/token.c lib/pattern.c lib/response.c \
 	   lib/script.c lib/cgiheader.c lib/io.c lib/log.c lib/diag.c \
 	   lib/ratelimit.c lib/inifile.c lib/confcache.c lib/explain.c \
-	   lib/fastcgi.c lib/fcgirec.c lib/spool.c lib/daemon.c lib/account.c
+	   lib/fcgiconn.c lib/fcgireq.c lib/fcgichild.c lib/fcgipipe.c \
+	   lib/fcgiloop.c lib/fcgirec.c lib/spool.c lib/daemon.c lib/account.c
 SRCS	 = cors-wrap.c $(LIB_SRCS)
 OBJS	 = $(SRCS:.c=.o)
 
@@ -230,7 +231,7 @@ $(FUZZ_DIR)/libcors.a: $(FUZZ_LIB_OBJS)
 	rm -f $@
 	ar rcs $@ $(FUZZ_LIB_OBJS)
 
-# -iquote: lib/fastcgi.h must not shadow libfcgi's <fastcgi.h>.
+# -iquote: lib's headers are for #include "...", never <...>.
 $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_DIR)/libcors.a
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -iquote lib -fsanitize=fuzzer -MMD -MP \
 	    -MF $@.d -o $@ $< $(FUZZ_DIR)/libcors.a $(LIBS)

@@ -5,8 +5,8 @@
  * and runs other requests' scripts with the body streamed to them while
  * their output is read.
  */
-#ifndef CORS_FASTCGI_H
-#define CORS_FASTCGI_H
+#ifndef CORS_FCGISERVE_H
+#define CORS_FCGISERVE_H
 
 #include <stdbool.h>
 #include <stdint.h>
