@@ -312,6 +312,8 @@ main(int argc, char *argv[])
 		{ "check", no_argument, NULL, 'k' },
 		{ "explain", no_argument, NULL, 'e' },
 		{ "help", no_argument, NULL, 'h' },
+		/* Not in the usage: the table of keys, for tests/keys.bats. */
+		{ "keys", no_argument, NULL, 'K' },
 		{ "life-limit", required_argument, NULL, 'T' },
 		{ "max-scripts", required_argument, NULL, 'j' },
 		{ "queue", required_argument, NULL, 'Q' },
@@ -413,6 +415,10 @@ main(int argc, char *argv[])
 		case 'e':
 			do_explain = 1;
 			break;
+		case 'K':
+			config_print_keys(stdout);
+			launch_free(&l);
+			return 0;
 		case 'h':
 			usage(0);
 		case 'V':
