@@ -236,20 +236,43 @@ show_max_age(struct shown *v)
 	return p->max_age >= 0 ? p->max_age_value : "";
 }
 
-/* preflight_status: a status code of its syntax's choices. */
+/* Reports a value none of the choices its key's syntax lists. */
+static int
+not_a_choice(const struct config_keydef *k, const struct setting *s,
+    struct diag *d)
+{
+	diag_add(d, "%s: %s: \"%s\" is not %s", s->source, k->ini, s->value,
+	    k->syntax);
+	return -1;
+}
+
+static const char *const statuses[] = { "204", "200" };
+static const char *const modes[] = {
+	[MODE_MERGE] = "merge",
+	[MODE_PREPEND] = "prepend"
+};
+
+/* The index of the setting's value among n choices, or -1. */
+static int
+choice(const struct setting *s, const char *const *names, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(s->value, names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
 static int
 compile_status(const struct config_keydef *k, const struct setting *s,
     void *dst, struct diag *d)
 {
-	if (strcmp(s->value, "204") == 0)
-		*(int *)dst = 204;
-	else if (strcmp(s->value, "200") == 0)
-		*(int *)dst = 200;
-	else {
-		diag_add(d, "%s: %s: \"%s\" is not %s", s->source, k->ini,
-		    s->value, k->syntax);
-		return -1;
-	}
+	int	 i = choice(s, statuses, 2);
+
+	if (i == -1)
+		return not_a_choice(k, s, d);
+	*(int *)dst = i == 0 ? 204 : 200;
 	return 0;
 }
 
@@ -264,35 +287,26 @@ static int
 compile_mode(const struct config_keydef *k, const struct setting *s,
     void *dst, struct diag *d)
 {
-	if (strcmp(s->value, "merge") == 0)
-		*(enum run_mode *)dst = MODE_MERGE;
-	else if (strcmp(s->value, "prepend") == 0)
-		*(enum run_mode *)dst = MODE_PREPEND;
-	else {
-		diag_add(d, "%s: %s: \"%s\" is not %s", s->source, k->ini,
-		    s->value, k->syntax);
-		return -1;
-	}
+	int	 i = choice(s, modes, 2);
+
+	if (i == -1)
+		return not_a_choice(k, s, d);
+	*(enum run_mode *)dst = (enum run_mode)i;
 	return 0;
 }
 
 static const char *
 show_mode(struct shown *v)
 {
-	return *(const enum run_mode *)v->field == MODE_MERGE ? "merge" :
-	    "prepend";
+	return modes[*(const enum run_mode *)v->field];
 }
 
 static int
 compile_log_level(const struct config_keydef *k, const struct setting *s,
     void *dst, struct diag *d)
 {
-	if (log_level_parse(s->value, dst) == -1) {
-		diag_add(d, "%s: %s: \"%s\" is not %s", s->source, k->ini,
-		    s->value, k->syntax);
-		return -1;
-	}
-	return 0;
+	return log_level_parse(s->value, dst) == -1 ? not_a_choice(k, s, d) :
+	    0;
 }
 
 static const char *
