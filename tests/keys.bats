@@ -41,6 +41,24 @@ function mandefault(text,    i, rest, lines) {
 function saysbool(text) { return text ~ /^\n?Boolean/ }
 '
 
+# The items of a man page's list (-v start=SECTION, page=NAME; keep: a
+# subsection heading inside it): item(w) takes the words of each .It line
+# and sets cur; finish() checks the item, its lines in text.
+manlist='
+$0 == start { inlist = 1; next }
+inlist && /^\.S[hs] / && $0 != keep { finish(); inlist = 0 }
+!inlist { next }
+/^\.Bl / { depth++; if (depth == 1) next }
+/^\.El/ { depth--; if (depth == 0) { finish(); next } }
+depth == 1 && /^\.It / { finish(); split($0, w, " "); item(w); text = ""; next }
+cur != "" { text = text "\n" $0 }
+END {
+	for (k in want)
+		if (!(k in seen))
+			print page ": " k ": missing"
+}
+'
+
 @test "cors-wrap --keys prints one row per key, each with an INI name, a scope and a syntax" {
 	run awk -F '\t' 'NF != 7 || ($1 == "" && $5 != "environment") || $5 == "" || $7 == "" { print "bad row " NR ": " $0 }
 		END { if (NR < 20) print "only " NR " rows" }' "$BATS_FILE_TMPDIR/keys"
@@ -107,7 +125,7 @@ function saysbool(text) { return text ~ /^\n?Boolean/ }
 }
 
 @test "cors-wrap.ini(5) describes every INI key, with its variable, aliases, scope, default and whether it is a boolean" {
-	run awk "$common"'
+	run awk -v start='.Ss Keys' -v page=cors-wrap.ini.5 "$common"'
 	FNR == NR {
 		if ($1 == "")		# CORS_CONFIG: no INI key
 			next
@@ -118,8 +136,11 @@ function saysbool(text) { return text ~ /^\n?Boolean/ }
 	function finish(    first) {
 		if (cur == "")
 			return
-		if (!(cur in want))
+		if (!(cur in want)) {
 			print "cors-wrap.ini.5: " cur ": not a key cors-wrap reads"
+			cur = ""
+			return
+		}
 		seen[cur] = 1
 		if (curenv != env[cur])
 			print "cors-wrap.ini.5: " cur ": variable \"" curenv "\", cors-wrap has \"" env[cur] "\""
@@ -138,29 +159,16 @@ function saysbool(text) { return text ~ /^\n?Boolean/ }
 			print "cors-wrap.ini.5: " cur ": default \"" d "\", cors-wrap has \"" def[cur] "\""
 		cur = ""
 	}
-	/^\.Ss Keys$/ { inkeys = 1; next }
-	inkeys && /^\.S[hs] / { finish(); inkeys = 0 }
-	!inkeys { next }
-	/^\.Bl / { depth++; if (depth == 1) next }
-	/^\.El/ { depth--; if (depth == 0) { finish(); next } }
-	depth == 1 && /^\.It / {
-		finish()
-		split($0, w, " ")
-		cur = w[3]; curenv = w[4] == "Pq" && w[5] == "Ev" ? w[6] : ""
-		text = ""
-		next
-	}
-	cur != "" { text = text "\n" $0 }
-	END {
-		for (k in want)
-			if (!(k in seen))
-				print "cors-wrap.ini.5: " k ": missing from Keys"
-	}' "$BATS_FILE_TMPDIR/keys" "$TOP/man/cors-wrap.ini.5"
+	function item(w) {
+		cur = w[3]
+		curenv = w[4] == "Pq" && w[5] == "Ev" ? w[6] : ""
+	}'"$manlist" "$BATS_FILE_TMPDIR/keys" "$TOP/man/cors-wrap.ini.5"
 	assert_output ''
 }
 
 @test "cors-wrap(1) ENVIRONMENT lists every CORS_* variable, with its alias, default and whether it is a boolean" {
-	run awk "$common"'
+	run awk -v start='.Sh ENVIRONMENT' -v keep='.Ss Configuration' \
+	    -v page=cors-wrap.1 "$common"'
 	FNR == NR {
 		if ($2 == "")		# path: no variable
 			next
@@ -170,8 +178,11 @@ function saysbool(text) { return text ~ /^\n?Boolean/ }
 	function finish() {
 		if (cur == "")
 			return
-		if (!(cur in want))
+		if (!(cur in want)) {
 			print "cors-wrap.1: " cur ": not a variable cors-wrap reads"
+			cur = ""
+			return
+		}
 		seen[cur] = 1
 		if (ealias[cur] != curalias)
 			print "cors-wrap.1: " cur ": alias \"" curalias "\", cors-wrap has \"" ealias[cur] "\""
@@ -182,23 +193,9 @@ function saysbool(text) { return text ~ /^\n?Boolean/ }
 			print "cors-wrap.1: " cur ": default \"" d "\", cors-wrap has \"" def[cur] "\""
 		cur = ""
 	}
-	/^\.Sh ENVIRONMENT$/ { inenv = 1; next }
-	inenv && /^\.S[sh] / && $0 != ".Ss Configuration" { finish(); inenv = 0 }
-	!inenv { next }
-	/^\.Bl / { depth++; if (depth == 1) next }
-	/^\.El/ { depth--; if (depth == 0) { finish(); next } }
-	depth == 1 && /^\.It Ev / {
-		finish()
-		split($0, w, " ")
-		cur = w[3]; curalias = w[4] == "," && w[5] == "Ev" ? w[6] : ""
-		text = ""
-		next
-	}
-	cur != "" { text = text "\n" $0 }
-	END {
-		for (e in want)
-			if (!(e in seen))
-				print "cors-wrap.1: " e ": missing from ENVIRONMENT"
-	}' "$BATS_FILE_TMPDIR/keys" "$TOP/man/cors-wrap.1"
+	function item(w) {
+		cur = w[3]
+		curalias = w[4] == "," && w[5] == "Ev" ? w[6] : ""
+	}'"$manlist" "$BATS_FILE_TMPDIR/keys" "$TOP/man/cors-wrap.1"
 	assert_output ''
 }
