@@ -932,29 +932,6 @@ join_repeated(struct conn *c, size_t *n)
 	return 0;
 }
 
-/* The CORS_* params do not fit the cache key: the one value over the
- * limit is named, as config_load would. */
-static void
-too_large(struct conn *c)
-{
-	char *const	*e;
-	const char	*eq;
-
-	for (e = c->envp; *e != NULL; e++) {
-		if (strncmp(*e, "CORS_", 5) != 0 ||
-		    (eq = strchr(*e, '=')) == NULL ||
-		    strlen(eq + 1) <= CONFIG_VALUE_MAX)
-			continue;
-		log_msg(&c->lg, LOG_ERROR, "cannot load the configuration: "
-		    "%.*s: value longer than %d bytes", (int)(eq - *e), *e,
-		    CONFIG_VALUE_MAX);
-		return;
-	}
-	log_msg(&c->lg, LOG_ERROR, "cannot load the configuration: the "
-	    "CORS_* params are longer than %d bytes in all",
-	    CONFCACHE_KEY_MAX);
-}
-
 /* ---- scripts at once (-j) and the queue (--queue) ---- */
 
 static bool
@@ -1068,6 +1045,7 @@ request_start(struct conn *c)
 	const struct section	*sec;
 	const struct config	*cfg;
 	enum fcgi_params_result	 pr;
+	struct diag		 d = { 0 };
 	size_t			 n;
 
 	pr = fcgirec_params(c->params, c->params_len, (char *)c->params,
@@ -1085,13 +1063,10 @@ request_start(struct conn *c)
 		fail(c, 500, false);
 		return;
 	}
-	c->ce = confcache_get(&w->cache, c->envp);
-	if (c->ce == NULL) {
-		if (w->cache.miss == CONFCACHE_TOO_LARGE)
-			too_large(c);
-		else
-			log_msg(&c->lg, LOG_ERROR, "cannot load the "
-			    "configuration: out of memory");
+	if ((c->ce = confcache_get(&w->cache, c->envp, &d)) == NULL) {
+		log_msg(&c->lg, LOG_ERROR, "cannot load the configuration: %s",
+		    diag_text(&d));
+		diag_free(&d);
 		fail(c, 500, false);
 		return;
 	}
