@@ -444,6 +444,16 @@ join(char **v, size_t n)
 	return s;
 }
 
+/* "SOURCE: KEY", the start of a line about one value of a key. */
+#define DIAG_WHERE_MAX	1024
+
+static const char *
+key_where(char *where, const struct setting *s, const struct config_keydef *k)
+{
+	snprintf(where, DIAG_WHERE_MAX, "%s: %s", s->source, k->ini);
+	return where;
+}
+
 static int
 compile_origins(const struct config_keydef *k, const struct setting *s,
     void *dst, struct diag *d)
@@ -452,7 +462,7 @@ compile_origins(const struct config_keydef *k, const struct setting *s,
 	struct tok_iter	 it;
 	const char	*w;
 	size_t		 len, n;
-	char		 err[512];
+	char		 where[DIAG_WHERE_MAX];
 	int		 rc = 0;
 
 	if (count_list(s, k->ini, &n, d) == -1)
@@ -463,8 +473,8 @@ compile_origins(const struct config_keydef *k, const struct setting *s,
 	while (tok_next_word(&it, &w, &len)) {
 		struct origin_entry	*e = &p->origins[p->norigins];
 
-		if (origin_entry_init(e, w, len, err, sizeof(err)) == -1) {
-			diag_add(d, "%s: origins: %s", s->source, err);
+		if (origin_entry_init(e, w, len, key_where(where, s, k),
+		    d) == -1) {
 			rc = -1;
 			continue;
 		}
@@ -538,7 +548,7 @@ compile_allow_headers(const struct config_keydef *k, const struct setting *s,
 	struct tok_iter	 it;
 	const char	*w;
 	size_t		 len, n;
-	char		 msg[128];
+	char		 where[DIAG_WHERE_MAX];
 
 	if (count_list(s, k->ini, &n, d) == -1)
 		return -1;
@@ -579,11 +589,8 @@ compile_allow_headers(const struct config_keydef *k, const struct setting *s,
 		if ((h->name = strndup(w, len)) == NULL)
 			return -1;
 		p->nallow_headers++;
-		if (pattern_compile(&h->re, w + 1, len - 1, msg,
-		    sizeof(msg)) == -1) {
-			diag_add(d, "%s: allow_headers: invalid regular "
-			    "expression \"%.*s\": %s", s->source,
-			    (int)(len - 1), w + 1, msg);
+		if (pattern_compile(&h->re, w + 1, len - 1,
+		    key_where(where, s, k), d) == -1) {
 			free(h->name);
 			h->name = NULL;
 			p->nallow_headers--;
