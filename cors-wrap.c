@@ -155,15 +155,15 @@ static uid_t
 user_id(const char *s)
 {
 	struct account	 a;
-	char		 err[256];
+	struct diag	 d = { 0 };
 
-	switch (account_user(s, &a, err, sizeof(err))) {
+	switch (account_user(s, &a, &d)) {
 	case 1:
 		return a.uid;
 	case 0:
 		return (uid_t)number(s, 0, 2147483647, "the socket user");
 	default:
-		fprintf(stderr, "cors-wrap: -U: %s\n", err);
+		fprintf(stderr, "cors-wrap: -U: %s\n", diag_text(&d));
 		exit(1);
 	}
 }
@@ -171,16 +171,16 @@ user_id(const char *s)
 static gid_t
 group_id(const char *s)
 {
-	gid_t	 gid;
-	char	 err[256];
+	gid_t		 gid;
+	struct diag	 d = { 0 };
 
-	switch (account_group(s, &gid, err, sizeof(err))) {
+	switch (account_group(s, &gid, &d)) {
 	case 1:
 		return gid;
 	case 0:
 		return (gid_t)number(s, 0, 2147483647, "the socket group");
 	default:
-		fprintf(stderr, "cors-wrap: -G: %s\n", err);
+		fprintf(stderr, "cors-wrap: -G: %s\n", diag_text(&d));
 		exit(1);
 	}
 }
