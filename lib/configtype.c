@@ -1,0 +1,610 @@
+#include "configtype.h"
+
+#include <errno.h>
+#include <fnmatch.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bounds.h"
+#include "origin.h"
+#include "pattern.h"
+#include "token.h"
+
+/*
+ * ---- value types ----
+ * Each compiles a setting into the field of its key (a key's offset in
+ * the structure its scope fills: struct policy for the keys of every
+ * section, struct config for the global ones, struct section for the
+ * section ones; the types that fill several fields of the policy take all
+ * of it, offset 0), reporting with the setting's source; and shows the
+ * compiled field as --check prints it.
+ */
+
+static int
+compile_bool(const struct config_keydef *k, const struct setting *s,
+    void *dst, struct diag *d)
+{
+	static const char *const yes[] = { "true", "yes", "on", "1" };
+	static const char *const no[] = { "false", "no", "off", "0" };
+	size_t	 i, n = strlen(s->value);
+
+	for (i = 0; i < 4; i++) {
+		if (tok_eq_nocase(s->value, n, yes[i], strlen(yes[i]))) {
+			*(bool *)dst = true;
+			return 0;
+		}
+		if (tok_eq_nocase(s->value, n, no[i], strlen(no[i]))) {
+			*(bool *)dst = false;
+			return 0;
+		}
+	}
+	diag_add(d, "%s: %s: \"%s\" is not a boolean (true/false, yes/no, "
+	    "on/off, 1/0)", s->source, k->ini, s->value);
+	return -1;
+}
+
+static const char *
+show_bool(struct shown *v)
+{
+	return *(const bool *)v->field ? "true" : "false";
+}
+
+static int
+parse_max_age(const struct setting *s, const char *key, long *out,
+    struct diag *d)
+{
+	const char	*p = s->value;
+	long		 v = 0, mult = 1;
+
+	if (s->value == NULL || *p == '\0') {
+		*out = -1;
+		return 0;
+	}
+	if (*p < '0' || *p > '9')
+		goto bad;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		v = v * 10 + (*p - '0');
+		if (v > MAX_AGE_MAX)
+			goto bad;
+	}
+	switch (*p) {
+	case '\0':
+		break;
+	case 's':
+		p++;
+		break;
+	case 'm':
+		mult = 60;
+		p++;
+		break;
+	case 'h':
+		mult = 3600;
+		p++;
+		break;
+	case 'd':
+		mult = 86400;
+		p++;
+		break;
+	default:
+		goto bad;
+	}
+	if (*p != '\0' || v > MAX_AGE_MAX / mult)
+		goto bad;
+	*out = v * mult;
+	return 0;
+bad:
+	diag_add(d, "%s: %s: \"%s\" is not a number of seconds (a "
+	    "number, optionally followed by s, m, h or d; at most %ld s)",
+	    s->source, key, s->value, MAX_AGE_MAX);
+	return -1;
+}
+
+static int
+compile_max_age(const struct config_keydef *k, const struct setting *s,
+    void *dst, struct diag *d)
+{
+	struct policy	*p = dst;
+
+	if (parse_max_age(s, k->ini, &p->max_age, d) == -1)
+		return -1;
+	if (p->max_age >= 0)
+		snprintf(p->max_age_value, sizeof(p->max_age_value), "%ld",
+		    p->max_age);
+	return 0;
+}
+
+static const char *
+show_max_age(struct shown *v)
+{
+	const struct policy	*p = v->field;
+
+	return p->max_age >= 0 ? p->max_age_value : "";
+}
+
+/* Reports a value none of the choices its key's syntax lists. */
+static int
+not_a_choice(const struct config_keydef *k, const struct setting *s,
+    struct diag *d)
+{
+	diag_add(d, "%s: %s: \"%s\" is not %s", s->source, k->ini, s->value,
+	    k->syntax);
+	return -1;
+}
+
+static const char *const statuses[] = { "204", "200" };
+static const char *const modes[] = {
+	[MODE_MERGE] = "merge",
+	[MODE_PREPEND] = "prepend"
+};
+
+/* The index of the setting's value among n choices, or -1. */
+static int
+choice(const struct setting *s, const char *const *names, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(s->value, names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+static int
+compile_status(const struct config_keydef *k, const struct setting *s,
+    void *dst, struct diag *d)
+{
+	int	 i = choice(s, statuses, 2);
+
+	if (i == -1)
+		return not_a_choice(k, s, d);
+	*(int *)dst = i == 0 ? 204 : 200;
+	return 0;
+}
+
+static const char *
+show_status(struct shown *v)
+{
+	snprintf(v->num, sizeof(v->num), "%d", *(const int *)v->field);
+	return v->num;
+}
+
+static int
+compile_mode(const struct config_keydef *k, const struct setting *s,
+    void *dst, struct diag *d)
+{
+	int	 i = choice(s, modes, 2);
+
+	if (i == -1)
+		return not_a_choice(k, s, d);
+	*(enum run_mode *)dst = (enum run_mode)i;
+	return 0;
+}
+
+static const char *
+show_mode(struct shown *v)
+{
+	return modes[*(const enum run_mode *)v->field];
+}
+
+static int
+compile_log_level(const struct config_keydef *k, const struct setting *s,
+    void *dst, struct diag *d)
+{
+	return log_level_parse(s->value, dst) == -1 ? not_a_choice(k, s, d) :
+	    0;
+}
+
+static const char *
+show_log_level(struct shown *v)
+{
+	return log_level_str(*(const enum log_level *)v->field);
+}
+
+static int
+compile_log_rate(const struct config_keydef *k, const struct setting *s,
+    void *dst, struct diag *d)
+{
+	const char	*p = s->value;
+	unsigned long	 v = 0;
+
+	for (; *p >= '0' && *p <= '9' && v <= 1000000; p++)
+		v = v * 10 + (unsigned long)(*p - '0');
+	*(unsigned *)dst = (unsigned)v;
+	if (p == s->value || *p != '\0' || v > 1000000) {
+		diag_add(d, "%s: %s: \"%s\" is not a number of lines a minute "
+		    "(0 to 1000000)", s->source, k->ini, s->value);
+		return -1;
+	}
+	return 0;
+}
+
+static const char *
+show_log_rate(struct shown *v)
+{
+	snprintf(v->num, sizeof(v->num), "%u", *(const unsigned *)v->field);
+	return v->num;
+}
+
+/* exec and script_root: empty means none. */
+static int
+compile_abs_path(const struct config_keydef *k, const struct setting *s,
+    void *dst, struct diag *d)
+{
+	if (s->value == NULL || s->value[0] == '\0')
+		return 0;
+	if (s->value[0] != '/') {
+		diag_add(d, "%s: %s: \"%s\" is not an absolute path",
+		    s->source, k->ini, s->value);
+		return -1;
+	}
+	return (*(char **)dst = strdup(s->value)) == NULL ? -1 : 0;
+}
+
+static const char *
+show_abs_path(struct shown *v)
+{
+	const char	*path = *(char *const *)v->field;
+
+	return path != NULL ? path : "";
+}
+
+/* The lists whose compiled form --check does not show: as written. */
+static const char *
+show_as_written(struct shown *v)
+{
+	return v->set->value;
+}
+
+static int
+count_list(const struct setting *s, const char *key, size_t *n,
+    struct diag *d)
+{
+	struct tok_iter	 it;
+	const char	*w;
+	size_t		 len;
+
+	*n = 0;
+	tok_iter_init(&it, s->value, strlen(s->value));
+	while (tok_next_word(&it, &w, &len))
+		(*n)++;
+	if (*n > CONFIG_LIST_MAX) {
+		diag_add(d, "%s: %s: more than %d entries", s->source, key,
+		    CONFIG_LIST_MAX);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Shell sort of a list (at most CONFIG_LIST_MAX entries), not qsort(3): in
+ * CGI mode this runs on every request, and libc's qsort code is one more
+ * page fault there (bench/run).
+ */
+/* a > b; the lists hold no NULL, but the analyzer cannot know that. */
+static bool
+str_after(const char *a, const char *b)
+{
+	return a != NULL && b != NULL && strcmp(a, b) > 0;
+}
+
+static void
+sort_strings(char **v, size_t n)
+{
+	static const size_t	 gaps[] = { 701, 301, 132, 57, 23, 10, 4, 1 };
+	size_t			 g, i, j, gap;
+	char			*t;
+
+	for (g = 0; g < sizeof(gaps) / sizeof(gaps[0]); g++) {
+		gap = gaps[g];
+		for (i = gap; i < n; i++) {
+			t = v[i];
+			for (j = i; j >= gap && str_after(v[j - gap], t);
+			    j -= gap)
+				v[j] = v[j - gap];
+			v[j] = t;
+		}
+	}
+}
+
+/* Joins sorted strings with ", ". */
+static char *
+join(char **v, size_t n)
+{
+	size_t	 i, len = 1, o = 0;
+	char	*s;
+
+	for (i = 0; i < n; i++)
+		len += strlen(v[i]) + 2;
+	if ((s = malloc(len)) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		if (i > 0) {
+			memcpy(s + o, ", ", 2);
+			o += 2;
+		}
+		memcpy(s + o, v[i], strlen(v[i]));
+		o += strlen(v[i]);
+	}
+	s[o] = '\0';
+	return s;
+}
+
+/* "SOURCE: KEY", the start of a line about one value of a key. */
+#define DIAG_WHERE_MAX	1024
+
+static const char *
+key_where(char *where, const struct setting *s, const struct config_keydef *k)
+{
+	snprintf(where, DIAG_WHERE_MAX, "%s: %s", s->source, k->ini);
+	return where;
+}
+
+static int
+compile_origins(const struct config_keydef *k, const struct setting *s,
+    void *dst, struct diag *d)
+{
+	struct policy	*p = dst;
+	struct tok_iter	 it;
+	const char	*w;
+	size_t		 len, n;
+	char		 where[DIAG_WHERE_MAX];
+	int		 rc = 0;
+
+	if (count_list(s, k->ini, &n, d) == -1)
+		return -1;
+	if ((p->origins = calloc(n + 1, sizeof(*p->origins))) == NULL)
+		return -1;
+	tok_iter_init(&it, s->value, strlen(s->value));
+	while (tok_next_word(&it, &w, &len)) {
+		struct origin_entry	*e = &p->origins[p->norigins];
+
+		if (origin_entry_init(e, w, len, key_where(where, s, k),
+		    d) == -1) {
+			rc = -1;
+			continue;
+		}
+		p->norigins++;
+		if (e->kind == OENTRY_ANY)
+			p->origins_any = true;
+		if (e->kind == OENTRY_EXACT && (p->first_exact == NULL ||
+		    strcmp(e->text, p->first_exact) < 0))
+			p->first_exact = e->text;
+	}
+	return rc;
+}
+
+static int
+compile_methods(const struct config_keydef *k, const struct setting *s,
+    void *dst, struct diag *d)
+{
+	struct policy	*p = dst;
+	struct tok_iter	 it;
+	const char	*w;
+	size_t		 len, n, i, j;
+
+	if (count_list(s, k->ini, &n, d) == -1)
+		return -1;
+	if ((p->methods = calloc(n + 1, sizeof(char *))) == NULL)
+		return -1;
+	tok_iter_init(&it, s->value, strlen(s->value));
+	while (tok_next_word(&it, &w, &len)) {
+		if (len == 1 && *w == '*') {
+			p->methods_any = true;
+			continue;
+		}
+		if (!tok_is_token(w, len) || len > METHOD_MAX) {
+			diag_add(d, "%s: methods: \"%.*s\" is not a method",
+			    s->source, (int)len, w);
+			return -1;
+		}
+		/* Upper-cased as flask-cors does; requests are matched
+		 * case-insensitively, so nothing is lost. */
+		if ((p->methods[p->nmethods] = malloc(len + 1)) == NULL)
+			return -1;
+		for (i = 0; i < len; i++)
+			p->methods[p->nmethods][i] = tok_upper(w[i]);
+		p->methods[p->nmethods][len] = '\0';
+		p->nmethods++;
+	}
+	sort_strings(p->methods, p->nmethods);
+	for (i = j = 0; i < p->nmethods; i++) {
+		if (j > 0 && strcmp(p->methods[j - 1], p->methods[i]) == 0) {
+			free(p->methods[i]);
+			continue;
+		}
+		p->methods[j++] = p->methods[i];
+	}
+	p->nmethods = j;
+	if ((p->methods_value = join(p->methods, p->nmethods)) == NULL)
+		return -1;
+	if (strlen(p->methods_value) > 1000) {
+		diag_add(d, "%s: methods: the list is longer than 1000 bytes",
+		    s->source);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+compile_allow_headers(const struct config_keydef *k, const struct setting *s,
+    void *dst, struct diag *d)
+{
+	struct policy	*p = dst;
+	struct tok_iter	 it;
+	const char	*w;
+	size_t		 len, n;
+	char		 where[DIAG_WHERE_MAX];
+
+	if (count_list(s, k->ini, &n, d) == -1)
+		return -1;
+	if ((p->allow_headers = calloc(n + 1, sizeof(*p->allow_headers))) ==
+	    NULL)
+		return -1;
+	tok_iter_init(&it, s->value, strlen(s->value));
+	while (tok_next_word(&it, &w, &len)) {
+		struct header_entry	*h =
+		    &p->allow_headers[p->nallow_headers];
+
+		if (len == 1 && *w == '*') {
+			p->allow_headers_any = true;
+			continue;
+		}
+		if (*w != '~') {
+			if (!tok_is_token(w, len)) {
+				diag_add(d, "%s: allow_headers: \"%.*s\" is "
+				    "not a header name", s->source, (int)len,
+				    w);
+				return -1;
+			}
+			/* Tokens may hold these, header names in use never
+			 * do: Flask-CORS would read "X-.*" as a pattern, and
+			 * a literal that never matches fails silently. */
+			if (strcspn(w, "*^$|+") < len) {
+				diag_add(d, "%s: allow_headers: \"%.*s\" looks "
+				    "like a regular expression; write ~%.*s for "
+				    "a pattern", s->source, (int)len, w,
+				    (int)len, w);
+				return -1;
+			}
+			if ((h->name = strndup(w, len)) == NULL)
+				return -1;
+			p->nallow_headers++;
+			continue;
+		}
+		if ((h->name = strndup(w, len)) == NULL)
+			return -1;
+		p->nallow_headers++;
+		if (pattern_compile(&h->re, w + 1, len - 1,
+		    key_where(where, s, k), d) == -1) {
+			free(h->name);
+			h->name = NULL;
+			p->nallow_headers--;
+			return -1;
+		}
+		h->regex = true;
+	}
+	return 0;
+}
+
+static int
+compile_expose(const struct config_keydef *k, const struct setting *s,
+    void *dst, struct diag *d)
+{
+	struct policy	*p = dst;
+	struct tok_iter	 it;
+	const char	*w;
+	size_t		 len, n, i, nv = 0;
+	char		**v;
+	int		 rc = 0;
+
+	if (count_list(s, k->ini, &n, d) == -1)
+		return -1;
+	if (n == 0)
+		return 0;
+	if ((v = calloc(n, sizeof(char *))) == NULL)
+		return -1;
+	tok_iter_init(&it, s->value, strlen(s->value));
+	while (tok_next_word(&it, &w, &len)) {
+		if (!tok_is_token(w, len)) {
+			diag_add(d, "%s: expose_headers: \"%.*s\" is not a "
+			    "header name", s->source, (int)len, w);
+			rc = -1;
+			break;
+		}
+		if ((v[nv++] = strndup(w, len)) == NULL) {
+			rc = -1;
+			break;
+		}
+	}
+	if (rc == 0) {
+		sort_strings(v, nv);
+		if ((p->expose_value = join(v, nv)) == NULL)
+			rc = -1;
+	}
+	for (i = 0; i < nv; i++)
+		free(v[i]);
+	free(v);
+	return rc;
+}
+
+static const char *
+show_methods(struct shown *v)
+{
+	const struct policy	*p = v->field;
+
+	return p->methods_any ? "*" : p->methods_value;
+}
+
+static const char *
+show_expose(struct shown *v)
+{
+	return ((const struct policy *)v->field)->expose_value;
+}
+
+static bool
+has_glob(const char *s)
+{
+	return strpbrk(s, "*?[") != NULL;
+}
+
+static int
+compile_path(const struct config_keydef *k, const struct setting *s,
+    void *dst, struct diag *d)
+{
+	struct section	*sec = dst;
+	size_t		 n;
+	const char	*p;
+
+	if (s->value == NULL) {
+		diag_add(d, "%s: section [%s] has no %s key (every section "
+		    "but the global one names the paths it applies to)",
+		    s->source != NULL ? s->source : "?", sec->name, k->ini);
+		return -1;
+	}
+	if (s->value[0] != '/') {
+		diag_add(d, "%s: %s: \"%s\" must start with /", s->source,
+		    k->ini, s->value);
+		return -1;
+	}
+	if ((sec->path = strdup(s->value)) == NULL)
+		return -1;
+	n = strlen(sec->path);
+	if ((sec->path_base = strdup(sec->path)) == NULL)
+		return -1;
+	/* A pattern ending in slash-star also covers the path without that
+	 * tail ("/api" for "/api" + "/" + "*"), as flask-cors's resources do
+	 * and users expect; it still never covers "/apiary". */
+	if (n > 2 && strcmp(sec->path + n - 2, "/*") == 0)
+		sec->path_base[n - 2] = '\0';
+	sec->literal = !has_glob(sec->path);
+	for (p = sec->path; *p != '\0'; p++)
+		if (*p == '/')
+			sec->slashes++;
+	return 0;
+}
+
+/* NULL in the global section, which has no path: no line. */
+static const char *
+show_path(struct shown *v)
+{
+	return ((const struct section *)v->field)->path;
+}
+
+#define TYPE(name)	const struct config_type configtype_##name = \
+			    { compile_##name, show_##name }
+TYPE(bool);
+TYPE(max_age);
+TYPE(status);
+TYPE(mode);
+TYPE(log_level);
+TYPE(log_rate);
+TYPE(abs_path);
+TYPE(methods);
+TYPE(expose);
+TYPE(path);
+const struct config_type configtype_origins =
+    { compile_origins, show_as_written };
+const struct config_type configtype_allow_headers =
+    { compile_allow_headers, show_as_written };
+#undef TYPE
