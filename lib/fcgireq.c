@@ -235,29 +235,6 @@ join_repeated(struct conn *c, size_t *n)
 	return 0;
 }
 
-/* The CORS_* params do not fit the cache key: the one value over the
- * limit is named, as config_load would. */
-static void
-params_too_large(struct conn *c)
-{
-	char *const	*e;
-	const char	*eq;
-
-	for (e = c->rq.envp; *e != NULL; e++) {
-		if (strncmp(*e, "CORS_", 5) != 0 ||
-		    (eq = strchr(*e, '=')) == NULL ||
-		    strlen(eq + 1) <= CONFIG_VALUE_MAX)
-			continue;
-		log_msg(&c->rq.lg, LOG_ERROR, "cannot load the configuration: "
-		    "%.*s: value longer than %d bytes", (int)(eq - *e), *e,
-		    CONFIG_VALUE_MAX);
-		return;
-	}
-	log_msg(&c->rq.lg, LOG_ERROR, "cannot load the configuration: the "
-	    "CORS_* params are longer than %d bytes in all",
-	    CONFCACHE_KEY_MAX);
-}
-
 /* A FCGI_PARAMS record's content, gathered until the empty one. */
 void
 fcgireq_add_params(struct conn *c, const uint8_t *data, size_t n)
@@ -394,6 +371,7 @@ fcgireq_start(struct conn *c)
 	const struct section	*sec;
 	const struct config	*cfg;
 	enum fcgi_params_result	 pr;
+	struct diag		 d = { 0 };
 	size_t			 n;
 
 	pr = fcgirec_params(c->rq.params, c->rq.params_len,
@@ -412,13 +390,10 @@ fcgireq_start(struct conn *c)
 		fcgireq_fail(c, 500, false);
 		return;
 	}
-	c->rq.ce = confcache_get(&w->cache, c->rq.envp);
-	if (c->rq.ce == NULL) {
-		if (w->cache.miss == CONFCACHE_TOO_LARGE)
-			params_too_large(c);
-		else
-			log_msg(&c->rq.lg, LOG_ERROR, "cannot load the "
-			    "configuration: out of memory");
+	if ((c->rq.ce = confcache_get(&w->cache, c->rq.envp, &d)) == NULL) {
+		log_msg(&c->rq.lg, LOG_ERROR, "cannot load the configuration: %s",
+		    diag_text(&d));
+		diag_free(&d);
 		fcgireq_fail(c, 500, false);
 		return;
 	}
