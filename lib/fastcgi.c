@@ -23,9 +23,10 @@
 #include <unistd.h>
 
 #include "cgiheader.h"
+#include "child.h"
 #include "clock.h"
 #include "confcache.h"
-#include "decide.h"
+#include "exchange.h"
 #include "fcgirec.h"
 #include "log.h"
 #include "ratelimit.h"
@@ -41,8 +42,6 @@
 #define PARAMS_COUNT_MAX 1024
 #define READ_CHUNK	32768		/* script output per read */
 #define OUT_HIGH	((size_t)256 * 1024)	/* stop reading the script above */
-#define KILL_GRACE_MS	2000		/* SIGTERM, then SIGKILL */
-#define GATEWAY_WAIT_MS	1000		/* for the exit status of a failure */
 #define LINGER_MAX	1024
 /* An answer given before the whole body arrived (an error, a preflight)
  * on a connection that is not kept: closing at once breaks the server's
@@ -233,7 +232,6 @@ static void	bad_gateway(struct conn *, const char *);
 static void	listen_watch(struct worker *);
 static void	bound_note(struct worker *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
-static void	describe_exit(int, char *, size_t);
 static bool	spool_resume(struct conn *);
 
 /* ---- epoll registration ---- */
@@ -687,7 +685,7 @@ cut_off(struct conn *c)
 {
 	char	 how[128];
 
-	describe_exit(c->wstatus, how, sizeof(how));
+	child_describe_exit(c->wstatus, how, sizeof(how));
 	log_msg(&c->lg, LOG_ERROR, "%s: %s during its answer; cutting it "
 	    "off", c->prog, how);
 	release_script(c, true);
@@ -711,23 +709,11 @@ maybe_finish(struct conn *c)
 	if (c->exited && !(WIFEXITED(c->wstatus) && app == 0)) {
 		char	 how[128];
 
-		describe_exit(c->wstatus, how, sizeof(how));
+		child_describe_exit(c->wstatus, how, sizeof(how));
 		log_msg(&c->lg, LOG_WARN, "%s: %s after its answer", c->prog,
 		    how);
 	}
 	request_end(c, app);
-}
-
-static void
-describe_exit(int st, char *buf, size_t len)
-{
-	if (WIFEXITED(st))
-		snprintf(buf, len, "exited with status %d", WEXITSTATUS(st));
-	else if (WIFSIGNALED(st))
-		snprintf(buf, len, "killed by signal %d (%s)", WTERMSIG(st),
-		    strsignal(WTERMSIG(st)));
-	else
-		snprintf(buf, len, "stopped");
 }
 
 /* The script failed before a valid header block.  The log names the exit
@@ -745,7 +731,7 @@ bad_gateway(struct conn *c, const char *cause)
 		return;
 	}
 	if (c->exited)
-		describe_exit(c->wstatus, how, sizeof(how));
+		child_describe_exit(c->wstatus, how, sizeof(how));
 	else
 		snprintf(how, sizeof(how), "did not exit; stopped");
 	log_msg(&c->lg, LOG_ERROR, "%s: %s (the script %s)", c->prog,
@@ -831,7 +817,7 @@ start_script(struct conn *c, const struct config *cfg)
 		c->spool_ok = true;
 		c->spool.total = &w->spooled;
 	}
-	rc = script_spawn(&s, env, flags, &c->pid, &c->sin, &c->sout,
+	rc = child_spawn(&s, env, flags, &c->pid, &c->sin, &c->sout,
 	    &c->serr);
 	free(env);
 	script_free(&s);
@@ -1097,19 +1083,19 @@ request_start(struct conn *c)
 	}
 	if (!c->ce->ok) {
 		/* Fail closed, as in CGI mode. */
-		decide_log_diag(&c->lg, &c->ce->diag);
+		exchange_log_diag(&c->lg, &c->ce->diag);
 		fail(c, 500, false);
 		return;
 	}
 	cfg = &c->ce->cfg;
 	c->lg.level = cfg->log_level;
 	request_read(&c->req, request_env_get, c->envp);
-	sec = decide(cfg, &c->req, &c->ans);
+	sec = exchange_decide(cfg, &c->req, &c->ans);
 	c->pol = &sec->policy;
 	{
-		struct log_budget	 b = { &w->budget, NULL };
+		struct log_budget	 b = { &w->budget, false };
 
-		decide_log(&c->lg, cfg, &b, &c->req, sec, &c->ans);
+		exchange_log(&c->lg, cfg, &b, &c->req, sec, &c->ans);
 	}
 
 	if (c->req.preflight && c->pol->automatic_options) {
@@ -1158,15 +1144,11 @@ feed_header(struct conn *c, const char *data, size_t n)
 		bad_gateway(c, "merged header block too large");
 		return;
 	}
-	if (cgiheader_withholds(c->h, &c->ans)) {
-		struct log_budget	 b = { &w->budget, NULL };
+	{
+		struct log_budget	 b = { &w->budget, false };
 
-		decide_log_withheld(&c->lg, &c->ce->cfg, &b, &c->req);
-	}
-	if (cgiheader_drops_credentials(c->h)) {
-		struct log_budget	 b = { &w->budget, NULL };
-
-		decide_log_dropped(&c->lg, &c->ce->cfg, &b, &c->req);
+		exchange_log_merged(&c->lg, &c->ce->cfg, &b, &c->req, c->h,
+		    &c->ans);
 	}
 	c->header_done = true;
 	if (emit(c, w->mbuf, m) == -1 ||
@@ -1975,7 +1957,7 @@ timeout(struct conn *c, long now)
 		snprintf(why, sizeof(why), "silent for %u s",
 		    c->w->o->timeout);
 	if (c->exited && c->sout != -1) {
-		describe_exit(c->wstatus, how, sizeof(how));
+		child_describe_exit(c->wstatus, how, sizeof(how));
 		log_msg(&c->lg, LOG_ERROR, "%s: timed out, %s: the script "
 		    "%s, but a process it left holds its output; stopping it",
 		    c->prog, why, how);
