@@ -113,11 +113,14 @@ orphans_signal(const pid_t *workers, unsigned nworkers, int sig)
 static void
 orphans_stop(struct orphans *o, const pid_t *workers, unsigned nworkers)
 {
-	long	 now = (long)clock_ms();
+	enum child_stage	 stage = CHILD_RUNS;
+	long			 kill_at;
+	int			 sig = child_stop_step(&stage, (long)clock_ms(),
+				    &kill_at);
 
-	if (orphans_signal(workers, nworkers, SIGTERM) == 0 && o->kill_at == 0)
+	if (orphans_signal(workers, nworkers, sig) == 0 && o->kill_at == 0)
 		return;
-	o->kill_at = now + KILL_GRACE_MS;
+	o->kill_at = kill_at;
 	o->next_scan = o->kill_at;
 	o->give_up = o->kill_at + ORPHAN_HUNT_MS;
 }

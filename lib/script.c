@@ -122,14 +122,61 @@ concat(const char *a, const char *b, size_t blen)
 	return p;
 }
 
+/*
+ * The one check of a script file, for both ways of naming one: file must
+ * resolve (realpath: symlinks followed) inside the root, when there is
+ * one, to an executable regular file.  A symlink inside the root may
+ * point anywhere: what counts is where it leads.  With a script root
+ * (CGI) the root is resolved first, since file was built from it, and
+ * messages name the resolved file; with SCRIPT_FILENAME (FastCGI) they
+ * name the file as the server sent it.  rroot: the resolved root, or for
+ * SCRIPT_FILENAME room for it.
+ */
+static int
+lookup(struct script *s, bool by_root, const char *file, const char *root,
+    char *rroot)
+{
+	char		 rfile[PATH_MAX];
+	const char	*name;
+	struct stat	 st;
+	size_t		 rl;
+
+	if (realpath(file, rfile) == NULL) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return fail(s, 404, "%s: no such script", file);
+		return fail(s, 403, "%s: %s", file, strerror(errno));
+	}
+	if (root != NULL) {
+		if (!by_root && realpath(root, rroot) == NULL)
+			return fail(s, 500, "script root %s: %s", root,
+			    strerror(errno));
+		rl = strlen(rroot);
+		if (strncmp(rfile, rroot, rl) != 0 ||
+		    (rl > 1 && rfile[rl] != '/')) {
+			if (by_root)
+				return fail(s, 403, "%s leads out of the "
+				    "script root (%s)", file, rfile);
+			return fail(s, 403, "%s is outside the script root "
+			    "%s", file, rroot);
+		}
+	}
+	name = by_root ? rfile : file;
+	if (stat(rfile, &st) == -1)
+		return fail(s, 404, "%s: %s", rfile, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return fail(s, 403, "%s is not a regular file", name);
+	if (!(st.st_mode & 0111) || access(rfile, X_OK) == -1)
+		return fail(s, 403, "%s is not executable", name);
+	return 0;
+}
+
 int
 script_from_root(struct script *s, const char *root, char **extra,
     int nextra, request_getter g, void *ctx)
 {
 	const char	*pi = g(ctx, "PATH_INFO"), *seg, *rest, *sn, *dr;
-	char		 rroot[PATH_MAX], rfile[PATH_MAX], file[PATH_MAX];
-	struct stat	 st;
-	size_t		 seglen, rl;
+	char		 rroot[PATH_MAX], file[PATH_MAX];
+	size_t		 seglen;
 	int		 n;
 
 	memset(s, 0, sizeof(*s));
@@ -152,23 +199,8 @@ script_from_root(struct script *s, const char *root, char **extra,
 	n = snprintf(file, sizeof(file), "%s/%.*s", rroot, (int)seglen, seg);
 	if (n < 0 || (size_t)n >= sizeof(file))
 		return fail(s, 404, "script name too long");
-	if (realpath(file, rfile) == NULL) {
-		if (errno == ENOENT || errno == ENOTDIR)
-			return fail(s, 404, "%s: no such script", file);
-		return fail(s, 403, "%s: %s", file, strerror(errno));
-	}
-	rl = strlen(rroot);
-	/* A symlink inside the root may point anywhere: what counts is
-	 * where it leads. */
-	if (strncmp(rfile, rroot, rl) != 0 || (rl > 1 && rfile[rl] != '/'))
-		return fail(s, 403, "%s leads out of the script root (%s)",
-		    file, rfile);
-	if (stat(rfile, &st) == -1)
-		return fail(s, 404, "%s: %s", rfile, strerror(errno));
-	if (!S_ISREG(st.st_mode))
-		return fail(s, 403, "%s is not a regular file", rfile);
-	if (access(rfile, X_OK) == -1 || !(st.st_mode & 0111))
-		return fail(s, 403, "%s is not executable", rfile);
+	if (lookup(s, true, file, root, rroot) == -1)
+		return -1;
 
 	if (set_argv(s, NULL, NULL, 0, extra, nextra) == -1)
 		return fail(s, 500, "out of memory");
@@ -253,10 +285,8 @@ int
 script_from_filename(struct script *s, const char *filename,
     const char *root)
 {
-	char		 rroot[PATH_MAX], rfile[PATH_MAX];
-	struct stat	 st;
+	char		 rroot[PATH_MAX];
 	const char	*p;
-	size_t		 rl;
 
 	memset(s, 0, sizeof(*s));
 	s->status = 500;
@@ -268,27 +298,8 @@ script_from_filename(struct script *s, const char *filename,
 		if (p[3] == '/' || p[3] == '\0')
 			return fail(s, 403, "%s: \"..\" in the path",
 			    filename);
-	if (realpath(filename, rfile) == NULL) {
-		if (errno == ENOENT || errno == ENOTDIR)
-			return fail(s, 404, "%s: no such script", filename);
-		return fail(s, 403, "%s: %s", filename, strerror(errno));
-	}
-	if (root != NULL) {
-		if (realpath(root, rroot) == NULL)
-			return fail(s, 500, "script root %s: %s", root,
-			    strerror(errno));
-		rl = strlen(rroot);
-		if (strncmp(rfile, rroot, rl) != 0 ||
-		    (rl > 1 && rfile[rl] != '/'))
-			return fail(s, 403, "%s is outside the script root "
-			    "%s", filename, rroot);
-	}
-	if (stat(rfile, &st) == -1)
-		return fail(s, 404, "%s: %s", rfile, strerror(errno));
-	if (!S_ISREG(st.st_mode))
-		return fail(s, 403, "%s is not a regular file", filename);
-	if (!(st.st_mode & 0111) || access(rfile, X_OK) == -1)
-		return fail(s, 403, "%s is not executable", filename);
+	if (lookup(s, false, filename, root, rroot) == -1)
+		return -1;
 	if (set_argv(s, filename, NULL, 0, NULL, 0) == -1 ||
 	    (s->dir = dir_of(filename)) == NULL)
 		return fail(s, 500, "out of memory");
