@@ -180,16 +180,11 @@ struct conn {
  * SIGKILL.  Until then no new process can get that pid as its own or as
  * its process group's id.
  */
-enum linger_stage {
-	LINGER_RUNS,		/* SIGTERM to the group at the deadline */
-	LINGER_TERM_SENT,	/* SIGKILL to the group at the deadline */
-	LINGER_KILL_SENT	/* reaped when it exits */
-};
-
 struct lingerer {
 	pid_t		 pid;
 	long		 deadline;
-	enum linger_stage stage;
+	enum child_stage stage;		/* CHILD_KILL_SENT: reaped when
+					   it exits */
 	bool		 ended;		/* a zombie, kept for the group */
 };
 
@@ -377,7 +372,7 @@ log_sink(void *ctx, const char *line, size_t n)
 
 static void
 linger_add(struct worker *w, pid_t pid, long deadline,
-    enum linger_stage stage, bool ended)
+    enum child_stage stage, bool ended)
 {
 	if (w->nlinger == LINGER_MAX) {
 		/* Out of room to track it: stop it now.  SIGKILL is not
@@ -523,13 +518,16 @@ release_script(struct conn *c, bool stop)
 	close_fd(w, &c->ev_err, &c->serr);
 	if (c->pid > 0) {
 		if (stop && (!c->exited || held)) {
-			kill(-c->pid, SIGTERM);
-			linger_add(w, c->pid, (long)clock_ms() + KILL_GRACE_MS,
-			    LINGER_TERM_SENT, c->exited);
+			enum child_stage	 st = CHILD_RUNS;
+			long			 at;
+
+			kill(-c->pid, child_stop_step(&st, (long)clock_ms(),
+			    &at));
+			linger_add(w, c->pid, at, st, c->exited);
 		} else if (c->exited)
 			script_reap(w, c->pid);
 		else
-			linger_add(w, c->pid, c->deadline, LINGER_RUNS, false);
+			linger_add(w, c->pid, c->deadline, CHILD_RUNS, false);
 	}
 	c->pid = -1;
 }
@@ -1871,7 +1869,7 @@ reap(struct worker *w)
 			i++;
 			continue;
 		}
-		if (l->stage == LINGER_TERM_SENT) {
+		if (l->stage == CHILD_TERM_SENT) {
 			/* The rest of its group gets its SIGKILL still. */
 			l->ended = true;
 			i++;
@@ -2072,6 +2070,7 @@ timers(struct worker *w, long now)
 	struct conn	*c, *next;
 	long		 next_at = -1;
 	size_t		 i;
+	int		 sig;
 
 	for (c = w->conns; c != NULL; c = next) {
 		next = c->next;
@@ -2124,22 +2123,16 @@ timers(struct worker *w, long now)
 			i++;
 			continue;
 		}
-		if (l->stage == LINGER_RUNS) {
-			kill(-l->pid, SIGTERM);
-			l->stage = LINGER_TERM_SENT;
-			l->deadline = now + KILL_GRACE_MS;
-			i++;
-			continue;
-		}
-		kill(-l->pid, SIGKILL);
-		if (l->ended) {
+		/* SIGTERM to the group at the first deadline, SIGKILL at
+		 * each one after. */
+		sig = child_stop_step(&l->stage, now, &l->deadline);
+		kill(-l->pid, sig);
+		if (sig == SIGKILL && l->ended) {
 			script_reap(w, l->pid);
 			linger_remove(w, i);
 			continue;
 		}
-		l->stage = LINGER_KILL_SENT;
-		l->deadline = now + KILL_GRACE_MS;
-		i++;	/* removed when reaped */
+		i++;	/* after SIGKILL, removed when reaped */
 	}
 	return next_at;
 }
