@@ -26,8 +26,8 @@ LIBS	 = -l:libiniparser.a
 # So is cors-wrap as a whole (static-pie: still PIE, full RELRO).  In a
 # dynamically linked one, the loader (mapping libc, relocating it,
 # binding every symbol for -z now) makes a tenth of a CGI request's page
-# faults, each tens of microseconds on a virtual machine (README
-# "Performance").  User and group names, which a static glibc cannot
+# faults, each tens of microseconds on a virtual machine
+# (bench/README.md).  User and group names, which a static glibc cannot
 # look up through the system's NSS modules, are asked of getent(1)
 # (lib/account.h).  Sanitizers cannot be linked statically, and valgrind
 # and LD_PRELOAD shims cannot see into a static binary:
@@ -53,7 +53,8 @@ LIB_SRCS = lib/cgi.c lib/launch.c lib/config.c lib/request.c lib/exchange.c \
 	   lib/policy.c lib/origin.c lib/token.c lib/pattern.c lib/response.c \
 	   lib/script.c lib/child.c lib/cgiheader.c lib/io.c lib/log.c lib/diag.c \
 	   lib/ratelimit.c lib/inifile.c lib/confcache.c lib/explain.c \
-	   lib/fastcgi.c lib/fcgirec.c lib/spool.c lib/daemon.c lib/account.c
+	   lib/fcgiconn.c lib/fcgireq.c lib/fcgichild.c lib/fcgipipe.c \
+	   lib/fcgiloop.c lib/fcgirec.c lib/spool.c lib/daemon.c lib/account.c
 SRCS	 = cors-wrap.c $(LIB_SRCS)
 OBJS	 = $(SRCS:.c=.o)
 
@@ -80,13 +81,13 @@ deps-build:
 	@bash tests/deps.sh build
 
 check: deps-check
-	$(MAKE) cors-wrap build/cors-wrap-shared
+	$(MAKE) cors-wrap build/cors-wrap-shared build/tests/decide_cases
 	bash tests/run
 
 deps-check:
 	@bash tests/deps.sh check
 
-# The performance comparison of README "Performance" (bench/run): real
+# The performance comparison of bench/README.md (bench/run): real
 # servers on 127.0.0.1, minutes of load.  Never part of check.  The
 # bench-only programs are built with cors-wrap's flags.  The references
 # (the exec wrapper, the libfcgi responder) are linked as a C program is
@@ -129,6 +130,18 @@ build/bench/decide_bench: bench/decide_bench.c $(LIB_OBJS) .flags
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -pie -o $@ bench/decide_bench.c \
 	    $(LIB_OBJS) $(LIBS)
 
+# The table-driven test of the decision (tests/unit/decide_cases.c), linked
+# with cors-wrap's own objects; tests/decide.bats builds and runs it.
+UNIT_SRCS = tests/unit/decide_cases.c tests/unit/decide_table.c
+
+build/tests/decide_cases: $(UNIT_SRCS) tests/unit/decide_cases.h $(LIB_OBJS) .flags
+	@mkdir -p build/tests
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -pie -o $@ $(UNIT_SRCS) \
+	    $(LIB_OBJS) $(LIBS)
+
+unit: build/tests/decide_cases
+	build/tests/decide_cases
+
 demo:
 	@bash tests/deps.sh build demo
 	$(MAKE) cors-wrap
@@ -165,8 +178,8 @@ lint: deps-lint
 	    -I/usr/include/iniparser
 	cppcheck -q --enable=warning,performance,portability --std=c11 \
 	    -D_GNU_SOURCE --inline-suppr --error-exitcode=1 -Ilib \
-	    tests/fuzz/*.c
-	clang-tidy --quiet tests/fuzz/*.c -- -std=c11 -D_GNU_SOURCE \
+	    tests/fuzz/*.c tests/unit/*.c
+	clang-tidy --quiet tests/fuzz/*.c tests/unit/*.c -- -std=c11 -D_GNU_SOURCE \
 	    -I/usr/include/iniparser -iquote lib
 
 # scan-build (clang's static analyser) over the normal build, every file
@@ -218,7 +231,7 @@ $(FUZZ_DIR)/libcors.a: $(FUZZ_LIB_OBJS)
 	rm -f $@
 	ar rcs $@ $(FUZZ_LIB_OBJS)
 
-# -iquote: lib/fastcgi.h must not shadow libfcgi's <fastcgi.h>.
+# -iquote: lib's headers are for #include "...", never <...>.
 $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_DIR)/libcors.a
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -iquote lib -fsanitize=fuzzer -MMD -MP \
 	    -MF $@.d -o $@ $< $(FUZZ_DIR)/libcors.a $(LIBS)
@@ -239,11 +252,11 @@ deps-fuzz:
 clean:
 	rm -f cors-wrap .flags $(OBJS) $(OBJS:.o=.d)
 	rm -rf $(FUZZ_DIR)/lib $(FUZZ_DIR)/libcors.a $(FUZZ_DIR)/.flags \
-	    $(FUZZ_BINS) $(FUZZ_BINS:=.d) build/bench build/cors-wrap-shared
+	    $(FUZZ_BINS) $(FUZZ_BINS:=.d) build/bench build/tests build/cors-wrap-shared
 
 distclean: clean
 	rm -rf build
 
 .PHONY: all analyze bench check deps-bench deps-build deps-check deps-fuzz \
-	deps-lint demo distclean fuzz fuzz-build install lint uninstall clean \
-	FORCE
+	deps-lint demo distclean fuzz fuzz-build install lint uninstall unit \
+	clean FORCE

@@ -155,15 +155,15 @@ static uid_t
 user_id(const char *s)
 {
 	struct account	 a;
-	char		 err[256];
+	struct diag	 d = { 0 };
 
-	switch (account_user(s, &a, err, sizeof(err))) {
+	switch (account_user(s, &a, &d)) {
 	case 1:
 		return a.uid;
 	case 0:
 		return (uid_t)number(s, 0, 2147483647, "the socket user");
 	default:
-		fprintf(stderr, "cors-wrap: -U: %s\n", err);
+		fprintf(stderr, "cors-wrap: -U: %s\n", diag_text(&d));
 		exit(1);
 	}
 }
@@ -171,16 +171,16 @@ user_id(const char *s)
 static gid_t
 group_id(const char *s)
 {
-	gid_t	 gid;
-	char	 err[256];
+	gid_t		 gid;
+	struct diag	 d = { 0 };
 
-	switch (account_group(s, &gid, err, sizeof(err))) {
+	switch (account_group(s, &gid, &d)) {
 	case 1:
 		return gid;
 	case 0:
 		return (gid_t)number(s, 0, 2147483647, "the socket group");
 	default:
-		fprintf(stderr, "cors-wrap: -G: %s\n", err);
+		fprintf(stderr, "cors-wrap: -G: %s\n", diag_text(&d));
 		exit(1);
 	}
 }
@@ -312,6 +312,8 @@ main(int argc, char *argv[])
 		{ "check", no_argument, NULL, 'k' },
 		{ "explain", no_argument, NULL, 'e' },
 		{ "help", no_argument, NULL, 'h' },
+		/* Not in the usage: the table of keys, for tests/keys.bats. */
+		{ "keys", no_argument, NULL, 'K' },
 		{ "life-limit", required_argument, NULL, 'T' },
 		{ "max-scripts", required_argument, NULL, 'j' },
 		{ "queue", required_argument, NULL, 'Q' },
@@ -413,6 +415,10 @@ main(int argc, char *argv[])
 		case 'e':
 			do_explain = 1;
 			break;
+		case 'K':
+			config_print_keys(stdout);
+			launch_free(&l);
+			return 0;
 		case 'h':
 			usage(0);
 		case 'V':

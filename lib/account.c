@@ -141,11 +141,10 @@ bad_reason(int bad)
 
 /*
  * Runs getent DB KEY, feeding its output to r.  1: found (exit 0), 0: not
- * found (exit 2), -1: a failure, described in err.
+ * found (exit 2), -1: a failure, described in d.
  */
 static int
-getent(const char *db, const char *key, struct reader *r, char *err,
-    size_t errlen)
+getent(const char *db, const char *key, struct reader *r, struct diag *d)
 {
 	posix_spawn_file_actions_t	 fa;
 	posix_spawnattr_t		 sa;
@@ -160,19 +159,19 @@ getent(const char *db, const char *key, struct reader *r, char *err,
 	int				 fds[2], e = 0, st, rc = -1;
 
 	if (!key_ok(key)) {
-		snprintf(err, errlen, "not a %s name: %s",
+		diag_add(d, "not a %s name: %s",
 		    strcmp(db, "group") == 0 ? "group" : "user", key);
 		return -1;
 	}
 	if (pipe2(fds, O_CLOEXEC) == -1) {
-		snprintf(err, errlen, "looking up %s: pipe: %s", key,
+		diag_add(d, "looking up %s: pipe: %s", key,
 		    strerror(errno));
 		return -1;
 	}
 	sigemptyset(&none);
 	if (posix_spawn_file_actions_init(&fa) != 0 ||
 	    posix_spawnattr_init(&sa) != 0) {
-		snprintf(err, errlen, "looking up %s: out of memory", key);
+		diag_add(d, "looking up %s: out of memory", key);
 		(void)close(fds[0]);
 		(void)close(fds[1]);
 		return -1;
@@ -191,7 +190,7 @@ getent(const char *db, const char *key, struct reader *r, char *err,
 	posix_spawnattr_destroy(&sa);
 	(void)close(fds[1]);
 	if (e != 0) {
-		snprintf(err, errlen, "looking up %s: %s: %s", key,
+		diag_add(d, "looking up %s: %s: %s", key,
 		    getent_paths[0], strerror(e));
 		(void)close(fds[0]);
 		return -1;
@@ -207,25 +206,25 @@ getent(const char *db, const char *key, struct reader *r, char *err,
 	(void)close(fds[0]);
 	while (waitpid(pid, &st, 0) == -1)
 		if (errno != EINTR) {
-			snprintf(err, errlen, "looking up %s: waitpid: %s",
+			diag_add(d, "looking up %s: waitpid: %s",
 			    key, strerror(errno));
 			return -1;
 		}
 	if (r->bad != 0)
-		snprintf(err, errlen, "looking up %s: getent %s: %s", key,
+		diag_add(d, "looking up %s: getent %s: %s", key,
 		    db, bad_reason(r->bad));
 	else if (e != 0)
-		snprintf(err, errlen, "looking up %s: reading from getent: "
+		diag_add(d, "looking up %s: reading from getent: "
 		    "%s", key, strerror(e));
 	else if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
 		rc = 1;
 	else if (WIFEXITED(st) && WEXITSTATUS(st) == 2)
 		rc = 0;
 	else if (WIFEXITED(st))
-		snprintf(err, errlen, "looking up %s: getent %s failed "
+		diag_add(d, "looking up %s: getent %s failed "
 		    "(exit status %d)", key, db, WEXITSTATUS(st));
 	else
-		snprintf(err, errlen, "looking up %s: getent %s killed by "
+		diag_add(d, "looking up %s: getent %s killed by "
 		    "signal %d", key, db, WTERMSIG(st));
 	return rc;
 }
@@ -257,16 +256,16 @@ id_field(const char *line, unsigned n, uint32_t *id)
  * an id; returns like getent. */
 static int
 getent_id(const char *db, const char *key, struct reader *r, unsigned n,
-    uint32_t *id, char *err, size_t errlen)
+    uint32_t *id, struct diag *d)
 {
 	int	 rc;
 
 	memset(r, 0, sizeof(*r));
 	r->feed = first_line;
-	if ((rc = getent(db, key, r, err, errlen)) != 1)
+	if ((rc = getent(db, key, r, d)) != 1)
 		return rc;
 	if (id_field(r->line, n, id) == -1) {
-		snprintf(err, errlen, "looking up %s: getent %s: %s", key, db,
+		diag_add(d, "looking up %s: getent %s: %s", key, db,
 		    bad_reason(EINVAL));
 		return -1;
 	}
@@ -274,23 +273,23 @@ getent_id(const char *db, const char *key, struct reader *r, unsigned n,
 }
 
 int
-account_user(const char *key, struct account *a, char *err, size_t errlen)
+account_user(const char *key, struct account *a, struct diag *d)
 {
 	struct reader	 r;
 	uint32_t	 uid, gid;
 	size_t		 len;
 	int		 rc;
 
-	if ((rc = getent_id("passwd", key, &r, 2, &uid, err, errlen)) != 1)
+	if ((rc = getent_id("passwd", key, &r, 2, &uid, d)) != 1)
 		return rc;
 	len = strcspn(r.line, ":");
 	if (id_field(r.line, 3, &gid) == -1 || len == 0) {
-		snprintf(err, errlen, "looking up %s: getent passwd: %s", key,
+		diag_add(d, "looking up %s: getent passwd: %s", key,
 		    bad_reason(EINVAL));
 		return -1;
 	}
 	if (len >= sizeof(a->name)) {
-		snprintf(err, errlen, "%s: user name too long", key);
+		diag_add(d, "%s: user name too long", key);
 		return -1;
 	}
 	a->uid = uid;
@@ -301,20 +300,20 @@ account_user(const char *key, struct account *a, char *err, size_t errlen)
 }
 
 int
-account_group(const char *key, gid_t *gid, char *err, size_t errlen)
+account_group(const char *key, gid_t *gid, struct diag *d)
 {
 	struct reader	 r;
 	uint32_t	 id;
 	int		 rc;
 
-	if ((rc = getent_id("group", key, &r, 2, &id, err, errlen)) == 1)
+	if ((rc = getent_id("group", key, &r, 2, &id, d)) == 1)
 		*gid = id;
 	return rc;
 }
 
 int
 account_groups(const char *user, gid_t gid, gid_t **groups, size_t *n,
-    char *err, size_t errlen)
+    struct diag *d)
 {
 	struct reader	 r;
 	int		 rc = -1;
@@ -323,11 +322,11 @@ account_groups(const char *user, gid_t gid, gid_t **groups, size_t *n,
 	r.feed = group_list;
 	r.in_name = true;
 	if (add_group(&r, gid) == -1)
-		snprintf(err, errlen, "looking up %s: out of memory", user);
-	else if ((rc = getent("initgroups", user, &r, err, errlen)) == 0)
-		snprintf(err, errlen, "%s: no such user", user);
+		diag_add(d, "looking up %s: out of memory", user);
+	else if ((rc = getent("initgroups", user, &r, d)) == 0)
+		diag_add(d, "%s: no such user", user);
 	else if (rc == 1 && group_list(&r, "\n", 1) == -1)
-		snprintf(err, errlen, "looking up %s: getent initgroups: %s",
+		diag_add(d, "looking up %s: getent initgroups: %s",
 		    user, bad_reason(r.bad));
 	if (rc != 1 || r.bad != 0) {
 		free(r.groups);

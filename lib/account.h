@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "diag.h"
+
 #define ACCOUNT_NAME_MAX	64	/* bytes of a user name, with its NUL */
 #define ACCOUNT_GROUPS_MAX	65536	/* Linux's NGROUPS_MAX */
 
@@ -24,18 +26,17 @@ struct account {
 };
 
 /* key: a user name, or a number getent looks up as a uid.  Returns 1
- * when found, 0 when there is no such user, -1 with a message in err
- * when the lookup itself failed. */
-int	account_user(const char *key, struct account *, char *err,
-	    size_t errlen);
+ * when found, 0 when there is no such user, -1 with the cause in d when
+ * the lookup itself failed. */
+int	account_user(const char *key, struct account *, struct diag *);
 
 /* The same for a group: its gid. */
-int	account_group(const char *key, gid_t *, char *err, size_t errlen);
+int	account_group(const char *key, gid_t *, struct diag *);
 
 /* The groups initgroups(3) would give user with primary group gid: gid
  * first, then the groups that list user as a member.  *groups is
- * malloc(3)ed, *n entries; -1 with a message in err. */
+ * malloc(3)ed, *n entries; -1 with the cause in d. */
 int	account_groups(const char *user, gid_t gid, gid_t **groups,
-	    size_t *n, char *err, size_t errlen);
+	    size_t *n, struct diag *);
 
 #endif

@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "outbuf.h"
 #include "token.h"
 
 const char *
@@ -150,16 +151,6 @@ cgiheader_parse(const char *buf, size_t len, bool eof, struct cgi_headers *h,
 	return CGIHDR_OK;
 }
 
-static bool
-put(char *out, size_t outlen, size_t *o, const char *s, size_t n)
-{
-	if (*o + n > outlen)
-		return false;
-	memcpy(out + *o, s, n);
-	*o += n;
-	return true;
-}
-
 /* Is token t (n bytes) one of the elements of the list value v? */
 static bool
 list_has(const char *v, size_t vlen, const char *t, size_t n)
@@ -185,15 +176,15 @@ put_vary(char *out, size_t outlen, size_t *o, const struct cgi_line *l,
 	size_t		 len;
 	bool		 first = l == NULL || l->value_len == 0;
 
-	if (l != NULL && !put(out, outlen, o, l->value, l->value_len))
+	if (l != NULL && !outbuf_put(out, outlen, o, l->value, l->value_len))
 		return false;
 	tok_iter_init(&it, add, strlen(add));
 	while (tok_next_field(&it, &s, &len)) {
 		if (l != NULL && list_has(l->value, l->value_len, s, len))
 			continue;
-		if (!first && !put(out, outlen, o, ", ", 2))
+		if (!first && !outbuf_put(out, outlen, o, ", ", 2))
 			return false;
-		if (!put(out, outlen, o, s, len))
+		if (!outbuf_put(out, outlen, o, s, len))
 			return false;
 		first = false;
 	}
@@ -253,24 +244,24 @@ cgiheader_merge(const struct cgi_headers *h, const struct answer *a,
 		if (name_is(&h->lines[i], "Status"))
 			break;
 	if (h->status_line != NULL && i == h->nlines &&
-	    (!put(out, outlen, &o, "Status: ", 8) ||
-	    !put(out, outlen, &o, h->status_line, h->status_line_len) ||
-	    !put(out, outlen, &o, eol, el)))
+	    (!outbuf_put(out, outlen, &o, "Status: ", 8) ||
+	    !outbuf_put(out, outlen, &o, h->status_line, h->status_line_len) ||
+	    !outbuf_put(out, outlen, &o, eol, el)))
 		return 0;
 	for (i = 0; i < h->nlines; i++) {
 		l = &h->lines[i];
 		if (cgiheader_drops_credentials(h) &&
 		    name_is(l, "Access-Control-Allow-Credentials"))
 			continue;
-		if (!put(out, outlen, &o, l->name, l->name_len) ||
-		    !put(out, outlen, &o, ": ", 2))
+		if (!outbuf_put(out, outlen, &o, l->name, l->name_len) ||
+		    !outbuf_put(out, outlen, &o, ": ", 2))
 			return 0;
 		if ((int)i == h->vary && vary[0] != '\0') {
 			if (!put_vary(out, outlen, &o, l, vary))
 				return 0;
-		} else if (!put(out, outlen, &o, l->value, l->value_len))
+		} else if (!outbuf_put(out, outlen, &o, l->value, l->value_len))
 			return 0;
-		if (!put(out, outlen, &o, eol, el))
+		if (!outbuf_put(out, outlen, &o, eol, el))
 			return 0;
 	}
 	for (i = 0; add && i < a->nfields; i++) {
@@ -284,21 +275,21 @@ cgiheader_merge(const struct cgi_headers *h, const struct answer *a,
 		if (withhold && strncmp(a->fields[i].name, "Access-Control-",
 		    15) == 0)
 			continue;
-		if (!put(out, outlen, &o, a->fields[i].name,
+		if (!outbuf_put(out, outlen, &o, a->fields[i].name,
 		    strlen(a->fields[i].name)) ||
-		    !put(out, outlen, &o, ": ", 2) ||
-		    !put(out, outlen, &o, a->fields[i].value,
+		    !outbuf_put(out, outlen, &o, ": ", 2) ||
+		    !outbuf_put(out, outlen, &o, a->fields[i].value,
 		    strlen(a->fields[i].value)) ||
-		    !put(out, outlen, &o, eol, el))
+		    !outbuf_put(out, outlen, &o, eol, el))
 			return 0;
 	}
 	if (h->vary < 0 && vary[0] != '\0') {
-		if (!put(out, outlen, &o, "Vary: ", 6) ||
+		if (!outbuf_put(out, outlen, &o, "Vary: ", 6) ||
 		    !put_vary(out, outlen, &o, NULL, vary) ||
-		    !put(out, outlen, &o, eol, el))
+		    !outbuf_put(out, outlen, &o, eol, el))
 			return 0;
 	}
-	if (!put(out, outlen, &o, eol, el))
+	if (!outbuf_put(out, outlen, &o, eol, el))
 		return 0;
 	return o;
 }

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bounds.h"
 #include "request.h"
 
 int
@@ -172,17 +173,36 @@ victim(const struct confcache *c)
 	return vi;
 }
 
+/* Params too large to be a key: the one value config_load would reject
+ * is named, as it would name it. */
+static void
+too_large(char *const *params, struct diag *d)
+{
+	char *const	*e;
+	const char	*eq;
+
+	for (e = params; *e != NULL; e++) {
+		if (!is_cors(*e) || (eq = strchr(*e, '=')) == NULL ||
+		    strlen(eq + 1) <= CONFIG_VALUE_MAX)
+			continue;
+		diag_add(d, "%.*s: value longer than %d bytes", (int)(eq - *e),
+		    *e, CONFIG_VALUE_MAX);
+		return;
+	}
+	diag_add(d, "the CORS_* params are longer than %d bytes in all",
+	    CONFCACHE_KEY_MAX);
+}
+
 struct confcache_entry *
-confcache_get(struct confcache *c, char *const *params)
+confcache_get(struct confcache *c, char *const *params, struct diag *d)
 {
 	struct confcache_entry	*e;
 	const char		*ini;
 	size_t			 klen, i;
 	char			**env;
 
-	c->miss = CONFCACHE_NOMEM;
 	if ((klen = make_key(c, params)) == 0) {
-		c->miss = CONFCACHE_TOO_LARGE;
+		too_large(params, d);
 		return NULL;
 	}
 	if (klen == 1)
@@ -201,12 +221,13 @@ confcache_get(struct confcache *c, char *const *params)
 		e->users++;
 		return e;
 	}
-	if ((e = calloc(1, sizeof(*e))) == NULL)
-		return NULL;
-	if ((e->key = malloc(klen)) == NULL ||
+	if ((e = calloc(1, sizeof(*e))) == NULL ||
+	    (e->key = malloc(klen)) == NULL ||
 	    (env = merged_env(c, params)) == NULL) {
-		free(e->key);
+		if (e != NULL)
+			free(e->key);
 		free(e);
+		diag_add(d, "out of memory");
 		return NULL;
 	}
 	memcpy(e->key, c->key, klen);

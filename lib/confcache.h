@@ -41,15 +41,8 @@ struct confcache_entry {
 	unsigned long	 used;		/* for least-recently-used eviction */
 };
 
-/* Why confcache_get returned NULL. */
-enum confcache_miss {
-	CONFCACHE_NOMEM,
-	CONFCACHE_TOO_LARGE	/* CORS_* params over CONFCACHE_KEY_MAX */
-};
-
 struct confcache {
 	struct confcache_entry	*slot[CONFCACHE_SLOTS];	/* NULL: empty */
-	enum confcache_miss	 miss;		/* of the last NULL */
 	unsigned long		 clock;
 	const char		*config;	/* --config */
 	char *const		*environ;	/* the daemon's CORS_* */
@@ -63,11 +56,13 @@ void	confcache_free(struct confcache *);
 
 /*
  * The configuration for a request's params ("NAME=VALUE", NULL-
- * terminated), loading it on a miss.  Returns NULL, with the reason in
- * miss, when out of memory or the CORS_* params are too large.  The entry
- * stays valid until released, whatever the cache does meanwhile.
+ * terminated), loading it on a miss.  Returns NULL, with the reason in d,
+ * when out of memory or the CORS_* params are too large (a configuration
+ * that does not load is an entry: not ok, its reasons in its diag).  The
+ * entry stays valid until released, whatever the cache does meanwhile.
  */
-struct confcache_entry	*confcache_get(struct confcache *, char *const *params);
+struct confcache_entry	*confcache_get(struct confcache *, char *const *params,
+			    struct diag *);
 void			 confcache_release(struct confcache_entry *);
 
 #endif

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fnmatch.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,62 +12,13 @@
 #include "pattern.h"
 #include "token.h"
 
-#define M_ALL "GET, HEAD, POST, OPTIONS, PUT, PATCH, DELETE"
-
-const struct config_keydef config_keys[KEY_COUNT] = {
-	[KEY_ORIGINS] = { "origins", "CORS_ORIGINS", NULL, NULL, "*",
-	    "origins: *, null, scheme://host[:port], scheme://*.domain, "
-	    "~REGEX", SCOPE_ANY },
-	[KEY_METHODS] = { "methods", "CORS_METHODS", NULL, NULL, M_ALL,
-	    "methods, or *", SCOPE_ANY },
-	[KEY_ALLOW_HEADERS] = { "allow_headers", "CORS_ALLOW_HEADERS",
-	    "headers", "CORS_HEADERS", "*",
-	    "header names or ~REGEX, or *", SCOPE_ANY },
-	[KEY_EXPOSE_HEADERS] = { "expose_headers", "CORS_EXPOSE_HEADERS",
-	    NULL, NULL, "", "header names", SCOPE_ANY },
-	[KEY_SUPPORTS_CREDENTIALS] = { "supports_credentials",
-	    "CORS_SUPPORTS_CREDENTIALS", NULL, NULL, "false", "boolean",
-	    SCOPE_ANY },
-	[KEY_MAX_AGE] = { "max_age", "CORS_MAX_AGE", NULL, NULL, NULL,
-	    "seconds, or a number with s, m, h or d", SCOPE_ANY },
-	[KEY_SEND_WILDCARD] = { "send_wildcard", "CORS_SEND_WILDCARD", NULL,
-	    NULL, "false", "boolean", SCOPE_ANY },
-	[KEY_ALWAYS_SEND] = { "always_send", "CORS_ALWAYS_SEND", NULL, NULL,
-	    "true", "boolean", SCOPE_ANY },
-	[KEY_AUTOMATIC_OPTIONS] = { "automatic_options",
-	    "CORS_AUTOMATIC_OPTIONS", NULL, NULL, "true", "boolean",
-	    SCOPE_ANY },
-	[KEY_VARY_HEADER] = { "vary_header", "CORS_VARY_HEADER", NULL, NULL,
-	    "true", "boolean", SCOPE_ANY },
-	[KEY_ALLOW_PRIVATE_NETWORK] = { "allow_private_network",
-	    "CORS_ALLOW_PRIVATE_NETWORK", NULL, NULL, "false", "boolean",
-	    SCOPE_ANY },
-	[KEY_INTERCEPT_EXCEPTIONS] = { "intercept_exceptions",
-	    "CORS_INTERCEPT_EXCEPTIONS", NULL, NULL, "true", "boolean",
-	    SCOPE_ANY },
-	[KEY_PREFLIGHT_STATUS] = { "preflight_status",
-	    "CORS_PREFLIGHT_STATUS", NULL, NULL, "204", "204 or 200",
-	    SCOPE_ANY },
-	[KEY_DEBUG_HEADER] = { "debug_header", "CORS_DEBUG_HEADER", NULL,
-	    NULL, "false", "boolean", SCOPE_ANY },
-	[KEY_MODE] = { "mode", "CORS_MODE", NULL, NULL, "merge",
-	    "merge or prepend", SCOPE_GLOBAL },
-	[KEY_EXEC] = { "exec", "CORS_EXEC", NULL, NULL, NULL,
-	    "absolute path of a program", SCOPE_GLOBAL },
-	[KEY_SCRIPT_ROOT] = { "script_root", "CORS_SCRIPT_ROOT", NULL, NULL,
-	    NULL, "absolute path of a directory", SCOPE_GLOBAL },
-	[KEY_LOG_LEVEL] = { "log_level", "CORS_LOG_LEVEL", NULL, NULL, "warn",
-	    "error, warn, info or debug", SCOPE_GLOBAL },
-	[KEY_LOG_REFUSED] = { "log_refused", "CORS_LOG_REFUSED", NULL, NULL,
-	    "info", "error, warn, info or debug", SCOPE_GLOBAL },
-	[KEY_LOG_RATE] = { "log_rate", "CORS_LOG_RATE", NULL, NULL, "60",
-	    "lines a minute, 0 for no limit", SCOPE_GLOBAL },
-	[KEY_PATH] = { "path", NULL, NULL, NULL, NULL,
-	    "glob over the request path", SCOPE_SECTION },
-};
-
 /* Not configuration keys, but CORS_* names cors-wrap knows. */
-static const char *const env_other[] = { "CORS_CONFIG" };
+static const struct {
+	const char	*env;
+	const char	*syntax;
+} env_other[] = {
+	{ "CORS_CONFIG", "path of the INI file" },
+};
 
 static char *
 xstrdup(const char *s)
@@ -166,10 +118,26 @@ setting_copy(struct setting *dst, const struct setting *src)
 	return setting_set(dst, src->value, xstrdup(src->source));
 }
 
-/* ---- value parsers: each reports with the setting's source ---- */
+/*
+ * ---- value types ----
+ * Each compiles a setting into the field of its key (a key's offset in
+ * the structure its scope fills: struct policy for the keys of every
+ * section, struct config for the global ones, struct section for the
+ * section ones; the types that fill several fields of the policy take all
+ * of it, offset 0), reporting with the setting's source; and shows the
+ * compiled field as --check prints it.
+ */
+
+/* What --check shows of a key: its compiled field, or its setting. */
+struct shown {
+	const void		*field;
+	const struct setting	*set;
+	char			 num[24];
+};
 
 static int
-parse_bool(const struct setting *s, const char *key, bool *b, struct diag *d)
+compile_bool(const struct config_keydef *k, const struct setting *s,
+    void *dst, struct diag *d)
 {
 	static const char *const yes[] = { "true", "yes", "on", "1" };
 	static const char *const no[] = { "false", "no", "off", "0" };
@@ -177,21 +145,28 @@ parse_bool(const struct setting *s, const char *key, bool *b, struct diag *d)
 
 	for (i = 0; i < 4; i++) {
 		if (tok_eq_nocase(s->value, n, yes[i], strlen(yes[i]))) {
-			*b = true;
+			*(bool *)dst = true;
 			return 0;
 		}
 		if (tok_eq_nocase(s->value, n, no[i], strlen(no[i]))) {
-			*b = false;
+			*(bool *)dst = false;
 			return 0;
 		}
 	}
 	diag_add(d, "%s: %s: \"%s\" is not a boolean (true/false, yes/no, "
-	    "on/off, 1/0)", s->source, key, s->value);
+	    "on/off, 1/0)", s->source, k->ini, s->value);
 	return -1;
 }
 
+static const char *
+show_bool(struct shown *v)
+{
+	return *(const bool *)v->field ? "true" : "false";
+}
+
 static int
-parse_max_age(const struct setting *s, long *out, struct diag *d)
+parse_max_age(const struct setting *s, const char *key, long *out,
+    struct diag *d)
 {
 	const char	*p = s->value;
 	long		 v = 0, mult = 1;
@@ -233,10 +208,166 @@ parse_max_age(const struct setting *s, long *out, struct diag *d)
 	*out = v * mult;
 	return 0;
 bad:
-	diag_add(d, "%s: max_age: \"%s\" is not a number of seconds (a "
+	diag_add(d, "%s: %s: \"%s\" is not a number of seconds (a "
 	    "number, optionally followed by s, m, h or d; at most %ld s)",
-	    s->source, s->value, MAX_AGE_MAX);
+	    s->source, key, s->value, MAX_AGE_MAX);
 	return -1;
+}
+
+static int
+compile_max_age(const struct config_keydef *k, const struct setting *s,
+    void *dst, struct diag *d)
+{
+	struct policy	*p = dst;
+
+	if (parse_max_age(s, k->ini, &p->max_age, d) == -1)
+		return -1;
+	if (p->max_age >= 0)
+		snprintf(p->max_age_value, sizeof(p->max_age_value), "%ld",
+		    p->max_age);
+	return 0;
+}
+
+static const char *
+show_max_age(struct shown *v)
+{
+	const struct policy	*p = v->field;
+
+	return p->max_age >= 0 ? p->max_age_value : "";
+}
+
+/* Reports a value none of the choices its key's syntax lists. */
+static int
+not_a_choice(const struct config_keydef *k, const struct setting *s,
+    struct diag *d)
+{
+	diag_add(d, "%s: %s: \"%s\" is not %s", s->source, k->ini, s->value,
+	    k->syntax);
+	return -1;
+}
+
+static const char *const statuses[] = { "204", "200" };
+static const char *const modes[] = {
+	[MODE_MERGE] = "merge",
+	[MODE_PREPEND] = "prepend"
+};
+
+/* The index of the setting's value among n choices, or -1. */
+static int
+choice(const struct setting *s, const char *const *names, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(s->value, names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+static int
+compile_status(const struct config_keydef *k, const struct setting *s,
+    void *dst, struct diag *d)
+{
+	int	 i = choice(s, statuses, 2);
+
+	if (i == -1)
+		return not_a_choice(k, s, d);
+	*(int *)dst = i == 0 ? 204 : 200;
+	return 0;
+}
+
+static const char *
+show_status(struct shown *v)
+{
+	snprintf(v->num, sizeof(v->num), "%d", *(const int *)v->field);
+	return v->num;
+}
+
+static int
+compile_mode(const struct config_keydef *k, const struct setting *s,
+    void *dst, struct diag *d)
+{
+	int	 i = choice(s, modes, 2);
+
+	if (i == -1)
+		return not_a_choice(k, s, d);
+	*(enum run_mode *)dst = (enum run_mode)i;
+	return 0;
+}
+
+static const char *
+show_mode(struct shown *v)
+{
+	return modes[*(const enum run_mode *)v->field];
+}
+
+static int
+compile_log_level(const struct config_keydef *k, const struct setting *s,
+    void *dst, struct diag *d)
+{
+	return log_level_parse(s->value, dst) == -1 ? not_a_choice(k, s, d) :
+	    0;
+}
+
+static const char *
+show_log_level(struct shown *v)
+{
+	return log_level_str(*(const enum log_level *)v->field);
+}
+
+static int
+compile_log_rate(const struct config_keydef *k, const struct setting *s,
+    void *dst, struct diag *d)
+{
+	const char	*p = s->value;
+	unsigned long	 v = 0;
+
+	for (; *p >= '0' && *p <= '9' && v <= 1000000; p++)
+		v = v * 10 + (unsigned long)(*p - '0');
+	*(unsigned *)dst = (unsigned)v;
+	if (p == s->value || *p != '\0' || v > 1000000) {
+		diag_add(d, "%s: %s: \"%s\" is not a number of lines a minute "
+		    "(0 to 1000000)", s->source, k->ini, s->value);
+		return -1;
+	}
+	return 0;
+}
+
+static const char *
+show_log_rate(struct shown *v)
+{
+	snprintf(v->num, sizeof(v->num), "%u", *(const unsigned *)v->field);
+	return v->num;
+}
+
+/* exec and script_root: empty means none. */
+static int
+compile_abs_path(const struct config_keydef *k, const struct setting *s,
+    void *dst, struct diag *d)
+{
+	if (s->value == NULL || s->value[0] == '\0')
+		return 0;
+	if (s->value[0] != '/') {
+		diag_add(d, "%s: %s: \"%s\" is not an absolute path",
+		    s->source, k->ini, s->value);
+		return -1;
+	}
+	return (*(char **)dst = strdup(s->value)) == NULL ? -1 : 0;
+}
+
+static const char *
+show_abs_path(struct shown *v)
+{
+	const char	*path = *(char *const *)v->field;
+
+	return path != NULL ? path : "";
+}
+
+/* The lists whose compiled form --check does not show: as written. */
+static const char *
+show_as_written(struct shown *v)
+{
+	return v->set->value;
 }
 
 static int
@@ -313,16 +444,28 @@ join(char **v, size_t n)
 	return s;
 }
 
-static int
-compile_origins(struct policy *p, const struct setting *s, struct diag *d)
+/* "SOURCE: KEY", the start of a line about one value of a key. */
+#define DIAG_WHERE_MAX	1024
+
+static const char *
+key_where(char *where, const struct setting *s, const struct config_keydef *k)
 {
+	snprintf(where, DIAG_WHERE_MAX, "%s: %s", s->source, k->ini);
+	return where;
+}
+
+static int
+compile_origins(const struct config_keydef *k, const struct setting *s,
+    void *dst, struct diag *d)
+{
+	struct policy	*p = dst;
 	struct tok_iter	 it;
 	const char	*w;
 	size_t		 len, n;
-	char		 err[512];
+	char		 where[DIAG_WHERE_MAX];
 	int		 rc = 0;
 
-	if (count_list(s, "origins", &n, d) == -1)
+	if (count_list(s, k->ini, &n, d) == -1)
 		return -1;
 	if ((p->origins = calloc(n + 1, sizeof(*p->origins))) == NULL)
 		return -1;
@@ -330,8 +473,8 @@ compile_origins(struct policy *p, const struct setting *s, struct diag *d)
 	while (tok_next_word(&it, &w, &len)) {
 		struct origin_entry	*e = &p->origins[p->norigins];
 
-		if (origin_entry_init(e, w, len, err, sizeof(err)) == -1) {
-			diag_add(d, "%s: origins: %s", s->source, err);
+		if (origin_entry_init(e, w, len, key_where(where, s, k),
+		    d) == -1) {
 			rc = -1;
 			continue;
 		}
@@ -346,13 +489,15 @@ compile_origins(struct policy *p, const struct setting *s, struct diag *d)
 }
 
 static int
-compile_methods(struct policy *p, const struct setting *s, struct diag *d)
+compile_methods(const struct config_keydef *k, const struct setting *s,
+    void *dst, struct diag *d)
 {
+	struct policy	*p = dst;
 	struct tok_iter	 it;
 	const char	*w;
 	size_t		 len, n, i, j;
 
-	if (count_list(s, "methods", &n, d) == -1)
+	if (count_list(s, k->ini, &n, d) == -1)
 		return -1;
 	if ((p->methods = calloc(n + 1, sizeof(char *))) == NULL)
 		return -1;
@@ -396,15 +541,16 @@ compile_methods(struct policy *p, const struct setting *s, struct diag *d)
 }
 
 static int
-compile_allow_headers(struct policy *p, const struct setting *s,
-    struct diag *d)
+compile_allow_headers(const struct config_keydef *k, const struct setting *s,
+    void *dst, struct diag *d)
 {
+	struct policy	*p = dst;
 	struct tok_iter	 it;
 	const char	*w;
 	size_t		 len, n;
-	char		 msg[128];
+	char		 where[DIAG_WHERE_MAX];
 
-	if (count_list(s, "allow_headers", &n, d) == -1)
+	if (count_list(s, k->ini, &n, d) == -1)
 		return -1;
 	if ((p->allow_headers = calloc(n + 1, sizeof(*p->allow_headers))) ==
 	    NULL)
@@ -443,11 +589,8 @@ compile_allow_headers(struct policy *p, const struct setting *s,
 		if ((h->name = strndup(w, len)) == NULL)
 			return -1;
 		p->nallow_headers++;
-		if (pattern_compile(&h->re, w + 1, len - 1, msg,
-		    sizeof(msg)) == -1) {
-			diag_add(d, "%s: allow_headers: invalid regular "
-			    "expression \"%.*s\": %s", s->source,
-			    (int)(len - 1), w + 1, msg);
+		if (pattern_compile(&h->re, w + 1, len - 1,
+		    key_where(where, s, k), d) == -1) {
 			free(h->name);
 			h->name = NULL;
 			p->nallow_headers--;
@@ -459,15 +602,17 @@ compile_allow_headers(struct policy *p, const struct setting *s,
 }
 
 static int
-compile_expose(struct policy *p, const struct setting *s, struct diag *d)
+compile_expose(const struct config_keydef *k, const struct setting *s,
+    void *dst, struct diag *d)
 {
+	struct policy	*p = dst;
 	struct tok_iter	 it;
 	const char	*w;
-	size_t		 len, n, i, k = 0;
+	size_t		 len, n, i, nv = 0;
 	char		**v;
 	int		 rc = 0;
 
-	if (count_list(s, "expose_headers", &n, d) == -1)
+	if (count_list(s, k->ini, &n, d) == -1)
 		return -1;
 	if (n == 0)
 		return 0;
@@ -481,76 +626,35 @@ compile_expose(struct policy *p, const struct setting *s, struct diag *d)
 			rc = -1;
 			break;
 		}
-		if ((v[k++] = strndup(w, len)) == NULL) {
+		if ((v[nv++] = strndup(w, len)) == NULL) {
 			rc = -1;
 			break;
 		}
 	}
 	if (rc == 0) {
-		sort_strings(v, k);
-		if ((p->expose_value = join(v, k)) == NULL)
+		sort_strings(v, nv);
+		if ((p->expose_value = join(v, nv)) == NULL)
 			rc = -1;
 	}
-	for (i = 0; i < k; i++)
+	for (i = 0; i < nv; i++)
 		free(v[i]);
 	free(v);
 	return rc;
 }
 
-static int
-compile_policy(struct section *sec, struct diag *d)
+static const char *
+show_methods(struct shown *v)
 {
-	struct policy	*p = &sec->policy;
-	struct setting	*s = sec->set;
-	unsigned	 before = d->count;
-	const char	*st;
+	const struct policy	*p = v->field;
 
-	memset(p, 0, sizeof(*p));
-	(void)compile_origins(p, &s[KEY_ORIGINS], d);
-	(void)compile_methods(p, &s[KEY_METHODS], d);
-	(void)compile_allow_headers(p, &s[KEY_ALLOW_HEADERS], d);
-	(void)compile_expose(p, &s[KEY_EXPOSE_HEADERS], d);
-	(void)parse_bool(&s[KEY_SUPPORTS_CREDENTIALS], "supports_credentials",
-	    &p->supports_credentials, d);
-	(void)parse_bool(&s[KEY_SEND_WILDCARD], "send_wildcard",
-	    &p->send_wildcard, d);
-	(void)parse_bool(&s[KEY_ALWAYS_SEND], "always_send", &p->always_send,
-	    d);
-	(void)parse_bool(&s[KEY_AUTOMATIC_OPTIONS], "automatic_options",
-	    &p->automatic_options, d);
-	(void)parse_bool(&s[KEY_VARY_HEADER], "vary_header", &p->vary_header,
-	    d);
-	(void)parse_bool(&s[KEY_ALLOW_PRIVATE_NETWORK],
-	    "allow_private_network", &p->allow_private_network, d);
-	(void)parse_bool(&s[KEY_INTERCEPT_EXCEPTIONS], "intercept_exceptions",
-	    &p->intercept_exceptions, d);
-	(void)parse_bool(&s[KEY_DEBUG_HEADER], "debug_header",
-	    &p->debug_header, d);
-	if (parse_max_age(&s[KEY_MAX_AGE], &p->max_age, d) == 0 &&
-	    p->max_age >= 0)
-		snprintf(p->max_age_value, sizeof(p->max_age_value), "%ld",
-		    p->max_age);
-	st = s[KEY_PREFLIGHT_STATUS].value;
-	if (strcmp(st, "204") == 0)
-		p->preflight_status = 204;
-	else if (strcmp(st, "200") == 0)
-		p->preflight_status = 200;
-	else
-		diag_add(d, "%s: preflight_status: \"%s\" is not 204 or 200",
-		    s[KEY_PREFLIGHT_STATUS].source, st);
-
-	/* Fetch forbids "*" with credentials, and reflecting every origin
-	 * with credentials would let any site read authenticated answers. */
-	if (p->supports_credentials && p->origins_any)
-		diag_add(d, "%s: supports_credentials: cannot be combined with "
-		    "origins \"*\" (%s): every web site could read your users' "
-		    "authenticated responses; list the allowed origins, or "
-		    "write ~.* if you really mean any origin",
-		    s[KEY_SUPPORTS_CREDENTIALS].source, s[KEY_ORIGINS].source);
-	return d->count == before ? 0 : -1;
+	return p->methods_any ? "*" : p->methods_value;
 }
 
-/* ---- sections ---- */
+static const char *
+show_expose(struct shown *v)
+{
+	return ((const struct policy *)v->field)->expose_value;
+}
 
 static bool
 has_glob(const char *s)
@@ -559,21 +663,22 @@ has_glob(const char *s)
 }
 
 static int
-section_init_path(struct section *sec, struct diag *d)
+compile_path(const struct config_keydef *k, const struct setting *s,
+    void *dst, struct diag *d)
 {
-	const struct setting	*s = &sec->set[KEY_PATH];
-	size_t			 n;
-	const char		*p;
+	struct section	*sec = dst;
+	size_t		 n;
+	const char	*p;
 
 	if (s->value == NULL) {
-		diag_add(d, "%s: section [%s] has no path key (every section "
+		diag_add(d, "%s: section [%s] has no %s key (every section "
 		    "but the global one names the paths it applies to)",
-		    s->source != NULL ? s->source : "?", sec->name);
+		    s->source != NULL ? s->source : "?", sec->name, k->ini);
 		return -1;
 	}
 	if (s->value[0] != '/') {
-		diag_add(d, "%s: path: \"%s\" must start with /", s->source,
-		    s->value);
+		diag_add(d, "%s: %s: \"%s\" must start with /", s->source,
+		    k->ini, s->value);
 		return -1;
 	}
 	if ((sec->path = strdup(s->value)) == NULL)
@@ -592,6 +697,155 @@ section_init_path(struct section *sec, struct diag *d)
 			sec->slashes++;
 	return 0;
 }
+
+/* NULL in the global section, which has no path: no line. */
+static const char *
+show_path(struct shown *v)
+{
+	return ((const struct section *)v->field)->path;
+}
+
+struct config_type {
+	/* Compiles s into dst, the key's field; -1 with the cause in d, or
+	 * with nothing added when out of memory. */
+	int		 (*compile)(const struct config_keydef *,
+			    const struct setting *s, void *dst, struct diag *);
+	/* The field as --check prints it. */
+	const char	*(*show)(struct shown *);
+};
+
+#define TYPE(name)	static const struct config_type type_##name = \
+			    { compile_##name, show_##name }
+TYPE(bool);
+TYPE(max_age);
+TYPE(status);
+TYPE(mode);
+TYPE(log_level);
+TYPE(log_rate);
+TYPE(abs_path);
+TYPE(methods);
+TYPE(expose);
+TYPE(path);
+static const struct config_type type_origins =
+    { compile_origins, show_as_written };
+static const struct config_type type_allow_headers =
+    { compile_allow_headers, show_as_written };
+#undef TYPE
+
+/* ---- the keys ---- */
+
+#define M_ALL "GET, HEAD, POST, OPTIONS, PUT, PATCH, DELETE"
+#define POLICY(f)	offsetof(struct policy, f)
+#define CONFIG(f)	offsetof(struct config, f)
+
+/* The order is --check's.  syntax is the "value" column of README.md's
+ * table of keys, which tests/keys.bats holds to it (cors-wrap --keys). */
+const struct config_keydef config_keys[KEY_COUNT] = {
+	[KEY_ORIGINS] = { "origins", "CORS_ORIGINS", NULL, NULL, "*",
+	    "list of origin entries", SCOPE_ANY, &type_origins, 0 },
+	[KEY_METHODS] = { "methods", "CORS_METHODS", NULL, NULL, M_ALL,
+	    "list of methods, * for any", SCOPE_ANY, &type_methods, 0 },
+	[KEY_ALLOW_HEADERS] = { "allow_headers", "CORS_ALLOW_HEADERS",
+	    "headers", "CORS_HEADERS", "*",
+	    "list of header names or ~REGEX, * for any", SCOPE_ANY,
+	    &type_allow_headers, 0 },
+	[KEY_EXPOSE_HEADERS] = { "expose_headers", "CORS_EXPOSE_HEADERS",
+	    NULL, NULL, "", "list of header names", SCOPE_ANY, &type_expose,
+	    0 },
+	[KEY_SUPPORTS_CREDENTIALS] = { "supports_credentials",
+	    "CORS_SUPPORTS_CREDENTIALS", NULL, NULL, "false", "boolean",
+	    SCOPE_ANY, &type_bool, POLICY(supports_credentials) },
+	[KEY_MAX_AGE] = { "max_age", "CORS_MAX_AGE", NULL, NULL, NULL,
+	    "seconds, or a number with s, m, h, d", SCOPE_ANY,
+	    &type_max_age, 0 },
+	[KEY_SEND_WILDCARD] = { "send_wildcard", "CORS_SEND_WILDCARD", NULL,
+	    NULL, "false", "boolean", SCOPE_ANY, &type_bool,
+	    POLICY(send_wildcard) },
+	[KEY_ALWAYS_SEND] = { "always_send", "CORS_ALWAYS_SEND", NULL, NULL,
+	    "true", "boolean", SCOPE_ANY, &type_bool, POLICY(always_send) },
+	[KEY_AUTOMATIC_OPTIONS] = { "automatic_options",
+	    "CORS_AUTOMATIC_OPTIONS", NULL, NULL, "true", "boolean",
+	    SCOPE_ANY, &type_bool, POLICY(automatic_options) },
+	[KEY_VARY_HEADER] = { "vary_header", "CORS_VARY_HEADER", NULL, NULL,
+	    "true", "boolean", SCOPE_ANY, &type_bool, POLICY(vary_header) },
+	[KEY_ALLOW_PRIVATE_NETWORK] = { "allow_private_network",
+	    "CORS_ALLOW_PRIVATE_NETWORK", NULL, NULL, "false", "boolean",
+	    SCOPE_ANY, &type_bool, POLICY(allow_private_network) },
+	[KEY_INTERCEPT_EXCEPTIONS] = { "intercept_exceptions",
+	    "CORS_INTERCEPT_EXCEPTIONS", NULL, NULL, "true", "boolean",
+	    SCOPE_ANY, &type_bool, POLICY(intercept_exceptions) },
+	[KEY_PREFLIGHT_STATUS] = { "preflight_status",
+	    "CORS_PREFLIGHT_STATUS", NULL, NULL, "204", "204 or 200",
+	    SCOPE_ANY, &type_status, POLICY(preflight_status) },
+	[KEY_DEBUG_HEADER] = { "debug_header", "CORS_DEBUG_HEADER", NULL,
+	    NULL, "false", "boolean", SCOPE_ANY, &type_bool,
+	    POLICY(debug_header) },
+	[KEY_MODE] = { "mode", "CORS_MODE", NULL, NULL, "merge",
+	    "merge or prepend", SCOPE_GLOBAL, &type_mode, CONFIG(mode) },
+	[KEY_EXEC] = { "exec", "CORS_EXEC", NULL, NULL, NULL,
+	    "absolute path of the program to run", SCOPE_GLOBAL,
+	    &type_abs_path, CONFIG(exec) },
+	[KEY_SCRIPT_ROOT] = { "script_root", "CORS_SCRIPT_ROOT", NULL, NULL,
+	    NULL, "absolute path of a directory of scripts", SCOPE_GLOBAL,
+	    &type_abs_path, CONFIG(script_root) },
+	[KEY_LOG_LEVEL] = { "log_level", "CORS_LOG_LEVEL", NULL, NULL, "warn",
+	    "error, warn, info or debug", SCOPE_GLOBAL, &type_log_level,
+	    CONFIG(log_level) },
+	[KEY_LOG_REFUSED] = { "log_refused", "CORS_LOG_REFUSED", NULL, NULL,
+	    "info", "error, warn, info or debug", SCOPE_GLOBAL,
+	    &type_log_level, CONFIG(log_refused) },
+	[KEY_LOG_RATE] = { "log_rate", "CORS_LOG_RATE", NULL, NULL, "60",
+	    "at most this many refused-request lines a minute, 0 for no limit",
+	    SCOPE_GLOBAL, &type_log_rate, CONFIG(log_rate) },
+	[KEY_PATH] = { "path", NULL, NULL, NULL, NULL,
+	    "glob over the request path", SCOPE_SECTION, &type_path, 0 },
+};
+
+/* Compiles the keys of one scope of a section (the global section's
+ * global keys into c).  -1 only when out of memory: what a value gets
+ * wrong is in d, and loading goes on to report every such value. */
+static int
+compile_keys(struct config *c, struct section *sec, enum key_scope scope,
+    struct diag *d)
+{
+	const struct config_keydef	*k;
+	char				*base;
+	unsigned			 before;
+
+	base = scope == SCOPE_GLOBAL ? (char *)c : scope == SCOPE_SECTION ?
+	    (char *)sec : (char *)&sec->policy;
+	for (k = config_keys; k < config_keys + KEY_COUNT; k++) {
+		if (k->scope != scope)
+			continue;
+		before = d->count;
+		if (k->type->compile(k, &sec->set[k - config_keys],
+		    base + k->offset, d) == -1 && d->count == before)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+compile_policy(struct config *c, struct section *sec, struct diag *d)
+{
+	struct policy	*p = &sec->policy;
+	struct setting	*s = sec->set;
+
+	memset(p, 0, sizeof(*p));
+	if (compile_keys(c, sec, SCOPE_ANY, d) == -1)
+		return -1;
+	/* Fetch forbids "*" with credentials, and reflecting every origin
+	 * with credentials would let any site read authenticated answers. */
+	if (p->supports_credentials && p->origins_any)
+		diag_add(d, "%s: supports_credentials: cannot be combined with "
+		    "origins \"*\" (%s): every web site could read your users' "
+		    "authenticated responses; list the allowed origins, or "
+		    "write ~.* if you really mean any origin",
+		    s[KEY_SUPPORTS_CREDENTIALS].source, s[KEY_ORIGINS].source);
+	return 0;
+}
+
+/* ---- sections ---- */
 
 static int
 specificity(const void *a, const void *b)
@@ -649,8 +903,8 @@ load_env(struct setting *env, char *const *envp, struct diag *d)
 		if (key_by_env(envp[i], n, &k) == -1) {
 			for (j = 0, known = false;
 			    j < sizeof(env_other) / sizeof(env_other[0]); j++)
-				if (strlen(env_other[j]) == n &&
-				    memcmp(env_other[j], envp[i], n) == 0)
+				if (strlen(env_other[j].env) == n &&
+				    memcmp(env_other[j].env, envp[i], n) == 0)
 					known = true;
 			if (!known)
 				diag_add(d, "environment: %.*s: unknown "
@@ -757,63 +1011,6 @@ config_free(struct config *c)
 	memset(c, 0, sizeof(*c));
 }
 
-static int
-load_global_keys(struct config *c, const struct section *g, struct diag *d)
-{
-	const struct setting	*s;
-
-	s = &g->set[KEY_MODE];
-	if (strcmp(s->value, "merge") == 0)
-		c->mode = MODE_MERGE;
-	else if (strcmp(s->value, "prepend") == 0)
-		c->mode = MODE_PREPEND;
-	else
-		diag_add(d, "%s: mode: \"%s\" is not merge or prepend",
-		    s->source, s->value);
-
-	s = &g->set[KEY_LOG_LEVEL];
-	if (log_level_parse(s->value, &c->log_level) == -1)
-		diag_add(d, "%s: log_level: \"%s\" is not error, warn, info "
-		    "or debug", s->source, s->value);
-
-	s = &g->set[KEY_LOG_REFUSED];
-	if (log_level_parse(s->value, &c->log_refused) == -1)
-		diag_add(d, "%s: log_refused: \"%s\" is not error, warn, info "
-		    "or debug", s->source, s->value);
-
-	s = &g->set[KEY_LOG_RATE];
-	{
-		const char	*p = s->value;
-		unsigned long	 v = 0;
-
-		for (; *p >= '0' && *p <= '9' && v <= 1000000; p++)
-			v = v * 10 + (unsigned long)(*p - '0');
-		if (p == s->value || *p != '\0' || v > 1000000)
-			diag_add(d, "%s: log_rate: \"%s\" is not a number of "
-			    "lines a minute (0 to 1000000)", s->source,
-			    s->value);
-		c->log_rate = (unsigned)v;
-	}
-
-	s = &g->set[KEY_EXEC];
-	if (s->value != NULL && s->value[0] != '\0') {
-		if (s->value[0] != '/')
-			diag_add(d, "%s: exec: \"%s\" is not an absolute path",
-			    s->source, s->value);
-		else if ((c->exec = strdup(s->value)) == NULL)
-			return -1;
-	}
-	s = &g->set[KEY_SCRIPT_ROOT];
-	if (s->value != NULL && s->value[0] != '\0') {
-		if (s->value[0] != '/')
-			diag_add(d, "%s: script_root: \"%s\" is not an "
-			    "absolute path", s->source, s->value);
-		else if ((c->script_root = strdup(s->value)) == NULL)
-			return -1;
-	}
-	return 0;
-}
-
 int
 config_load(struct config *c, const char *ini_path, char *const *envp,
     struct diag *d)
@@ -887,11 +1084,11 @@ config_load(struct config *c, const char *ini_path, char *const *envp,
 
 	for (i = 0; i < c->nsections; i++) {
 		s = &c->sections[i];
-		if (s != g)
-			(void)section_init_path(s, d);
-		(void)compile_policy(s, d);
+		if ((s != g && compile_keys(c, s, SCOPE_SECTION, d) == -1) ||
+		    compile_policy(c, s, d) == -1)
+			goto fail;
 	}
-	if (load_global_keys(c, g, d) == -1)
+	if (compile_keys(c, g, SCOPE_GLOBAL, d) == -1)
 		goto fail;
 	if (d->count != before)
 		goto fail;
@@ -915,83 +1112,72 @@ fail:
 	return -1;
 }
 
-static const char *
-bool_str(bool b)
+/* One key of --check: "name = value", and where it was set. */
+static void
+print_key(FILE *f, const struct config_keydef *k, const void *base,
+    const struct section *sec, bool source)
 {
-	return b ? "true" : "false";
+	struct shown	 v = { (const char *)base + k->offset,
+			    &sec->set[k - config_keys], "" };
+	const char	*text = k->type->show(&v);
+
+	/* A section key the section does not have (path, in global). */
+	if (text == NULL && k->scope == SCOPE_SECTION)
+		return;
+	fprintf(f, "%s = %s", k->ini, text != NULL ? text : "");
+	if (source)
+		fprintf(f, "\t# %s", v.set->source);
+	fputc('\n', f);
 }
 
 void
 config_print(const struct config *c, FILE *f)
 {
-	size_t	 i;
-	int	 k;
+	const struct config_keydef	*k;
+	const struct section		*sec;
+	size_t				 i;
 
 	fprintf(f, "# configuration: %s\n", c->file != NULL ? c->file :
 	    "(no file; environment and defaults)");
-	fprintf(f, "mode = %s\n", c->mode == MODE_MERGE ? "merge" :
-	    "prepend");
-	fprintf(f, "exec = %s\n", c->exec != NULL ? c->exec : "");
-	fprintf(f, "script_root = %s\n", c->script_root != NULL ?
-	    c->script_root : "");
-	fprintf(f, "log_level = %s\n", log_level_str(c->log_level));
-	fprintf(f, "log_refused = %s\n", log_level_str(c->log_refused));
-	fprintf(f, "log_rate = %u\n", c->log_rate);
+	sec = &c->sections[c->nsections - 1];
+	for (k = config_keys; k < config_keys + KEY_COUNT; k++)
+		if (k->scope == SCOPE_GLOBAL)
+			print_key(f, k, c, sec, false);
 	for (i = 0; i < c->nsections; i++) {
-		const struct section	*s = &c->sections[i];
-		const struct policy	*p = &s->policy;
-
-		fprintf(f, "\n[%s]\n", s->name);
-		if (s->path != NULL)
-			fprintf(f, "path = %s\n", s->path);
-		for (k = 0; k <= KEY_POLICY_LAST; k++) {
-			const char	*v = s->set[k].value;
-			char		 buf[32];
-
-			switch (k) {
-			case KEY_METHODS:
-				v = p->methods_any ? "*" : p->methods_value;
-				break;
-			case KEY_EXPOSE_HEADERS:
-				v = p->expose_value;
-				break;
-			case KEY_MAX_AGE:
-				v = p->max_age >= 0 ? p->max_age_value : "";
-				break;
-			case KEY_SUPPORTS_CREDENTIALS:
-				v = bool_str(p->supports_credentials);
-				break;
-			case KEY_SEND_WILDCARD:
-				v = bool_str(p->send_wildcard);
-				break;
-			case KEY_ALWAYS_SEND:
-				v = bool_str(p->always_send);
-				break;
-			case KEY_AUTOMATIC_OPTIONS:
-				v = bool_str(p->automatic_options);
-				break;
-			case KEY_VARY_HEADER:
-				v = bool_str(p->vary_header);
-				break;
-			case KEY_ALLOW_PRIVATE_NETWORK:
-				v = bool_str(p->allow_private_network);
-				break;
-			case KEY_INTERCEPT_EXCEPTIONS:
-				v = bool_str(p->intercept_exceptions);
-				break;
-			case KEY_DEBUG_HEADER:
-				v = bool_str(p->debug_header);
-				break;
-			case KEY_PREFLIGHT_STATUS:
-				snprintf(buf, sizeof(buf), "%d",
-				    p->preflight_status);
-				v = buf;
-				break;
-			default:
-				break;
-			}
-			fprintf(f, "%s = %s\t# %s\n", config_keys[k].ini,
-			    v != NULL ? v : "", s->set[k].source);
-		}
+		sec = &c->sections[i];
+		fprintf(f, "\n[%s]\n", sec->name);
+		for (k = config_keys; k < config_keys + KEY_COUNT; k++)
+			if (k->scope == SCOPE_SECTION)
+				print_key(f, k, sec, sec, false);
+		for (k = config_keys; k < config_keys + KEY_COUNT; k++)
+			if (k->scope == SCOPE_ANY)
+				print_key(f, k, &sec->policy, sec, true);
 	}
+}
+
+static const char *
+or_empty(const char *s)
+{
+	return s != NULL ? s : "";
+}
+
+void
+config_print_keys(FILE *f)
+{
+	static const char *const scope[] = {
+		[SCOPE_ANY] = "any",
+		[SCOPE_GLOBAL] = "global",
+		[SCOPE_SECTION] = "section"
+	};
+	const struct config_keydef	*k;
+	size_t				 i;
+
+	for (k = config_keys; k < config_keys + KEY_COUNT; k++)
+		fprintf(f, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", k->ini,
+		    or_empty(k->env), or_empty(k->ini_alias),
+		    or_empty(k->env_alias), scope[k->scope], or_empty(k->def),
+		    k->syntax);
+	for (i = 0; i < sizeof(env_other) / sizeof(env_other[0]); i++)
+		fprintf(f, "\t%s\t\t\tenvironment\t\t%s\n", env_other[i].env,
+		    env_other[i].syntax);
 }

@@ -42,22 +42,27 @@ enum config_key {
 	KEY_COUNT
 };
 
-#define KEY_POLICY_LAST	KEY_DEBUG_HEADER
-
 enum key_scope {
 	SCOPE_ANY,		/* global or section */
 	SCOPE_GLOBAL,
 	SCOPE_SECTION
 };
 
+/* How a value is compiled and shown (lib/config.c). */
+struct config_type;
+
+/* One row per key: all that parsing, compiling, --check and --keys know
+ * of it.  Adding a key is adding a row (and the code of a new type). */
 struct config_keydef {
 	const char	*ini;		/* "allow_headers" */
 	const char	*env;		/* "CORS_ALLOW_HEADERS" */
 	const char	*ini_alias;	/* Flask-Cors 1.6.1's "headers" */
 	const char	*env_alias;
 	const char	*def;		/* default, as text; NULL: unset */
-	const char	*syntax;	/* for messages and --check */
+	const char	*syntax;	/* for messages and the docs' tables */
 	enum key_scope	 scope;
+	const struct config_type *type;
+	size_t		 offset;	/* of the field it compiles to */
 };
 
 extern const struct config_keydef config_keys[KEY_COUNT];
@@ -110,5 +115,10 @@ const struct section	*config_select(const struct config *, const char *);
 
 /* The effective policy of every section, as --check prints it. */
 void	config_print(const struct config *, FILE *);
+
+/* The table of keys, for tests/keys.bats to hold the docs' tables to:
+ * one tab-separated line per key and per other CORS_* variable, "INI ENV
+ * INI-ALIAS ENV-ALIAS SCOPE DEFAULT SYNTAX", empty fields for none. */
+void	config_print_keys(FILE *);
 
 #endif

@@ -229,16 +229,27 @@ daemon_systemd_fd(void)
 	return 3;
 }
 
+/* daemon_runas and daemon_drop still report in err: account.h's
+ * diag, moved there.  Returns -1. */
+static int
+diag_to(struct diag *d, char *err, size_t errlen)
+{
+	snprintf(err, errlen, "%s", diag_text(d));
+	diag_free(d);
+	return -1;
+}
+
 int
 daemon_runas(const char *user, struct runas *ra, char *err, size_t errlen)
 {
 	struct account	 a;
+	struct diag	 d = { 0 };
 	int		 found = 0;
 
 	memset(ra, 0, sizeof(*ra));
 	if (user != NULL) {
-		if ((found = account_user(user, &a, err, errlen)) == -1)
-			return -1;
+		if ((found = account_user(user, &a, &d)) == -1)
+			return diag_to(&d, err, errlen);
 		if (found == 0) {
 			snprintf(err, errlen, "-u %s: no such user", user);
 			return -1;
@@ -275,16 +286,16 @@ daemon_runas(const char *user, struct runas *ra, char *err, size_t errlen)
 int
 daemon_drop(const struct runas *ra, char *err, size_t errlen)
 {
-	gid_t	*groups;
-	size_t	 n;
-	int	 rc;
+	struct diag	 d = { 0 };
+	gid_t		*groups;
+	size_t		 n;
+	int		 rc;
 
 	if (!ra->change)
 		return 0;
 	/* initgroups(3), through getent: see account.h. */
-	if (account_groups(ra->name, ra->gid, &groups, &n, err, errlen) ==
-	    -1)
-		return -1;
+	if (account_groups(ra->name, ra->gid, &groups, &n, &d) == -1)
+		return diag_to(&d, err, errlen);
 	rc = setgroups(n, groups);
 	free(groups);
 	if (rc == -1 || setgid(ra->gid) == -1 || setuid(ra->uid) == -1) {

@@ -10,7 +10,7 @@
 #include <sys/types.h>
 
 #include "account.h"
-#include "fastcgi.h"
+#include "fcgiserve.h"
 
 /* Is fd 0 a listening socket?  libfcgi's test (OS_IsFcgi): getpeername
  * fails with ENOTCONN. */

@@ -140,14 +140,14 @@ dup_n(const char *s, size_t n)
 
 int
 origin_entry_init(struct origin_entry *e, const char *s, size_t len,
-    char *err, size_t errlen)
+    const char *where, struct diag *d)
 {
 	struct origin_parts	 o;
 	enum origin_check	 c;
 
 	memset(e, 0, sizeof(*e));
 	if ((e->text = dup_n(s, len)) == NULL) {
-		snprintf(err, errlen, "out of memory");
+		diag_add(d, "%s: out of memory", where);
 		return -1;
 	}
 	if (len == 1 && s[0] == '*') {
@@ -159,15 +159,9 @@ origin_entry_init(struct origin_entry *e, const char *s, size_t len,
 		return 0;
 	}
 	if (s[0] == '~') {
-		char	 msg[128];
-
 		e->kind = OENTRY_REGEX;
-		if (pattern_compile(&e->re, s + 1, len - 1, msg,
-		    sizeof(msg)) == -1) {
-			snprintf(err, errlen, "invalid regular expression "
-			    "\"%.*s\": %s", (int)(len - 1), s + 1, msg);
+		if (pattern_compile(&e->re, s + 1, len - 1, where, d) == -1)
 			goto fail;
-		}
 		return 0;
 	}
 
@@ -184,10 +178,10 @@ origin_entry_init(struct origin_entry *e, const char *s, size_t len,
 			    off + 1 >= len || star[1] != '.' ||
 			    memchr(star + 1, '*', len - off - 1) != NULL ||
 			    len >= sizeof(probe)) {
-				snprintf(err, errlen, "invalid origin \"%s\": "
-				    "a wildcard is only allowed as "
+				diag_add(d, "%s: invalid origin \"%s\": a "
+				    "wildcard is only allowed as "
 				    "scheme://*.domain; use ~REGEX for other "
-				    "patterns", e->text);
+				    "patterns", where, e->text);
 				goto fail;
 			}
 			memcpy(probe, s, len);
@@ -196,8 +190,8 @@ origin_entry_init(struct origin_entry *e, const char *s, size_t len,
 			if (c == ORIGIN_OK && o.ipv6)
 				c = ORIGIN_BAD_HOST;
 			if (c != ORIGIN_OK) {
-				snprintf(err, errlen, "invalid origin \"%s\": %s",
-				    e->text, origin_check_str(c));
+				diag_add(d, "%s: invalid origin \"%s\": %s",
+				    where, e->text, origin_check_str(c));
 				goto fail;
 			}
 			e->kind = OENTRY_SUBDOMAIN;
@@ -212,7 +206,7 @@ origin_entry_init(struct origin_entry *e, const char *s, size_t len,
 
 	c = origin_parse(s, len, &o);
 	if (c != ORIGIN_OK) {
-		snprintf(err, errlen, "invalid origin \"%s\": %s%s", e->text,
+		diag_add(d, "%s: invalid origin \"%s\": %s%s", where, e->text,
 		    origin_check_str(c), c == ORIGIN_HAS_PATH ?
 		    " (write scheme://host[:port], without a trailing slash)" :
 		    "");

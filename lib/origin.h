@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "diag.h"
+
 /* A syntactically valid serialised origin, split into its parts. */
 struct origin_parts {
 	size_t		 scheme_len;	/* "https" */
@@ -50,10 +52,11 @@ struct origin_entry {
 	regex_t			 re;
 };
 
-/* Compiles one configured entry; on error returns -1 with a message in
- * err.  The entry owns its text; free it with origin_entry_free. */
+/* Compiles one configured entry; on error returns -1 with "WHERE: why"
+ * in d, where saying whose the entry is ("FILE:LINE: origins").  The entry
+ * owns its text; free it with origin_entry_free. */
 int	origin_entry_init(struct origin_entry *, const char *, size_t,
-	    char *err, size_t errlen);
+	    const char *where, struct diag *);
 void	origin_entry_free(struct origin_entry *);
 
 /* Does the entry allow this request origin?  origin is a NUL-terminated

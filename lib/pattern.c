@@ -1,18 +1,17 @@
 #include "pattern.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 int
-pattern_compile(regex_t *re, const char *src, size_t len, char *err,
-    size_t errlen)
+pattern_compile(regex_t *re, const char *src, size_t len, const char *where,
+    struct diag *d)
 {
-	char	*pat;
+	char	*pat, err[128];
 	int	 rc;
 
 	if ((pat = malloc(len + 1)) == NULL) {
-		snprintf(err, errlen, "out of memory");
+		diag_add(d, "%s: out of memory", where);
 		return -1;
 	}
 	/* As written (pattern.h); the span check in pattern_matches is
@@ -22,7 +21,9 @@ pattern_compile(regex_t *re, const char *src, size_t len, char *err,
 	rc = regcomp(re, pat, REG_EXTENDED | REG_ICASE);
 	free(pat);
 	if (rc != 0) {
-		regerror(rc, NULL, err, errlen);
+		regerror(rc, NULL, err, sizeof(err));
+		diag_add(d, "%s: invalid regular expression \"%.*s\": %s", where,
+		    (int)len, src, err);
 		return -1;
 	}
 	return 0;

@@ -15,10 +15,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Compiles src[0..len) (without the '~'); -1 with regerror's words in
- * err. */
-int	pattern_compile(regex_t *, const char *src, size_t len, char *err,
-	    size_t errlen);
+#include "diag.h"
+
+/* Compiles src[0..len) (without the '~'); -1 with "WHERE: invalid regular
+ * expression ...: " and regerror's words in d, where saying whose the
+ * pattern is ("FILE:LINE: origins"). */
+int	pattern_compile(regex_t *, const char *src, size_t len,
+	    const char *where, struct diag *);
 
 /* Does the pattern match all of s[0..len)?  s need not end in a NUL. */
 bool	pattern_matches(const regex_t *, const char *s, size_t len);

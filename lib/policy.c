@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "outbuf.h"
 #include "pattern.h"
 #include "token.h"
 
@@ -412,35 +413,28 @@ answer_vary(const struct answer *a, char *buf, size_t len)
 	return o;
 }
 
-static bool
-put(char *buf, size_t len, size_t *o, const char *s, size_t n)
-{
-	if (*o + n >= len)
-		return false;
-	memcpy(buf + *o, s, n);
-	*o += n;
-	return true;
-}
-
 size_t
 answer_format(const struct answer *a, const char *eol, char *buf, size_t len)
 {
 	char	 vary[160];
-	size_t	 i, o = 0, el = strlen(eol), vl;
+	size_t	 i, o = 0, el = strlen(eol), vl, cap = len - 1;
 
+	if (len == 0)
+		return 0;
+	/* cap keeps room for the NUL. */
 	for (i = 0; i < a->nfields; i++) {
-		if (!put(buf, len, &o, a->fields[i].name,
+		if (!outbuf_put(buf, cap, &o, a->fields[i].name,
 		    strlen(a->fields[i].name)) ||
-		    !put(buf, len, &o, ": ", 2) ||
-		    !put(buf, len, &o, a->fields[i].value,
+		    !outbuf_put(buf, cap, &o, ": ", 2) ||
+		    !outbuf_put(buf, cap, &o, a->fields[i].value,
 		    strlen(a->fields[i].value)) ||
-		    !put(buf, len, &o, eol, el))
+		    !outbuf_put(buf, cap, &o, eol, el))
 			return 0;
 	}
 	if ((vl = answer_vary(a, vary, sizeof(vary))) > 0) {
-		if (!put(buf, len, &o, "Vary: ", 6) ||
-		    !put(buf, len, &o, vary, vl) ||
-		    !put(buf, len, &o, eol, el))
+		if (!outbuf_put(buf, cap, &o, "Vary: ", 6) ||
+		    !outbuf_put(buf, cap, &o, vary, vl) ||
+		    !outbuf_put(buf, cap, &o, eol, el))
 			return 0;
 	}
 	buf[o] = '\0';

@@ -3,6 +3,8 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "outbuf.h"
+
 const char *
 response_reason(int status)
 {
@@ -27,19 +29,8 @@ response_reason(int status)
 	return "Unknown";
 }
 
-/* Appends the len bytes of s at *o; false when they do not fit. */
-static bool
-put(char *buf, size_t buflen, size_t *o, const char *s, size_t len)
-{
-	if (len >= buflen - *o)
-		return false;
-	memcpy(buf + *o, s, len);
-	*o += len;
-	buf[*o] = '\0';
-	return true;
-}
-
-#define PUT(s)	put(buf, len, &o, s, strlen(s))
+/* cap keeps room for the NUL that ends the block. */
+#define PUT(s)	outbuf_put(buf, cap, &o, s, strlen(s))
 
 /*
  * No snprintf: this is the whole of a preflight's answer in CGI mode, and
@@ -51,7 +42,7 @@ response_format(char *buf, size_t len, int status, const struct answer *a)
 {
 	const char	*reason = response_reason(status);
 	char		 code[4];
-	size_t		 o = 0, n;
+	size_t		 o = 0, n, cap = len - 1;
 
 	if (status < 100 || status > 999 || len == 0)
 		return 0;
@@ -77,5 +68,6 @@ response_format(char *buf, size_t len, int status, const struct answer *a)
 			return 0;
 	} else if (!PUT("\r\n"))
 		return 0;
+	buf[o] = '\0';
 	return o;
 }

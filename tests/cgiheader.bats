@@ -43,27 +43,37 @@ bad_gateway() {
 	}
 }
 
-@test "an LF header block is accepted and the CORS headers are added" {
+@test "an LF header block is accepted: the script's fields and body pass on" {
 	app "printf 'Content-Type: text/plain\nX-A: 1\nX-B: two words\n\nhello\n'"
 	get
 	assert_status 200
 	assert_header Content-Type text/plain
 	assert_header X-A 1
 	assert_header X-B 'two words'
-	assert_header Access-Control-Allow-Origin https://a.example
-	assert_header Vary Origin
 	assert_equal "$body" hello
 }
 
-@test "a CRLF header block is accepted and the CORS headers are added" {
+@test "an LF header block gets the CORS headers" {
+	app "printf 'Content-Type: text/plain\nX-A: 1\nX-B: two words\n\nhello\n'"
+	get
+	assert_header Access-Control-Allow-Origin https://a.example
+	assert_header Vary Origin
+}
+
+@test "a CRLF header block is accepted: the script's fields and body pass on" {
 	app "printf 'Content-Type: text/plain\r\nX-A: 1\r\n\r\nhello\r\n'"
 	get
 	assert_status 200
 	assert_header Content-Type text/plain
 	assert_header X-A 1
+	assert_equal "$body" $'hello\r'
+}
+
+@test "a CRLF header block gets the CORS headers" {
+	app "printf 'Content-Type: text/plain\r\nX-A: 1\r\n\r\nhello\r\n'"
+	get
 	assert_header Access-Control-Allow-Origin https://a.example
 	assert_header Vary Origin
-	assert_equal "$body" $'hello\r'
 }
 
 @test "the script's Status 404 passes through with the CORS headers" {
@@ -142,10 +152,13 @@ bad_gateway() {
 	assert_header Access-Control-Allow-Origin https://a.example
 }
 
-@test "a script that already varies on origin (any case) keeps its Vary unchanged" {
+@test "a script that already varies on origin in lower case keeps its Vary unchanged" {
 	app "printf 'Content-Type: text/plain\r\nVary: origin\r\n\r\nok\n'"
 	get
 	assert_header Vary origin
+}
+
+@test "a script that already varies on ORIGIN among other tokens keeps its Vary unchanged" {
 	app "printf 'Content-Type: text/plain\r\nVary: Accept-Encoding, ORIGIN\r\n\r\nok\n'"
 	get
 	assert_header Vary 'Accept-Encoding, ORIGIN'
@@ -249,11 +262,17 @@ exec cat '$data'"
 	refute_header X-Long
 }
 
-@test "a script killed by a signal gets a 502 and the log names the signal" {
+@test "a script killed by a signal before its blank line gets a 502" {
 	app "printf 'Content-Type: text/plain\r\n'
 kill -KILL \$\$"
 	get
 	bad_gateway
+}
+
+@test "the log names the signal that killed a script before its blank line" {
+	app "printf 'Content-Type: text/plain\r\n'
+kill -KILL \$\$"
+	get
 	[[ $log =~ SIGKILL|KILL|signal\ 9([^0-9]|$)|Killed ]] || {
 		printf 'log does not name the signal: [%s]\n' "$log" >&2
 		return 1
@@ -315,7 +334,7 @@ cors_rows() {
 	done
 }
 
-@test "a script's own credentials never go out beside an origin that only * allowed" {
+@test "a script's own credentials withhold an Allow-Origin that only * allowed, with a log line saying why" {
 	cors_rows <<'ROWS'
 # policy                          | script's fields                                      | request | ACAO | ACAC | expose | methods | headers | max-age | PNA | Vary | log
 -                                 | Access-Control-Allow-Credentials: true                | -       | -    | true | -      | -       | -       | -       | -   | Origin | withheld
@@ -325,24 +344,60 @@ CORS_ORIGINS=*                    | Access-Control-Allow-Credentials: false     
 CORS_ORIGINS=* CORS_EXPOSE_HEADERS=X-Conf | Access-Control-Allow-Credentials: true       | -       | -    | true | -      | -       | -       | -       | -   | Origin | withheld
 CORS_ORIGINS=*                    | Vary: Accept-Encoding\r\nAccess-Control-Allow-Credentials: true | - | -  | true | -      | -       | -       | -       | -   | Accept-Encoding, Origin | withheld
 CORS_ORIGINS=*                    | Access-Control-Allow-Credentials: true\r\nAccess-Control-Expose-Headers: X-Script | - | - | true | X-Script | - | - | -     | -   | Origin | withheld
+ROWS
+}
+
+@test "without a script's own credentials, * reflects the origin as before" {
+	cors_rows <<'ROWS'
+# policy                          | script's fields                                      | request | ACAO | ACAC | expose | methods | headers | max-age | PNA | Vary | log
 # without the script's credentials, * reflects the origin as before
 CORS_ORIGINS=* CORS_EXPOSE_HEADERS=X-Conf | -                                            | -       | https://a.example | - | X-Conf | - | - | -           | -   | Origin |
+ROWS
+}
+
+@test "a script's own Allow-Origin beside its credentials is its own policy: passed on, nothing added" {
+	cors_rows <<'ROWS'
+# policy                          | script's fields                                      | request | ACAO | ACAC | expose | methods | headers | max-age | PNA | Vary | log
 # the script's own Allow-Origin is its own policy: passed on, nothing added
 CORS_ORIGINS=*                    | Access-Control-Allow-Origin: *\r\nAccess-Control-Allow-Credentials: true | - | * | true | - | -    | -       | -       | -   | -      |
 CORS_ORIGINS=*                    | Access-Control-Allow-Origin: https://other.example\r\nAccess-Control-Allow-Credentials: true | - | https://other.example | true | - | - | - | - | - | - |
 CORS_ORIGINS=https://a.example    | Access-Control-Allow-Origin: https://a.example\r\nAccess-Control-Allow-Credentials: true | - | https://a.example | true | - | - | - | - | - | - |
+ROWS
+}
+
+@test "send_wildcard's constant * goes out beside a script's own credentials: it reflects nothing" {
+	cors_rows <<'ROWS'
+# policy                          | script's fields                                      | request | ACAO | ACAC | expose | methods | headers | max-age | PNA | Vary | log
 # send_wildcard: a constant * reflects nothing, and no browser sends credentials to it
 CORS_SEND_WILDCARD=yes            | Access-Control-Allow-Credentials: true                | -       | *    | true | -      | -       | -       | -       | -   | -      |
 CORS_SEND_WILDCARD=yes CORS_ALWAYS_SEND=no | Access-Control-Allow-Credentials: true      | -       | *    | true | -      | -       | -       | -       | -   | Origin |
+ROWS
+}
+
+@test "an origin listed (exact, glob, regex) beside * or alone is trusted with a script's own credentials" {
+	cors_rows <<'ROWS'
+# policy                          | script's fields                                      | request | ACAO | ACAC | expose | methods | headers | max-age | PNA | Vary | log
 # an origin listed (exact, glob, regex) beside * or alone is trusted with credentials
 CORS_ORIGINS=https://a.example    | Access-Control-Allow-Credentials: true                | -       | https://a.example | true | - | -  | -       | -       | -   | Origin |
 CORS_ORIGINS=*,https://a.example  | Access-Control-Allow-Credentials: true                | -       | https://a.example | true | - | -  | -       | -       | -   | Origin |
 CORS_ORIGINS=https://*.example    | Access-Control-Allow-Credentials: true                | -       | https://a.example | true | - | -  | -       | -       | -   | Origin |
 CORS_ORIGINS=~.*                  | Access-Control-Allow-Credentials: true                | -       | https://a.example | true | - | -  | -       | -       | -   | Origin |
 CORS_ORIGINS=https://a.example CORS_SUPPORTS_CREDENTIALS=yes | Access-Control-Allow-Credentials: false | - | https://a.example | false | - | - | - | - | - | Origin |
+ROWS
+}
+
+@test "a refused origin gets nothing added, whatever the script's own credentials" {
+	cors_rows <<'ROWS'
+# policy                          | script's fields                                      | request | ACAO | ACAC | expose | methods | headers | max-age | PNA | Vary | log
 # a refused origin gets nothing added, whatever the script says
 CORS_ORIGINS=https://b.example    | Access-Control-Allow-Credentials: true                | -       | -    | true | -      | -       | -       | -       | -   | Origin |
 CORS_ORIGINS=*                    | Access-Control-Allow-Credentials: true                | HTTP_ORIGIN=null | - | true | - | -     | -       | -       | -   | Origin |
+ROWS
+}
+
+@test "without Origin, always_send's constant goes out beside a script's own credentials" {
+	cors_rows <<'ROWS'
+# policy                          | script's fields                                      | request | ACAO | ACAC | expose | methods | headers | max-age | PNA | Vary | log
 # no Origin: always_send sends a constant, * or the first exact origin
 CORS_ORIGINS=*                    | Access-Control-Allow-Credentials: true                | REQUEST_METHOD=GET | * | true | - | -    | -       | -       | -   | Origin |
 CORS_ORIGINS=https://a.example    | Access-Control-Allow-Credentials: true                | REQUEST_METHOD=GET | https://a.example | true | - | - | - | - | - | Origin |
@@ -350,12 +405,30 @@ CORS_ORIGINS=* CORS_ALWAYS_SEND=no | Access-Control-Allow-Credentials: true     
 ROWS
 }
 
-@test "a script's other Access-Control-* fields are kept and ours of the same name not added" {
+@test "a script's own Expose-Headers is kept and ours not added" {
 	cors_rows <<'ROWS'
 # policy                          | script's fields                                      | request | ACAO | ACAC | expose | methods | headers | max-age | PNA | Vary | log
 CORS_EXPOSE_HEADERS=X-Conf        | Access-Control-Expose-Headers: X-Script               | -       | https://a.example | - | X-Script | - | -  | -       | -   | Origin |
+ROWS
+}
+
+@test "a script's own Allow-Credentials is kept and ours not added" {
+	cors_rows <<'ROWS'
+# policy                          | script's fields                                      | request | ACAO | ACAC | expose | methods | headers | max-age | PNA | Vary | log
 CORS_ORIGINS=https://a.example CORS_SUPPORTS_CREDENTIALS=yes | Access-Control-Allow-Credentials: true | - | https://a.example | true | - | - | - | - | - | Origin |
+ROWS
+}
+
+@test "a script's own Allow-Methods, Allow-Headers, Max-Age and Allow-Private-Network are kept on an actual request" {
+	cors_rows <<'ROWS'
+# policy                          | script's fields                                      | request | ACAO | ACAC | expose | methods | headers | max-age | PNA | Vary | log
 -                                 | Access-Control-Allow-Methods: PUT\r\nAccess-Control-Allow-Headers: X-A\r\nAccess-Control-Max-Age: 5\r\nAccess-Control-Allow-Private-Network: true | - | https://a.example | - | - | PUT | X-A | 5 | true | Origin |
+ROWS
+}
+
+@test "a preflight the script answers (automatic_options off): its fields win, ours fill the rest" {
+	cors_rows <<'ROWS'
+# policy                          | script's fields                                      | request | ACAO | ACAC | expose | methods | headers | max-age | PNA | Vary | log
 # a preflight the script answers (automatic_options off): its fields win, ours fill the rest
 CORS_AUTOMATIC_OPTIONS=no CORS_MAX_AGE=60 | Access-Control-Allow-Methods: PUT               | REQUEST_METHOD=OPTIONS HTTP_ORIGIN=https://a.example HTTP_ACCESS_CONTROL_REQUEST_METHOD=PUT | https://a.example | - | - | PUT | - | 60 | - | Origin, Access-Control-Request-Method, Access-Control-Request-Headers |
 CORS_AUTOMATIC_OPTIONS=no CORS_MAX_AGE=60 | Access-Control-Allow-Credentials: true          | REQUEST_METHOD=OPTIONS HTTP_ORIGIN=https://a.example HTTP_ACCESS_CONTROL_REQUEST_METHOD=PUT | - | true | - | - | - | - | - | Origin, Access-Control-Request-Method, Access-Control-Request-Headers | withheld

@@ -142,6 +142,9 @@ supports_credentials = NO'
 
 @test "CORS_VARY_HEADER=maybe fails closed naming CORS_VARY_HEADER" {
 	fails_closed CORS_VARY_HEADER CORS_VARY_HEADER CORS_VARY_HEADER=maybe
+}
+
+@test "CORS_VARY_HEADER=maybe fails --check naming CORS_VARY_HEADER" {
 	check_fails CORS_VARY_HEADER CORS_VARY_HEADER CORS_VARY_HEADER=maybe
 }
 
@@ -152,6 +155,9 @@ supports_credentials = NO'
 
 @test "an unknown CORS_ variable fails closed naming it" {
 	fails_closed CORS_ALLOW_ORIGIN CORS_ALLOW_ORIGIN CORS_ALLOW_ORIGIN=https://a.example
+}
+
+@test "an unknown CORS_ variable fails --check naming it" {
 	check_fails CORS_ALLOW_ORIGIN CORS_ALLOW_ORIGIN CORS_ALLOW_ORIGIN=https://a.example
 }
 
@@ -182,6 +188,9 @@ expose_headers = X-A,X-B  X-C'
 	assert_status 204
 	assert_header Access-Control-Allow-Origin https://a.example
 	assert_header Access-Control-Allow-Headers x-foo
+}
+
+@test "without CORS_HEADERS every requested header is allowed (the default *)" {
 	preflight /x HTTP_ACCESS_CONTROL_REQUEST_HEADERS='x-bar, x-foo'
 	assert_header Access-Control-Allow-Headers 'x-bar, x-foo'
 }
@@ -267,7 +276,7 @@ origins = https://a.example \'
 
 # --- path sections ---------------------------------------------------------
 
-@test "a /api/* section applies to /api/x and to /api" {
+@test "a /api/* section applies to /api/x and deeper paths" {
 	ini 'origins = https://global.example
 [api]
 path = /api/*
@@ -275,6 +284,13 @@ origins = https://api.example'
 	allowed /api/x https://api.example
 	refused /api/x https://global.example
 	allowed /api/v1/deep/x https://api.example
+}
+
+@test "a /api/* section applies to /api itself" {
+	ini 'origins = https://global.example
+[api]
+path = /api/*
+origins = https://api.example'
 	allowed /api https://api.example
 	refused /api https://global.example
 }
@@ -396,21 +412,44 @@ origins = https://x.example'
 
 # --- precedence ------------------------------------------------------------
 
-@test "precedence is defaults < INI global < INI section < environment" {
+@test "precedence: without any setting the default applies (no Max-Age)" {
 	preflight /api/x
 	assert_status 204
 	refute_header Access-Control-Max-Age
+}
 
+@test "precedence: the INI global part overrides the default" {
 	ini 'max_age = 10
 [api]
 path = /api/*
 max_age = 20'
 	preflight /other
 	assert_header Access-Control-Max-Age 10
+}
+
+@test "precedence: an INI section overrides the global part" {
+	ini 'max_age = 10
+[api]
+path = /api/*
+max_age = 20'
 	preflight /api/x
 	assert_header Access-Control-Max-Age 20
+}
+
+@test "precedence: the environment overrides an INI section" {
+	ini 'max_age = 10
+[api]
+path = /api/*
+max_age = 20'
 	preflight /api/x CORS_MAX_AGE=30
 	assert_header Access-Control-Max-Age 30
+}
+
+@test "precedence: the environment overrides the INI global part" {
+	ini 'max_age = 10
+[api]
+path = /api/*
+max_age = 20'
 	preflight /other CORS_MAX_AGE=30
 	assert_header Access-Control-Max-Age 30
 }

@@ -35,9 +35,12 @@ explain() {
 	refute_line --partial 'Access-Control-Allow-Origin'
 }
 
-@test "explain tells a host that is not a subdomain from a port that differs" {
+@test "explain says a host is not a subdomain of a glob entry" {
 	explain GET /api/x 'Origin: https://example.org.evil.net'
 	assert_line --regexp '^  https://\*\.example\.org +host is not a subdomain$'
+}
+
+@test "explain says the port of an exact entry differs" {
 	explain GET /api/x 'Origin: https://app.example.com:8443'
 	assert_line --regexp '^  https://app\.example\.com +port differs$'
 }
@@ -101,15 +104,22 @@ explain() {
 	assert_output --partial 'a request would get a 500'
 }
 
-@test "debug_header adds X-CORS-Wrap saying hit or miss, why, and the section" {
+@test "debug_header marks a refused request as a miss with its reason and section" {
 	s=$(script app.cgi $'#!/bin/sh\nprintf "Content-Type: text/plain\\r\\n\\r\\nok\\n"')
 	cgi CORS_EXEC="$s" CORS_CONFIG="$INI" CORS_DEBUG_HEADER=on REQUEST_URI=/api/x \
 		HTTP_ORIGIN=https://evil.example
 	assert_header X-CORS-Wrap 'miss; origin-not-allowed; section=global'
 	no_cors_headers
+}
+
+@test "debug_header marks an allowed request as a hit and names its resource section" {
+	s=$(script app.cgi $'#!/bin/sh\nprintf "Content-Type: text/plain\\r\\n\\r\\nok\\n"')
 	cgi CORS_EXEC="$s" CORS_CONFIG="$INI" CORS_DEBUG_HEADER=on REQUEST_URI=/api/public/a \
 		HTTP_ORIGIN=https://x.test
 	assert_header X-CORS-Wrap 'hit; section=public'
+}
+
+@test "debug_header marks an allowed preflight as a preflight-hit" {
 	cgi CORS_CONFIG="$INI" CORS_DEBUG_HEADER=on REQUEST_URI=/api/x REQUEST_METHOD=OPTIONS \
 		HTTP_ORIGIN=https://a.example.org HTTP_ACCESS_CONTROL_REQUEST_METHOD=PUT
 	assert_header X-CORS-Wrap 'preflight-hit; section=global'
@@ -144,6 +154,9 @@ explain() {
 		REQUEST_METHOD=OPTIONS HTTP_ORIGIN=https://evil.example \
 		HTTP_ACCESS_CONTROL_REQUEST_METHOD=GET
 	assert_equal "$log" ''
+}
+
+@test "refused requests are logged at log_refused when log_level lets it through" {
 	cgi CORS_ORIGINS=https://a.example CORS_LOG_LEVEL=warn CORS_LOG_REFUSED=warn \
 		CORS_LOG_RATE=0 REQUEST_URI=/x REQUEST_METHOD=OPTIONS \
 		HTTP_ORIGIN=https://evil.example HTTP_ACCESS_CONTROL_REQUEST_METHOD=GET

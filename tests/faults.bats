@@ -414,6 +414,10 @@ EOF
 		refute_header X-A
 		refute_header X-Pad-00000
 	done
+	settled
+}
+
+@test "fastcgi: what a failing script writes to stderr reaches the daemon's log" {
 	fcgi_get exit1.cgi
 	in_log '^exit1.cgi fails$'
 	settled

@@ -165,22 +165,27 @@ two_origins() {
 	not_echoed evil.example
 }
 
-two_request_fields() {
+@test "two Origin fields, joined into one by the server, are an invalid origin, never echoed" {
+	two_origins
+}
+
+@test "two Access-Control-Request-Method fields, joined into one by the server, refuse the preflight" {
 	preflight HTTP_ACCESS_CONTROL_REQUEST_METHOD='PUT, DELETE'
 	assert_status 204
 	no_cors_headers
+}
+
+@test "two Access-Control-Request-Headers fields, joined into one by the server, are one list" {
 	preflight HTTP_ACCESS_CONTROL_REQUEST_HEADERS='x-b, x-a, x-b'
 	assert_status 204
 	assert_header Access-Control-Allow-Headers 'x-a, x-b'
+}
+
+@test "two Access-Control-Request-Private-Network fields, joined into one by the server, are not true" {
 	preflight HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK='true, true' CORS_ALLOW_PRIVATE_NETWORK=on
 	assert_status 204
 	assert_header Access-Control-Allow-Origin $O
 	refute_header Access-Control-Allow-Private-Network
-}
-
-@test "request fields on two lines, joined into one by the server: two Origins are an invalid origin, never echoed; two methods are refused; two header lists are one list; two private-network fields are not true" {
-	two_origins
-	two_request_fields
 }
 
 two_params() {
@@ -249,12 +254,32 @@ root_case() {
 	}
 }
 
-@test "PATH_INFO with .., %2e%2e, // or . in its first segment, or naming a symlink out of the script root, runs nothing outside it" {
+@test "PATH_INFO with .. in its first segment runs nothing outside the script root" {
 	root_case /../cgi/outside.cgi 403 'script name "\.\." not allowed'
+	outside_never_ran
+}
+
+@test "PATH_INFO with %2e%2e in its first segment runs nothing outside the script root" {
 	root_case /%2e%2e/cgi/outside.cgi 404 '%2e%2e: no such script'
+	outside_never_ran
+}
+
+@test "PATH_INFO with // at its start runs nothing outside the script root" {
 	root_case //outside.cgi 403 'script name "" not allowed'
+	outside_never_ran
+}
+
+@test "PATH_INFO with . as its first segment is refused" {
 	root_case /./app.cgi 403 'script name "\." not allowed'
+	outside_never_ran
+}
+
+@test "PATH_INFO naming a symlink out of the script root runs nothing outside it" {
 	root_case /escape.cgi 403 'escape\.cgi leads out of the script root'
+	outside_never_ran
+}
+
+@test "PATH_INFO after the script's name is the script's: .. there runs nothing outside the root" {
 	# The rest of PATH_INFO is the script's: app.cgi runs, not outside.cgi.
 	cgi CORS_SCRIPT_ROOT="$CGI_BIN" SCRIPT_NAME=/cgi REQUEST_URI=/cgi HTTP_ORIGIN=$O \
 		PATH_INFO=/app.cgi/../../cgi/outside.cgi
@@ -308,8 +333,12 @@ stdin 1"
 	outside_never_ran
 }
 
-@test "fastcgi: SCRIPT_FILENAME with .., %2e%2e or //, a symlink out, params that try to move the daemon's script root, or a NUL byte in a param, runs nothing outside the root" {
+@test "fastcgi: SCRIPT_FILENAME with .., %2e%2e or //, a symlink out, or params that try to move the daemon's script root, runs nothing outside the root" {
 	filename_traversal
+	settled
+}
+
+@test "fastcgi: a NUL byte in a param runs nothing and gets 500 without CORS headers" {
 	nul_in_param
 	settled
 }

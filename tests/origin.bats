@@ -80,9 +80,15 @@ config_error() {
 	assert_header Vary Origin
 }
 
-@test "exact origin compares scheme and host case-insensitively and reflects the Origin as sent" {
+@test "exact origin matches an upper-case request Origin and reflects it as sent" {
 	allowed HTTPS://APP.Example.COM CORS_ORIGINS=https://app.example.com
+}
+
+@test "exact origin written in upper case matches a lower-case request Origin" {
 	allowed https://app.example.com CORS_ORIGINS=HTTPS://App.Example.Com
+}
+
+@test "exact origin with a port matches a mixed-case request Origin and reflects it as sent" {
 	allowed Https://App.Example.Com:8443 CORS_ORIGINS=https://app.example.com:8443
 }
 
@@ -91,10 +97,19 @@ config_error() {
 	refused https://app.example.com CORS_ORIGINS=http://app.example.com
 }
 
-@test "exact origin requires the same port" {
+@test "exact origin with a port allows that port" {
 	allowed https://app.example.com:8443 CORS_ORIGINS=https://app.example.com:8443
+}
+
+@test "exact origin with a port refuses the origin without a port" {
 	refused https://app.example.com CORS_ORIGINS=https://app.example.com:8443
+}
+
+@test "exact origin with a port refuses another port" {
 	refused https://app.example.com:8444 CORS_ORIGINS=https://app.example.com:8443
+}
+
+@test "exact origin without a port refuses an origin with one" {
 	refused https://app.example.com:8443 CORS_ORIGINS=https://app.example.com
 }
 
@@ -143,9 +158,15 @@ config_error() {
 	allowed https://ok.test:65535
 }
 
-@test "IPv6 literal request Origin is valid and reflected" {
+@test "IPv6 literal request Origin with a port is valid and reflected" {
 	allowed 'http://[::1]:8080'
+}
+
+@test "IPv6 literal origin entry allows that origin" {
 	allowed 'http://[::1]:8080' 'CORS_ORIGINS=http://[::1]:8080'
+}
+
+@test "IPv6 literal request Origin without a port is valid and reflected" {
 	allowed 'https://[2001:db8::1]'
 }
 
@@ -219,6 +240,11 @@ config_error() {
 	assert_equal "$body" hello
 	not_echoed aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
 	assert_file_exist "$marker"
+}
+
+@test "64 KiB request Origin on a preflight gets no CORS headers and is not echoed" {
+	local long
+	long=https://$(head -c 65536 /dev/zero | tr '\0' a).test
 	preflight "$long"
 	assert_status 204
 	[ -z "$(printf '%s\n' "$headers" | grep -i '^access-control-' | cut -c1-80)" ] || {
@@ -235,15 +261,24 @@ config_error() {
 
 # --- subdomain glob ----------------------------------------------------------
 
-@test "subdomain glob matches one or more labels in front of the domain" {
+@test "subdomain glob matches one label in front of the domain" {
 	allowed https://a.example.com 'CORS_ORIGINS=https://*.example.com'
+}
+
+@test "subdomain glob matches several labels in front of the domain" {
 	allowed https://a.b.example.com 'CORS_ORIGINS=https://*.example.com'
+}
+
+@test "subdomain glob matches a label with a hyphen and varies on Origin" {
 	allowed https://x-1.example.com 'CORS_ORIGINS=https://*.example.com'
 	assert_header Vary Origin
 }
 
-@test "subdomain glob compares scheme and host case-insensitively" {
+@test "subdomain glob matches an upper-case request Origin" {
 	allowed HTTPS://A.EXAMPLE.COM 'CORS_ORIGINS=https://*.example.com'
+}
+
+@test "subdomain glob written in mixed case matches a lower-case request Origin" {
 	allowed https://a.example.com 'CORS_ORIGINS=https://*.Example.COM'
 }
 
@@ -287,10 +322,14 @@ config_error() {
 	refused https://evil.net 'CORS_ORIGINS=~evil\.net'
 }
 
-@test "regex alternation is anchored as a whole" {
+@test "regex alternation allows each alternative" {
 	local re='CORS_ORIGINS=~https://a\.example\.com|https://b\.example\.com'
 	allowed https://a.example.com "$re"
 	allowed https://b.example.com "$re"
+}
+
+@test "regex alternation is anchored as a whole" {
+	local re='CORS_ORIGINS=~https://a\.example\.com|https://b\.example\.com'
 	refused https://a.example.com.evil.net "$re"
 	refused https://evil.net.https://b.example.com "$re"
 	refused xhttps://b.example.com "$re"
@@ -304,41 +343,60 @@ config_error() {
 	refused https://a.example.evil.net "$re"
 	refused 'https://a.example:1' "$re"
 	refused https://a.example "$re"
+}
+
+@test "in an origin regex, an unmatched ) belongs to the alternative it is written in" {
 	# The ')' belongs to the alternative it is written in.
 	allowed https://a.example 'CORS_ORIGINS=~x)|https://a\.example'
+}
+
+@test "an allow_headers regex with an unmatched ) cannot break out of the whole-name match" {
 	# The same for allow_headers patterns.
 	preflight https://a.example 'CORS_ALLOW_HEADERS=~x-a)|y' \
 		HTTP_ACCESS_CONTROL_REQUEST_HEADERS=x-a-evil
 	assert_header Access-Control-Allow-Origin https://a.example
 	refute_header Access-Control-Allow-Headers
+}
+
+@test "in an allow_headers regex, an unmatched ) belongs to the alternative it is written in" {
 	preflight https://a.example 'CORS_ALLOW_HEADERS=~y)|x-a' \
 		HTTP_ACCESS_CONTROL_REQUEST_HEADERS=x-a
 	assert_header Access-Control-Allow-Headers x-a
 }
 
-@test "a regex entry that is no ERE on its own is a configuration error" {
+@test "an origins regex entry that is no ERE on its own is a configuration error" {
 	# Found by fuzz_origin: wrapped in "^(...)$" these compiled, the
 	# wrapper's parentheses pairing with the entry's or escaped by its
 	# trailing backslash; the first allowed every https origin.
 	config_error 'CORS_ORIGINS=~https://a\.example)|(https://.*'
 	rm -f "$marker"
 	config_error 'CORS_ORIGINS=~https://a\.example)|x\'
+}
+
+@test "an allow_headers regex entry that is no ERE on its own is a configuration error" {
 	preflight https://a.example 'CORS_ALLOW_HEADERS=~x-a)|(.*' \
 		HTTP_ACCESS_CONTROL_REQUEST_HEADERS=x-evil
 	assert_status 500
 	no_cors_headers
 }
 
-@test "regex entry with a group allows exactly its alternatives" {
+@test "regex entry with a group allows each of its alternatives" {
 	local re='CORS_ORIGINS=~https://(a|b)\.example\.com'
 	allowed https://a.example.com "$re"
 	allowed https://b.example.com "$re"
+}
+
+@test "regex entry with a group refuses anything but its alternatives" {
+	local re='CORS_ORIGINS=~https://(a|b)\.example\.com'
 	refused https://c.example.com "$re"
 	refused https://ab.example.com "$re"
 }
 
-@test "regex entry is case-insensitive and reflects the origin as sent" {
+@test "regex entry matches an upper-case request Origin and reflects it as sent" {
 	allowed HTTPS://A.Example.COM 'CORS_ORIGINS=~https://(a|b)\.example\.com'
+}
+
+@test "regex entry written in upper case matches a lower-case request Origin" {
 	allowed https://a.example.com 'CORS_ORIGINS=~HTTPS://A\.EXAMPLE\.COM'
 }
 
@@ -357,6 +415,9 @@ config_error() {
 
 @test "null is refused by the regex ~.*" {
 	refused null 'CORS_ORIGINS=~.*'
+}
+
+@test "the regex ~.* allows any valid origin" {
 	allowed https://any.test 'CORS_ORIGINS=~.*'
 }
 
@@ -364,10 +425,13 @@ config_error() {
 	refused null 'CORS_ORIGINS=https://app.example.com https://*.example.com'
 }
 
-@test "preflight from null is refused under * and allowed when null is listed" {
+@test "preflight from null is refused under *" {
 	preflight null
 	assert_status 204
 	no_cors_headers
+}
+
+@test "preflight from null is allowed when null is listed" {
 	preflight null CORS_ORIGINS=null
 	assert_status 204
 	assert_header Access-Control-Allow-Origin null

@@ -55,20 +55,36 @@ config_error() {
 
 # --- defaults ------------------------------------------------------------
 
-@test "default preflight reflects the origin, lists the default methods, echoes requested headers sorted, answers 204 without running the script" {
+@test "default preflight is answered 204 without a body, without running the script" {
 	preflight HTTP_ACCESS_CONTROL_REQUEST_HEADERS=x-b,content-type,x-a
 	assert_header Status '204 No Content'
+	assert_equal "$body" ''
+	assert_file_not_exist "$marker"
+}
+
+@test "default preflight reflects the origin and lists the default methods" {
+	preflight HTTP_ACCESS_CONTROL_REQUEST_HEADERS=x-b,content-type,x-a
 	assert_header Access-Control-Allow-Origin "$O"
 	assert_header Access-Control-Allow-Methods "$METHODS"
+}
+
+@test "default preflight echoes the requested headers sorted" {
+	preflight HTTP_ACCESS_CONTROL_REQUEST_HEADERS=x-b,content-type,x-a
 	assert_header Access-Control-Allow-Headers 'content-type, x-a, x-b'
+}
+
+@test "default preflight sends no Max-Age, Allow-Credentials, Expose-Headers or Allow-Private-Network" {
+	preflight HTTP_ACCESS_CONTROL_REQUEST_HEADERS=x-b,content-type,x-a
 	refute_header Access-Control-Max-Age
 	refute_header Access-Control-Allow-Credentials
 	refute_header Access-Control-Expose-Headers
 	refute_header Access-Control-Allow-Private-Network
+}
+
+@test "default preflight varies on Origin and the request method and headers, in one Vary line" {
+	preflight HTTP_ACCESS_CONTROL_REQUEST_HEADERS=x-b,content-type,x-a
 	assert_header Vary "$VARY3"
 	assert_equal "$(header_count Vary)" 1
-	assert_equal "$body" ''
-	assert_file_not_exist "$marker"
 }
 
 @test "default preflight without requested headers sends no Allow-Headers" {
@@ -80,16 +96,24 @@ config_error() {
 	assert_header Vary "$VARY3"
 }
 
-@test "default actual GET reflects the origin, adds Vary: Origin and keeps the script's response intact" {
+@test "default actual GET reflects the origin and adds Vary: Origin" {
 	get
-	assert_status 200
 	assert_header Access-Control-Allow-Origin "$O"
 	assert_header Vary Origin
-	assert_header Content-Type text/plain
+}
+
+@test "default actual GET gets no preflight field and no Allow-Credentials" {
+	get
 	refute_header Access-Control-Allow-Methods
 	refute_header Access-Control-Allow-Headers
 	refute_header Access-Control-Allow-Credentials
 	refute_header Access-Control-Max-Age
+}
+
+@test "default actual GET runs the script and keeps its response intact" {
+	get
+	assert_status 200
+	assert_header Content-Type text/plain
 	assert_equal "$body" hello
 	assert_file_exist "$marker"
 }
@@ -107,6 +131,9 @@ config_error() {
 	get CORS_SEND_WILDCARD=true
 	assert_header Access-Control-Allow-Origin '*'
 	refute_header Vary
+}
+
+@test "send_wildcard answers a request without Origin with * and no Vary" {
 	req CORS_SEND_WILDCARD=yes
 	assert_header Access-Control-Allow-Origin '*'
 	refute_header Vary
@@ -125,6 +152,9 @@ config_error() {
 	get CORS_SEND_WILDCARD=1 CORS_ALWAYS_SEND=0
 	assert_header Access-Control-Allow-Origin '*'
 	assert_header Vary Origin
+}
+
+@test "send_wildcard without always_send: a request without Origin gets no CORS headers but Vary: Origin" {
 	req CORS_SEND_WILDCARD=1 CORS_ALWAYS_SEND=0
 	no_cors_headers
 	assert_header Vary Origin
@@ -141,6 +171,9 @@ config_error() {
 	no_cors_headers
 	assert_header Vary Origin
 	assert_equal "$body" hello
+}
+
+@test "always_send off: a request with Origin is still answered" {
 	get CORS_ALWAYS_SEND=off
 	assert_header Access-Control-Allow-Origin "$O"
 }
@@ -160,21 +193,27 @@ config_error() {
 
 # --- credentials -------------------------------------------------------------
 
-@test "credentials with an origin list: Allow-Credentials true and the origin reflected" {
+@test "credentials with an origin list: an actual request gets Allow-Credentials true and the origin reflected" {
 	get CORS_ORIGINS="$O https://b.example.com" CORS_SUPPORTS_CREDENTIALS=true
 	assert_header Access-Control-Allow-Origin "$O"
 	assert_header Access-Control-Allow-Credentials true
 	assert_header Vary Origin
+}
+
+@test "credentials with an origin list: a preflight gets Allow-Credentials true and the origin reflected" {
 	preflight CORS_ORIGINS="$O https://b.example.com" CORS_SUPPORTS_CREDENTIALS=TRUE
 	assert_header Access-Control-Allow-Origin "$O"
 	assert_header Access-Control-Allow-Credentials true
 	assert_header Access-Control-Allow-Methods "$METHODS"
 }
 
-@test "credentials never send Allow-Origin *, even without Origin or with send_wildcard" {
+@test "credentials without Origin send the first exact origin, never *" {
 	req CORS_ORIGINS='https://b.example.com https://a.example.com' CORS_SUPPORTS_CREDENTIALS=yes
 	assert_header Access-Control-Allow-Origin https://a.example.com
 	assert_header Access-Control-Allow-Credentials true
+}
+
+@test "credentials with send_wildcard and an origin list reflect the origin, never *" {
 	get CORS_ORIGINS="$O" CORS_SUPPORTS_CREDENTIALS=yes CORS_SEND_WILDCARD=yes
 	assert_header Access-Control-Allow-Origin "$O"
 	assert_header Access-Control-Allow-Credentials true
@@ -186,9 +225,12 @@ config_error() {
 	assert_header Vary Origin
 }
 
-@test "credentials with origins * is a configuration error" {
+@test "credentials with origins * is a configuration error for an actual request" {
 	get CORS_ORIGINS='*' CORS_SUPPORTS_CREDENTIALS=true
 	config_error 'CORS_\(ORIGINS\|SUPPORTS_CREDENTIALS\)'
+}
+
+@test "credentials with origins * is a configuration error for a preflight" {
 	preflight CORS_ORIGINS='*' CORS_SUPPORTS_CREDENTIALS=true
 	config_error 'CORS_\(ORIGINS\|SUPPORTS_CREDENTIALS\)'
 }
@@ -207,20 +249,29 @@ config_error() {
 	assert_equal "$body" hello
 }
 
-@test "an invalid boolean is a configuration error naming the variable" {
+@test "an invalid boolean supports_credentials is a configuration error naming the variable" {
 	get CORS_SUPPORTS_CREDENTIALS=maybe CORS_ORIGINS="$O"
 	config_error CORS_SUPPORTS_CREDENTIALS
+}
+
+@test "an invalid boolean send_wildcard is a configuration error naming the variable" {
 	get CORS_SEND_WILDCARD=2
 	config_error CORS_SEND_WILDCARD
 }
 
 # --- expose_headers ----------------------------------------------------------
 
-@test "expose_headers are sent on actual responses" {
+@test "expose_headers separated by a comma are sent on actual responses" {
 	get CORS_EXPOSE_HEADERS='X-Page, X-Total'
 	assert_header Access-Control-Expose-Headers 'X-Page, X-Total'
+}
+
+@test "expose_headers separated by white space are sent joined by commas" {
 	get CORS_EXPOSE_HEADERS='X-Page X-Total'
 	assert_header Access-Control-Expose-Headers 'X-Page, X-Total'
+}
+
+@test "a single expose_headers name is sent as is" {
 	get CORS_EXPOSE_HEADERS=X-Request-Id
 	assert_header Access-Control-Expose-Headers X-Request-Id
 }
@@ -237,9 +288,12 @@ config_error() {
 
 # --- max_age -----------------------------------------------------------------
 
-@test "max_age in seconds is sent on a preflight and not on an actual request" {
+@test "max_age in seconds is sent on a preflight" {
 	preflight CORS_MAX_AGE=600
 	assert_header Access-Control-Max-Age 600
+}
+
+@test "max_age is not sent on an actual request" {
 	get CORS_MAX_AGE=600
 	refute_header Access-Control-Max-Age
 }
@@ -276,9 +330,12 @@ config_error() {
 	assert_header Access-Control-Allow-Methods 'GET, POST'
 }
 
-@test "method matching is exact, never a substring" {
+@test "method matching is exact: a part of a listed method is refused" {
 	preflight CORS_METHODS=GET HTTP_ACCESS_CONTROL_REQUEST_METHOD=ET
 	refused_preflight
+}
+
+@test "method matching is exact: a listed method with more after it is refused" {
 	preflight CORS_METHODS='GET, POST' HTTP_ACCESS_CONTROL_REQUEST_METHOD=GETS
 	refused_preflight
 }
@@ -300,6 +357,9 @@ config_error() {
 	assert_status 204
 	assert_header Access-Control-Allow-Origin "$O"
 	assert_header Access-Control-Allow-Methods PROPFIND
+}
+
+@test "methods * echoes a lower-case method as sent" {
 	preflight CORS_METHODS='*' HTTP_ACCESS_CONTROL_REQUEST_METHOD=patch
 	assert_header Access-Control-Allow-Methods patch
 }
@@ -311,6 +371,9 @@ config_error() {
 		refused_preflight
 		refute_header X-Injected
 	done
+}
+
+@test "an invalid request method token is refused with methods * too" {
 	preflight CORS_METHODS='*' HTTP_ACCESS_CONTROL_REQUEST_METHOD='GE T'
 	refused_preflight
 }
@@ -326,10 +389,13 @@ config_error() {
 	assert_header Access-Control-Allow-Methods "$METHODS"
 }
 
-@test "a requested header that allow_headers does not permit is dropped, not refused" {
+@test "a preflight asking only for headers allow_headers does not permit is allowed, without Allow-Headers" {
 	preflight CORS_ALLOW_HEADERS='Content-Type, X-Custom' HTTP_ACCESS_CONTROL_REQUEST_HEADERS=x-other
 	assert_header Access-Control-Allow-Origin "$O"
 	refute_header Access-Control-Allow-Headers
+}
+
+@test "a requested header that allow_headers does not permit is dropped from the permitted ones" {
 	preflight CORS_ALLOW_HEADERS='Content-Type X-Custom' \
 		HTTP_ACCESS_CONTROL_REQUEST_HEADERS='x-custom, x-other, content-type'
 	assert_header Access-Control-Allow-Headers 'content-type, x-custom'
@@ -338,6 +404,9 @@ config_error() {
 @test "allow_headers regex entry permits whole matching names only" {
 	preflight 'CORS_ALLOW_HEADERS=~x-.*' HTTP_ACCESS_CONTROL_REQUEST_HEADERS=x-foo,content-type,ax-b,x-bar
 	assert_header Access-Control-Allow-Headers 'x-bar, x-foo'
+}
+
+@test "allow_headers regex alternation permits its alternatives whole, not a longer name" {
 	preflight 'CORS_ALLOW_HEADERS=~x-(a|b)' HTTP_ACCESS_CONTROL_REQUEST_HEADERS=x-a,x-ab,x-b
 	assert_header Access-Control-Allow-Headers 'x-a, x-b'
 }
@@ -350,10 +419,13 @@ config_error() {
 	done
 }
 
-@test "empty elements in the requested headers are ignored" {
+@test "an empty element between requested headers is ignored" {
 	preflight HTTP_ACCESS_CONTROL_REQUEST_HEADERS=a,,b
 	assert_status 204
 	assert_header Access-Control-Allow-Headers 'a, b'
+}
+
+@test "leading, trailing and blank elements in the requested headers are ignored" {
 	preflight HTTP_ACCESS_CONTROL_REQUEST_HEADERS=',a, ,b,'
 	assert_header Access-Control-Allow-Headers 'a, b'
 }
@@ -447,13 +519,19 @@ config_error() {
 
 # --- Vary ----------------------------------------------------------------
 
-@test "vary_header off sends no Vary at all" {
+@test "vary_header off sends no Vary with an actual request" {
 	get CORS_VARY_HEADER=off
 	assert_header Access-Control-Allow-Origin "$O"
 	refute_header Vary
+}
+
+@test "vary_header off sends no Vary with a preflight" {
 	preflight CORS_VARY_HEADER=off
 	assert_header Access-Control-Allow-Origin "$O"
 	refute_header Vary
+}
+
+@test "vary_header off sends no Vary to a request without Origin" {
 	req CORS_VARY_HEADER=off
 	refute_header Vary
 }
@@ -511,25 +589,40 @@ config_error() {
 
 # --- Flask-Cors 1.6.1 documentation examples ---------------------------------
 
-@test "Flask-Cors 1.6.1 @cross_origin() defaults: a GET gets Allow-Origin" {
+@test "Flask-Cors 1.6.1 @cross_origin() defaults: a GET without Origin gets Allow-Origin *" {
 	local s
 	s=$(script hello.cgi $'#!/bin/sh\nprintf "Content-Type: text/html; charset=utf-8\\r\\n\\r\\nHello, cross-origin-world!\\n"')
 	cgi CORS_EXEC="$s"
 	assert_header Access-Control-Allow-Origin '*'
 	assert_equal "$body" 'Hello, cross-origin-world!'
+}
+
+@test "Flask-Cors 1.6.1 @cross_origin() defaults: a GET with Origin gets it reflected" {
+	local s
+	s=$(script hello.cgi $'#!/bin/sh\nprintf "Content-Type: text/html; charset=utf-8\\r\\n\\r\\nHello, cross-origin-world!\\n"')
 	cgi CORS_EXEC="$s" HTTP_ORIGIN=https://foo.com
 	assert_header Access-Control-Allow-Origin https://foo.com
 	assert_equal "$body" 'Hello, cross-origin-world!'
 }
 
-@test "Flask-Cors 1.6.1 origins=\"http://google.com\": allowed origin reflected, others refused, none sends it" {
+@test "Flask-Cors 1.6.1 origins=\"http://google.com\": a request without Origin gets that origin" {
 	local s
 	s=$(script special.cgi $'#!/bin/sh\nprintf "Content-Type: text/html; charset=utf-8\\r\\n\\r\\nHello, google-cross-origin-world!\\n"')
 	cgi CORS_EXEC="$s" CORS_ORIGINS=http://google.com
 	assert_header Access-Control-Allow-Origin http://google.com
 	assert_equal "$body" 'Hello, google-cross-origin-world!'
+}
+
+@test "Flask-Cors 1.6.1 origins=\"http://google.com\": that origin is reflected" {
+	local s
+	s=$(script special.cgi $'#!/bin/sh\nprintf "Content-Type: text/html; charset=utf-8\\r\\n\\r\\nHello, google-cross-origin-world!\\n"')
 	cgi CORS_EXEC="$s" CORS_ORIGINS=http://google.com HTTP_ORIGIN=http://google.com
 	assert_header Access-Control-Allow-Origin http://google.com
+}
+
+@test "Flask-Cors 1.6.1 origins=\"http://google.com\": another origin is refused and the script still answers" {
+	local s
+	s=$(script special.cgi $'#!/bin/sh\nprintf "Content-Type: text/html; charset=utf-8\\r\\n\\r\\nHello, google-cross-origin-world!\\n"')
 	cgi CORS_EXEC="$s" CORS_ORIGINS=http://google.com HTTP_ORIGIN=http://evil.com
 	no_cors_headers
 	assert_equal "$body" 'Hello, google-cross-origin-world!'
@@ -539,6 +632,9 @@ config_error() {
 	req CORS_ORIGINS='https://foo.com http://www.bar.com' CORS_HEADERS=Content-Type
 	assert_header Access-Control-Allow-Origin http://www.bar.com
 	assert_equal "$(header_count Access-Control-Allow-Origin)" 1
+}
+
+@test "Flask-Cors 1.6.1 app config comma-separated origin list reflects a listed origin" {
 	get CORS_ORIGINS='https://foo.com, http://www.bar.com' HTTP_ORIGIN=https://foo.com
 	assert_header Access-Control-Allow-Origin https://foo.com
 }
@@ -550,6 +646,9 @@ config_error() {
 	assert_header Access-Control-Allow-Origin "$O"
 	assert_header Access-Control-Allow-Headers content-type
 	assert_header Access-Control-Allow-Methods "$METHODS"
+}
+
+@test "Flask-Cors 1.6.1 JSON POST: with CORS_HEADERS=Content-Type another requested header is dropped" {
 	preflight CORS_HEADERS=Content-Type HTTP_ACCESS_CONTROL_REQUEST_METHOD=POST \
 		HTTP_ACCESS_CONTROL_REQUEST_HEADERS=content-type,x-other
 	assert_header Access-Control-Allow-Headers content-type

@@ -86,10 +86,13 @@ not_ran() { assert_file_not_exists "$T/$1.ran"; }
 	[[ $log == "cors-wrap: "* ]]
 }
 
-@test "argv without any SCRIPT_FILENAME is not trusted" {
+@test "argv naming a script without any SCRIPT_FILENAME is not trusted" {
 	get SCRIPT_NAME=/api REQUEST_URI=/api -- "$other"
 	assert_status 500
 	not_ran other
+}
+
+@test "shebang-style argv without any SCRIPT_FILENAME is not trusted" {
 	get SCRIPT_NAME=/api REQUEST_URI=/api -- /bin/sh "$other"
 	assert_status 500
 	not_ran other
@@ -223,6 +226,10 @@ SCRIPT_FILENAME=$root/app.cgi"
 	rooted /../outside.cgi
 	assert_status 403
 	not_ran outside
+}
+
+@test "CORS_SCRIPT_ROOT refuses a first segment that is only .. with 403" {
+	root_setup
 	rooted /..
 	assert_status 403
 }
@@ -335,6 +342,11 @@ printf 'Content-Type: text/plain\r\nAccess-Control-Allow-Credentials: true\r\n\r
 	get CORS_MODE=prepend CORS_EXEC="$app" CORS_ORIGINS='*' SCRIPT_NAME=/api REQUEST_URI=/api
 	assert_header Access-Control-Allow-Origin '*'
 	assert_header Vary Origin
+}
+
+@test "mode=prepend still reflects an origin listed beside *, whatever the script's credentials" {
+	app=$(script creds.cgi "#!/bin/sh
+printf 'Content-Type: text/plain\r\nAccess-Control-Allow-Credentials: true\r\n\r\nok\n'")
 	# A listed origin is still reflected.
 	get CORS_MODE=prepend CORS_EXEC="$app" CORS_ORIGINS='*,https://a.example' SCRIPT_NAME=/api REQUEST_URI=/api
 	assert_header Access-Control-Allow-Origin https://a.example
@@ -464,7 +476,7 @@ exec cat '$data'")
 	cmp "$data" "$got"
 }
 
-@test "mode=merge: a script killed by a signal after its header block: cors-wrap passes on what came, logs it and exits non-zero; one that exits 3 after its answer is a warning and exit 0" {
+@test "mode=merge: a script killed by a signal after its header block: cors-wrap passes on what came, logs it and exits non-zero" {
 	local killed exits
 	killed=$(script killed.cgi "#!/bin/sh
 printf 'Content-Type: text/plain\n\nfirst part\n'
@@ -474,6 +486,10 @@ kill -9 \$\$")
 	assert_header Access-Control-Allow-Origin https://a.example
 	assert_equal "$body" 'first part'
 	[[ $log == *"cors-wrap: error: $killed: killed by signal 9 (Killed) during its answer"* ]]
+}
+
+@test "mode=merge: a script that exits 3 after its answer is a warning and exit 0" {
+	local exits
 	exits=$(script exits.cgi "#!/bin/sh
 printf 'Content-Type: text/plain\n\nwhole\n'
 exit 3")

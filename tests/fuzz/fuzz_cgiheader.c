@@ -1,7 +1,7 @@
 /*
  * fuzz_cgiheader: the script's header block.  cgiheader_parse (at end of
  * output or not) on an exact-size buffer, then cgiheader_merge with one
- * of a few fixed answers, as cgi.c and fastcgi.c do.
+ * of a few fixed answers, as cgi.c and fcgipipe.c do.
  * Input: FLAGS [OFFSET] BLOCK, where FLAGS bit 0 is eof, bits 1-2 pick
  * the answer, and bit 3 repeats BLOCK to a length around CGI_HEADER_MAX
  * (CGI_HEADER_MAX - 8 + OFFSET % 16), so that the size limit is reached
@@ -277,7 +277,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	/* The block alone parses the same; shorter prefixes (one byte
 	 * less, half of it, a byte of the input's choice) are incomplete,
-	 * as cgi.c and fastcgi.c see the block while it arrives. */
+	 * as cgi.c and fcgipipe.c see the block while it arrives. */
 	{
 		struct cgi_headers	*h2 = fz_malloc(sizeof(*h2));
 		size_t			 cut[3];
@@ -296,7 +296,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(h2);
 	}
 
-	/* As cgi.c and fastcgi.c merge: room for the largest block. */
+	/* As cgi.c and fcgipipe.c merge: room for the largest block. */
 	outlen = CGI_HEADER_MAX + CGIHDR_MERGE_EXTRA;
 	out = fz_malloc(outlen);
 	n = cgiheader_merge(h, a, out, outlen);

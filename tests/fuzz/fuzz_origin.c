@@ -78,7 +78,8 @@ check_anchoring(const char *o, size_t len)
 {
 	struct origin_entry	 e;
 	struct origin_parts	 parts;
-	char			*re = fz_malloc(2 * len + 2), *longer, err[256];
+	char			*re = fz_malloc(2 * len + 2), *longer;
+	struct diag		 d = { 0 };
 	size_t			 i, n = 0;
 
 	re[n++] = '~';
@@ -87,7 +88,7 @@ check_anchoring(const char *o, size_t len)
 			re[n++] = '\\';
 		re[n++] = o[i];
 	}
-	CHECK(origin_entry_init(&e, re, n, err, sizeof(err)) == 0);
+	CHECK(origin_entry_init(&e, re, n, "origins", &d) == 0);
 	CHECK(e.kind == OENTRY_REGEX);
 	CHECK(origin_parse(o, len, &parts) == ORIGIN_OK);
 	CHECK(origin_entry_matches(&e, o, len, &parts));
@@ -112,7 +113,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct origin_entry	 e;
 	struct origin_parts	 parts, eparts;
 	enum origin_check	 c;
-	char			 err[512], *ent, *ex;
+	char			*ent, *ex;
+	struct diag		 d = { 0 };
 	const char		*o;
 	size_t			 elen, olen, i;
 	bool			 m, valid;
@@ -129,8 +131,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	olen = strlen(o);
 
 	ent = fz_exact(fs.f[0], elen);
-	err[0] = '\0';
-	rc = origin_entry_init(&e, ent, elen, err, sizeof(err));
+	rc = origin_entry_init(&e, ent, elen, "origins", &d);
 	free(ent);
 	if (fs.f[0][0] == '~') {
 		(void)fz_ere_whole(fs.f[0] + 1, elen - 1, NULL, 0, &valid);
@@ -138,7 +139,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(valid == (rc == 0));
 	}
 	if (rc == -1) {
-		CHECK(err[0] != '\0' && e.text == NULL);
+		CHECK(d.count == 1 && e.text == NULL);
+		diag_free(&d);
 		fz_fields_free(&fs);
 		return 0;
 	}

@@ -5,8 +5,8 @@
  * and runs other requests' scripts with the body streamed to them while
  * their output is read.
  */
-#ifndef CORS_FASTCGI_H
-#define CORS_FASTCGI_H
+#ifndef CORS_FCGISERVE_H
+#define CORS_FCGISERVE_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -14,7 +14,7 @@
 #include "log.h"
 
 /*
- * Defaults of the bounds on what a peer can make a worker hold (README
+ * Defaults of the bounds on what a peer can make a worker hold (cors-wrap(1)
  * and SECURITY.md give the reasons).  The spool holds only what a script
  * writes before its request body has all been passed to it (see
  * lib/spool.h): an echo of the body, an early error.  64 MiB is an echo of

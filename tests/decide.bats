@@ -1,0 +1,64 @@
+#!/usr/bin/env bats
+# The decision in-process: tests/unit/decide_cases runs every row of
+# tests/unit/decide_table.c (configuration, request, documented answer)
+# through config_load, request_read and decide, in milliseconds.  The other
+# suites prove the same rules against real servers; this one covers every
+# option and hostile input row by row.
+
+load lib/common
+
+DECIDE_CASES=$TOP/build/tests/decide_cases
+
+setup_file() {
+	# make check builds it with its own flags (SANITIZE=1 too); a run of
+	# this file alone rebuilds it only when a source is newer, so that it
+	# never relinks the objects of a sanitizer run with other flags.  Not
+	# a sub-make of make check's: its jobserver is not ours to use.
+	if [ ! -x "$DECIDE_CASES" ] || [ -n "$(find "$TOP/lib" "$TOP/tests/unit" \
+		-newer "$DECIDE_CASES" -name '*.[ch]' -print -quit)" ]; then
+		env -u MAKEFLAGS -u MFLAGS make -C "$TOP" build/tests/decide_cases \
+			>"$BATS_FILE_TMPDIR/build.log" 2>&1 || {
+			cat "$BATS_FILE_TMPDIR/build.log" >&2
+			return 1
+		}
+	fi
+}
+
+# Under make check SANITIZE=1 the program is built with ASan and UBSan.
+decide_sanitized() {
+	grep -q '__asan_init' "$DECIDE_CASES"
+}
+
+@test "every row of the decision table gets its documented answer" {
+	run "$DECIDE_CASES"
+	# On a mismatch the output shows each row's want and got, field by
+	# field, with its configuration and request.
+	assert_success
+	assert_line --regexp '^[0-9]+ cases, 0 failed, [0-9]+ disagree with the documentation$'
+	refute_output --partial 'ERROR: AddressSanitizer'
+	refute_output --partial 'runtime error:'
+}
+
+@test "the decision table holds hundreds of cases" {
+	run "$DECIDE_CASES"
+	[[ ${lines[-1]} =~ ^([0-9]+)\ cases ]]
+	[ "${BASH_REMATCH[1]}" -ge 250 ]
+}
+
+@test "the decision table names each row it ran with -v" {
+	run "$DECIDE_CASES" -v
+	assert_success
+	assert_line 'ok credentials with origins * is an error'
+	assert_line 'ok send_wildcard: null gets *'
+}
+
+@test "the decision table runs clean under valgrind: no invalid access, no leak" {
+	if decide_sanitized; then
+		skip "built with SANITIZE=1: the sanitizers watch the first test"
+	fi
+	command -v valgrind >/dev/null || skip "valgrind is not installed"
+	run valgrind -q --error-exitcode=99 --leak-check=full \
+		--errors-for-leak-kinds=definite,indirect "$DECIDE_CASES"
+	assert_success
+	assert_line --regexp '^[0-9]+ cases, 0 failed,'
+}
