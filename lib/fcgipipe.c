@@ -199,8 +199,7 @@ static void
 fcgipipe_feed_header(struct conn *c, const char *data, size_t n)
 {
 	struct worker		*w = c->w;
-	enum cgihdr_result	 r;
-	const char		*bad;
+	enum child_header	 hr;
 	size_t			 take, m;
 	char			 cause[160];
 
@@ -209,25 +208,14 @@ fcgipipe_feed_header(struct conn *c, const char *data, size_t n)
 		take = n;
 	memcpy(c->ch.hbuf + c->ch.hlen, data, take);
 	c->ch.hlen += take;
-	r = cgiheader_parse(c->ch.hbuf, c->ch.hlen, false, c->ch.h, &bad);
-	if (r == CGIHDR_INCOMPLETE && c->ch.hlen < CGI_HEADER_MAX)
+	hr = child_header_feed(c->ch.hbuf, c->ch.hlen, false, c->ch.h,
+	    &c->rq.ans, w->mbuf, sizeof(w->mbuf), &m, cause, sizeof(cause));
+	/* Never at CGI_HEADER_MAX: a full buffer without its blank line is
+	 * too big, not more to read. */
+	if (hr == CHILD_HEADER_MORE)
 		return;
-	if (r == CGIHDR_INCOMPLETE)
-		r = CGIHDR_TOO_BIG;
-	if (r != CGIHDR_OK) {
-		if (r == CGIHDR_BAD_LINE) {
-			size_t	 l = strcspn(bad, "\r\n");
-
-			snprintf(cause, sizeof(cause), "%s: \"%.*s\"",
-			    cgihdr_str(r), (int)(l > 80 ? 80 : l), bad);
-		} else
-			snprintf(cause, sizeof(cause), "%s", cgihdr_str(r));
+	if (hr == CHILD_HEADER_BAD) {
 		fcgichild_bad_gateway(c, cause);
-		return;
-	}
-	m = cgiheader_merge(c->ch.h, &c->rq.ans, w->mbuf, sizeof(w->mbuf));
-	if (m == 0) {
-		fcgichild_bad_gateway(c, "merged header block too large");
 		return;
 	}
 	{
