@@ -232,13 +232,12 @@ fcgichild_start(struct conn *c, const struct config *cfg)
 	int		 rc;
 
 	/* A fixed program wins: nginx configurations commonly send
-	 * SCRIPT_FILENAME everywhere (Debian's fastcgi.conf does). */
-	if (w->o->root_ceiling != NULL) {
-		const char	*prog = cfg->exec != NULL ? cfg->exec :
-				    request_env_get(c->rq.envp,
-				    "SCRIPT_FILENAME");
-
-		rc = script_from_filename(&s, prog, w->o->root_ceiling);
+	 * SCRIPT_FILENAME everywhere (Debian's fastcgi.conf does).  It is
+	 * held to the ceiling as a SCRIPT_FILENAME would be, and run as
+	 * CORS_EXEC. */
+	if (cfg->exec != NULL && w->o->root_ceiling != NULL) {
+		rc = script_from_filename(&s, cfg->exec, NULL,
+		    w->o->root_ceiling);
 		if (rc == -1) {
 			log_msg(&c->rq.lg, LOG_WARN, "%s", s.why);
 			fcgireq_fail(c, s.status != 0 ? s.status : 500, true);
@@ -251,7 +250,7 @@ fcgichild_start(struct conn *c, const struct config *cfg)
 		rc = script_from_exec(&s, cfg->exec, NULL, 0);
 	else
 		rc = script_from_filename(&s, request_env_get(c->rq.envp,
-		    "SCRIPT_FILENAME"), cfg->script_root);
+		    "SCRIPT_FILENAME"), cfg->script_root, w->o->root_ceiling);
 	if (rc == -1) {
 		log_msg(&c->rq.lg, s.status == 500 ? LOG_ERROR : LOG_WARN, "%s",
 		    s.why);

@@ -122,6 +122,42 @@ concat(const char *a, const char *b, size_t blen)
 	return p;
 }
 
+/* rfile, file resolved, must lie inside root; rroot: the resolved root,
+ * or with SCRIPT_FILENAME room for it. */
+static int
+inside(struct script *s, bool by_root, const char *file, const char *rfile,
+    const char *root, char *rroot)
+{
+	size_t		 rl;
+
+	if (!by_root && realpath(root, rroot) == NULL)
+		return fail(s, 500, "script root %s: %s", root,
+		    strerror(errno));
+	rl = strlen(rroot);
+	if (strncmp(rfile, rroot, rl) != 0 || (rl > 1 && rfile[rl] != '/')) {
+		if (by_root)
+			return fail(s, 403, "%s leads out of the script root "
+			    "(%s)", file, rfile);
+		return fail(s, 403, "%s is outside the script root %s", file,
+		    rroot);
+	}
+	return 0;
+}
+
+static int
+runnable(struct script *s, const char *name, const char *rfile)
+{
+	struct stat	 st;
+
+	if (stat(rfile, &st) == -1)
+		return fail(s, 404, "%s: %s", rfile, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return fail(s, 403, "%s is not a regular file", name);
+	if (!(st.st_mode & 0111) || access(rfile, X_OK) == -1)
+		return fail(s, 403, "%s is not executable", name);
+	return 0;
+}
+
 /*
  * The one check of a script file, for both ways of naming one: file must
  * resolve (realpath: symlinks followed) inside the root, when there is
@@ -130,44 +166,29 @@ concat(const char *a, const char *b, size_t blen)
  * (CGI) the root is resolved first, since file was built from it, and
  * messages name the resolved file; with SCRIPT_FILENAME (FastCGI) they
  * name the file as the server sent it.  rroot: the resolved root, or for
- * SCRIPT_FILENAME room for it.
+ * SCRIPT_FILENAME room for it.  A ceiling (FastCGI) is checked before the
+ * root, and the file itself right after it, the order in which the
+ * daemon's two lookups of one file used to find its faults.
  */
 static int
 lookup(struct script *s, bool by_root, const char *file, const char *root,
-    char *rroot)
+    char *rroot, const char *ceiling)
 {
-	char		 rfile[PATH_MAX];
-	const char	*name;
-	struct stat	 st;
-	size_t		 rl;
+	char		 rfile[PATH_MAX], rceil[PATH_MAX];
+	const char	*name = by_root ? rfile : file;
 
 	if (realpath(file, rfile) == NULL) {
 		if (errno == ENOENT || errno == ENOTDIR)
 			return fail(s, 404, "%s: no such script", file);
 		return fail(s, 403, "%s: %s", file, strerror(errno));
 	}
-	if (root != NULL) {
-		if (!by_root && realpath(root, rroot) == NULL)
-			return fail(s, 500, "script root %s: %s", root,
-			    strerror(errno));
-		rl = strlen(rroot);
-		if (strncmp(rfile, rroot, rl) != 0 ||
-		    (rl > 1 && rfile[rl] != '/')) {
-			if (by_root)
-				return fail(s, 403, "%s leads out of the "
-				    "script root (%s)", file, rfile);
-			return fail(s, 403, "%s is outside the script root "
-			    "%s", file, rroot);
-		}
-	}
-	name = by_root ? rfile : file;
-	if (stat(rfile, &st) == -1)
-		return fail(s, 404, "%s: %s", rfile, strerror(errno));
-	if (!S_ISREG(st.st_mode))
-		return fail(s, 403, "%s is not a regular file", name);
-	if (!(st.st_mode & 0111) || access(rfile, X_OK) == -1)
-		return fail(s, 403, "%s is not executable", name);
-	return 0;
+	if (ceiling != NULL &&
+	    (inside(s, false, file, rfile, ceiling, rceil) == -1 ||
+	    runnable(s, name, rfile) == -1))
+		return -1;
+	if (root != NULL && inside(s, by_root, file, rfile, root, rroot) == -1)
+		return -1;
+	return ceiling != NULL ? 0 : runnable(s, name, rfile);
 }
 
 int
@@ -199,7 +220,7 @@ script_from_root(struct script *s, const char *root, char **extra,
 	n = snprintf(file, sizeof(file), "%s/%.*s", rroot, (int)seglen, seg);
 	if (n < 0 || (size_t)n >= sizeof(file))
 		return fail(s, 404, "script name too long");
-	if (lookup(s, true, file, root, rroot) == -1)
+	if (lookup(s, true, file, root, rroot, NULL) == -1)
 		return -1;
 
 	if (set_argv(s, NULL, NULL, 0, extra, nextra) == -1)
@@ -283,7 +304,7 @@ script_environ(struct script *s, char *const *envp)
 
 int
 script_from_filename(struct script *s, const char *filename,
-    const char *root)
+    const char *root, const char *ceiling)
 {
 	char		 rroot[PATH_MAX];
 	const char	*p;
@@ -298,7 +319,7 @@ script_from_filename(struct script *s, const char *filename,
 		if (p[3] == '/' || p[3] == '\0')
 			return fail(s, 403, "%s: \"..\" in the path",
 			    filename);
-	if (lookup(s, false, filename, root, rroot) == -1)
+	if (lookup(s, false, filename, root, rroot, ceiling) == -1)
 		return -1;
 	if (set_argv(s, filename, NULL, 0, NULL, 0) == -1 ||
 	    (s->dir = dir_of(filename)) == NULL)

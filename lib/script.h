@@ -58,11 +58,11 @@ char	**script_environ(struct script *, char *const *envp);
 
 /*
  * FastCGI: the script SCRIPT_FILENAME names, which must be an executable
- * regular file and, with a root, resolve inside it (no "..", no symlink
- * out).  Returns -1 with status 403/404 and why.
+ * regular file and resolve inside root and ceiling, each when not NULL
+ * (no "..", no symlink out).  Returns -1 with status 403/404 and why.
  */
 int	script_from_filename(struct script *, const char *filename,
-	    const char *root);
+	    const char *root, const char *ceiling);
 
 /* Replaces the current process with the script (prepend mode).  Returns
  * only on failure, with errno set. */
