@@ -49,9 +49,9 @@ endif
 # spans fewer pages of text (each one a page fault in a process that lives
 # for one request), and lib/cgi.c's buffers start .bss (see mem there).
 # The INI reader, explain mode and the FastCGI daemon come last.
-LIB_SRCS = lib/cgi.c lib/launch.c lib/config.c lib/configtype.c lib/request.c lib/decide.c \
+LIB_SRCS = lib/cgi.c lib/launch.c lib/config.c lib/configtype.c lib/request.c lib/exchange.c \
 	   lib/policy.c lib/origin.c lib/token.c lib/pattern.c lib/response.c \
-	   lib/script.c lib/cgiheader.c lib/io.c lib/log.c lib/diag.c \
+	   lib/script.c lib/child.c lib/cgiheader.c lib/io.c lib/log.c lib/diag.c \
 	   lib/ratelimit.c lib/inifile.c lib/confcache.c lib/explain.c \
 	   lib/fcgiconn.c lib/fcgireq.c lib/fcgichild.c lib/fcgipipe.c \
 	   lib/fcgiloop.c lib/fcgirec.c lib/spool.c lib/daemon.c lib/account.c
@@ -209,10 +209,10 @@ FUZZ_SAN	 = -fsanitize=address,undefined -fno-sanitize-recover=all \
 FUZZ_CFLAGS	 = -std=c11 $(WARN) -g -O1 $(FUZZ_SAN) -D_GNU_SOURCE \
 		   -I/usr/include/iniparser
 # What the harnesses reach: the parsers and the decision, no I/O.
-FUZZ_LIB_SRCS	 = lib/cgiheader.c lib/config.c lib/configtype.c lib/decide.c lib/diag.c \
+FUZZ_LIB_SRCS	 = lib/cgiheader.c lib/config.c lib/configtype.c lib/exchange.c lib/diag.c \
 		   lib/inifile.c lib/log.c lib/origin.c lib/pattern.c \
 		   lib/policy.c lib/ratelimit.c lib/request.c lib/response.c \
-		   lib/token.c
+		   lib/script.c lib/token.c
 FUZZ_LIB_OBJS	 = $(FUZZ_LIB_SRCS:lib/%.c=$(FUZZ_DIR)/lib/%.o)
 FUZZ_BINS	 = $(FUZZERS:%=$(FUZZ_DIR)/fuzz_%)
 

@@ -21,7 +21,7 @@
 #include <time.h>
 
 #include "../lib/config.h"
-#include "../lib/decide.h"
+#include "../lib/exchange.h"
 #include "../lib/diag.h"
 #include "../lib/policy.h"
 #include "../lib/request.h"
@@ -122,7 +122,7 @@ bench_request(const struct config *cfg, char **env, char *buf, size_t len)
 	static struct answer	 a;
 
 	request_read(&r, request_env_get, env);
-	(void)decide(cfg, &r, &a);
+	(void)exchange_decide(cfg, &r, &a);
 	sink += answer_format(&a, "\r\n", buf, len);
 }
 
@@ -203,12 +203,12 @@ main(int argc, char *argv[])
 	}
 	request_read(&pre, request_env_get, preflight_env);
 	request_read(&act, request_env_get, actual_env);
-	sp = decide(&cfg, &pre, &a);
+	sp = exchange_decide(&cfg, &pre, &a);
 	if (!pre.preflight || a.verdict != VERDICT_ALLOWED) {
 		fprintf(stderr, "decide_bench: the preflight is not allowed\n");
 		return 1;
 	}
-	sa = decide(&cfg, &act, &a);
+	sa = exchange_decide(&cfg, &act, &a);
 	if (act.preflight || a.verdict != VERDICT_ALLOWED) {
 		fprintf(stderr, "decide_bench: the request is not allowed\n");
 		return 1;

@@ -13,25 +13,14 @@
 #include <unistd.h>
 
 #include "cgiheader.h"
+#include "child.h"
 #include "config.h"
-#include "decide.h"
+#include "exchange.h"
 #include "io.h"
 #include "log.h"
 #include "policy.h"
 #include "request.h"
-#include "response.h"
 #include "script.h"
-
-/*
- * A script being stopped gets SIGTERM, then SIGKILL when it is still there
- * KILL_GRACE_MS later: Apache's mod_cgid gives cors-wrap itself 3 s after
- * its SIGTERM before SIGKILL (cleanup_nonchild_process), and a script that
- * ignores SIGTERM must not outlive cors-wrap.  A script that failed gets
- * GATEWAY_WAIT_MS to exit on its own first, so the log says how it ended.
- */
-#define KILL_GRACE_MS	2000
-#define GATEWAY_WAIT_MS	1000
-#define WAIT_STEP_MS	10
 
 /*
  * The one piece of process state: a signal handler can reach the script
@@ -44,29 +33,6 @@
  */
 static volatile sig_atomic_t	 script_pid = -1;
 
-/* Has pid ended?  Waits up to ms for it, leaving it a zombie (WNOWAIT)
- * so its pid stays ours.  Async-signal-safe. */
-static bool
-ended_within(pid_t pid, long ms)
-{
-	const struct timespec	 step = { 0, WAIT_STEP_MS * 1000000L };
-	siginfo_t		 si;
-	long			 waited = 0;
-
-	for (;;) {
-		si.si_pid = 0;
-		if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG |
-		    WNOWAIT) == -1 && errno != EINTR)
-			return true;	/* not our child any more */
-		if (si.si_pid == pid)
-			return true;
-		if (waited >= ms)
-			return false;
-		nanosleep(&step, NULL);
-		waited += WAIT_STEP_MS;
-	}
-}
-
 static void
 forward(int sig)
 {
@@ -77,11 +43,8 @@ forward(int sig)
 	 * and all get the signal.  Otherwise the group may be the server's
 	 * own, and only the script is ours to signal.  SIGKILL goes to the
 	 * script alone: to our group it would end cors-wrap before _exit. */
-	if (pid > 0) {
-		kill(getpgrp() == getpid() ? 0 : pid, sig);
-		if (!ended_within(pid, KILL_GRACE_MS))
-			kill(pid, SIGKILL);
-	}
+	if (pid > 0)
+		child_stop(getpgrp() == getpid() ? 0 : pid, sig, pid);
 	_exit(128 + sig);
 }
 
@@ -138,24 +101,8 @@ static struct {
 static int
 respond(int status, const struct answer *a)
 {
-	size_t	 n;
-
-	if ((n = response_format(mem.out, sizeof(mem.out), status, a)) ==
-	    0)
-		n = response_format(mem.out, sizeof(mem.out), status, NULL);
-	return io_write_all(STDOUT_FILENO, mem.out, n);
-}
-
-static void
-describe_exit(int st, char *buf, size_t len)
-{
-	if (WIFEXITED(st))
-		snprintf(buf, len, "exited with status %d", WEXITSTATUS(st));
-	else if (WIFSIGNALED(st))
-		snprintf(buf, len, "killed by signal %d (%s)", WTERMSIG(st),
-		    strsignal(WTERMSIG(st)));
-	else
-		snprintf(buf, len, "stopped");
+	return io_write_all(STDOUT_FILENO, mem.out,
+	    exchange_format(mem.out, sizeof(mem.out), status, a));
 }
 
 /* Waits for the script to end, then reaps and forgets it (see
@@ -183,9 +130,7 @@ reap(pid_t pid, int *st)
 static int
 stop(pid_t pid, int *st)
 {
-	kill(pid, SIGTERM);
-	if (!ended_within(pid, KILL_GRACE_MS))
-		kill(pid, SIGKILL);
+	child_stop(pid, SIGTERM, pid);
 	return reap(pid, st);
 }
 
@@ -199,12 +144,12 @@ bad_gateway(const struct logger *lg, const struct policy *p,
 {
 	char	 how[128];
 	int	 st;
-	bool	 gone = ended_within(pid, GATEWAY_WAIT_MS);
+	bool	 gone = child_ended_within(pid, GATEWAY_WAIT_MS);
 
 	if (!gone)
 		snprintf(how, sizeof(how), "did not exit; stopped");
 	else if (reap(pid, &st) == 0)
-		describe_exit(st, how, sizeof(how));
+		child_describe_exit(st, how, sizeof(how));
 	else
 		snprintf(how, sizeof(how), "could not be reaped");
 	log_msg(lg, LOG_ERROR, "%s: %s (the script %s)", prog, cause, how);
@@ -216,30 +161,15 @@ bad_gateway(const struct logger *lg, const struct policy *p,
 	return 1;
 }
 
-/* The file holding the budget for "refused" lines: one for every
- * cors-wrap CGI process of this user, in the server's TMPDIR when it sets
- * one.  Named only when it may be used: an allowed request need not pay
- * for snprintf's code (page faults, bench/run). */
-static const char *
-budget_file(char *path, size_t len)
-{
-	const char	*td = getenv("TMPDIR");
-
-	if (td == NULL || td[0] != '/' || strlen(td) > 256)
-		td = "/tmp";
-	snprintf(path, len, "%s/cors-wrap-%lu.log-budget", td,
-	    (unsigned long)geteuid());
-	return path;
-}
-
 static int
-relay(const struct logger *lg, const struct script *s, char **env,
-    const struct config *cfg, const struct policy *p, const struct answer *a)
+relay(const struct exchange *x, const struct script *s, char **env)
 {
-	enum cgihdr_result	 r = CGIHDR_INCOMPLETE;
-	const char		*bad, *prog = s->argv[0];
+	enum child_header	 hr = CHILD_HEADER_MORE;
+	const struct policy	*p = &x->sec->policy;
+	const struct answer	*a = x->ans;
+	const char		*prog = s->argv[0];
 	char			 cause[160];
-	size_t			 len = 0, n;
+	size_t			 len = 0, n = 0;
 	ssize_t			 got;
 	pid_t			 pid;
 	int			 fd, rc, eof = 0, wfail, st;
@@ -248,12 +178,12 @@ relay(const struct logger *lg, const struct script *s, char **env,
 	/* Until script_pid is set, a signal would leave the script alone. */
 	forwarded_signals(&set);
 	sigprocmask(SIG_BLOCK, &set, &old);
-	rc = script_spawn(s, env, SPAWN_WIDE_OUT, &pid, NULL, &fd, NULL);
+	rc = child_spawn(s, env, SPAWN_WIDE_OUT, &pid, NULL, &fd, NULL);
 	if (rc == 0)
 		script_pid = pid;
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (rc != 0) {
-		log_msg(lg, LOG_ERROR, "%s: cannot run: %s", prog,
+		log_msg(x->lg, LOG_ERROR, "%s: cannot run: %s", prog,
 		    strerror(rc));
 		respond(502, p->intercept_exceptions ? a : NULL);
 		return 1;
@@ -263,7 +193,7 @@ relay(const struct logger *lg, const struct script *s, char **env,
 	 * when every copy is closed. */
 	close(STDIN_FILENO);
 
-	while (r == CGIHDR_INCOMPLETE && !eof && len < sizeof(mem.in)) {
+	while (hr == CHILD_HEADER_MORE) {
 		got = read(fd, mem.in + len, sizeof(mem.in) - len);
 		if (got == -1 && errno == EINTR)
 			continue;
@@ -271,40 +201,14 @@ relay(const struct logger *lg, const struct script *s, char **env,
 			eof = 1;
 		else
 			len += (size_t)got;
-		r = cgiheader_parse(mem.in, len, eof, &mem.h, &bad);
+		hr = child_header_feed(mem.in, len, eof, &mem.h, a, mem.out,
+		    sizeof(mem.out), &n, cause, sizeof(cause));
 	}
-	if (r != CGIHDR_OK) {
-		if (r == CGIHDR_BAD_LINE) {
-			size_t	 l = strcspn(bad, "\r\n");
-
-			snprintf(cause, sizeof(cause), "%s: \"%.*s\"",
-			    cgihdr_str(r), (int)(l > 80 ? 80 : l), bad);
-		} else
-			snprintf(cause, sizeof(cause), "%s", cgihdr_str(r));
+	if (hr == CHILD_HEADER_BAD) {
 		close(fd);
-		return bad_gateway(lg, p, a, pid, prog, cause);
+		return bad_gateway(x->lg, p, a, pid, prog, cause);
 	}
-
-	n = cgiheader_merge(&mem.h, a, mem.out, sizeof(mem.out));
-	if (n == 0) {
-		close(fd);
-		return bad_gateway(lg, p, a, pid, prog,
-		    "merged header block too large");
-	}
-	if (cgiheader_withholds(&mem.h, a)) {
-		char			 path[320];
-		struct log_budget	 b = { NULL, budget_file(path,
-					    sizeof(path)) };
-
-		decide_log_withheld(lg, cfg, &b, &mem.req);
-	}
-	if (cgiheader_drops_credentials(&mem.h)) {
-		char			 path[320];
-		struct log_budget	 b = { NULL, budget_file(path,
-					    sizeof(path)) };
-
-		decide_log_dropped(lg, cfg, &b, &mem.req);
-	}
+	exchange_log_merged(x->lg, x->cfg, &x->budget, x->req, &mem.h, a);
 	rc = io_write2(STDOUT_FILENO, mem.out, n, mem.in + mem.h.block_len,
 	    len - mem.h.block_len);
 	if (rc == 0 && !eof)
@@ -314,7 +218,7 @@ relay(const struct logger *lg, const struct script *s, char **env,
 	close(fd);
 	if (rc != 0) {
 		/* The client or server went away: stop the script too. */
-		log_msg(lg, wfail ? LOG_INFO : LOG_ERROR, "%s: %s while "
+		log_msg(x->lg, wfail ? LOG_INFO : LOG_ERROR, "%s: %s while "
 		    "relaying the answer: %s", prog, wfail ? "write failed" :
 		    "read failed", strerror(errno));
 		close(STDOUT_FILENO);
@@ -325,43 +229,19 @@ relay(const struct logger *lg, const struct script *s, char **env,
 	 * script exits. */
 	close(STDOUT_FILENO);
 	if (reap(pid, &st) == 0 && !(WIFEXITED(st) && WEXITSTATUS(st) == 0)) {
-		describe_exit(st, cause, sizeof(cause));
+		child_describe_exit(st, cause, sizeof(cause));
 		/* A crash cut the answer off, but a CGI answer ends where its
 		 * output ends: no server can be told.  The log line and the
 		 * exit status say it, to servers that look. */
 		if (WIFSIGNALED(st)) {
-			log_msg(lg, LOG_ERROR, "%s: %s during its answer",
+			log_msg(x->lg, LOG_ERROR, "%s: %s during its answer",
 			    prog, cause);
 			return 1;
 		}
-		log_msg(lg, LOG_WARN, "%s: %s after its answer", prog, cause);
+		log_msg(x->lg, LOG_WARN, "%s: %s after its answer", prog,
+		    cause);
 	}
 	return 0;
-}
-
-static int
-choose_script(const struct cgi_opts *o, const struct config *cfg,
-    struct script *s, const struct logger *lg)
-{
-	if (o->nprog > 0)
-		return script_from_argv(s, o->prog, o->nprog, o->extra,
-		    o->nextra);
-	if (cfg->exec != NULL)
-		return script_from_exec(s, cfg->exec, o->extra, o->nextra);
-	if (cfg->script_root != NULL) {
-		if (script_from_root(s, cfg->script_root, o->extra, o->nextra,
-		    request_env_get, (void *)o->envp) == -1) {
-			log_msg(lg, s->status == 500 ? LOG_ERROR : LOG_WARN,
-			    "%s", s->why);
-			return -1;
-		}
-		return 0;
-	}
-	memset(s, 0, sizeof(*s));
-	s->status = 500;
-	log_msg(lg, LOG_ERROR, "no program to run: set CORS_EXEC or "
-	    "CORS_SCRIPT_ROOT, or name the program as an argument");
-	return -1;
 }
 
 int
@@ -370,9 +250,11 @@ cgi_serve(const struct cgi_opts *o)
 	struct logger		 lg = { LOG_WARN, STDERR_FILENO, NULL, NULL };
 	struct config		 cfg;
 	struct diag		 d = { NULL, 0, 0, 0 };
+	struct exchange		 x = { &cfg, &lg, { NULL, true }, &mem.req,
+				    &mem.ans, NULL, 0 };
+	const struct exchange_prog pr = { o->prog, o->nprog, o->extra,
+				    o->nextra };
 	struct script		 s;
-	const struct section	*sec;
-	const struct policy	*p;
 	void			*env = (void *)o->envp;
 	const char		*ini;
 	char			**senv;
@@ -384,7 +266,7 @@ cgi_serve(const struct cgi_opts *o)
 	    "CORS_CONFIG");
 	if (config_load(&cfg, ini, o->envp, &d) == -1) {
 		/* Fail closed: no CORS header on a broken configuration. */
-		decide_log_diag(&lg, &d);
+		exchange_log_diag(&lg, &d);
 		diag_free(&d);
 		respond(500, NULL);
 		return 1;
@@ -394,25 +276,13 @@ cgi_serve(const struct cgi_opts *o)
 		log_msg(&lg, LOG_DEBUG, "arguments that do not name "
 		    "SCRIPT_FILENAME were not used to choose the program");
 
-	request_read(&mem.req, request_env_get, env);
-	sec = decide(&cfg, &mem.req, &mem.ans);
-	p = &sec->policy;
-	{
-		char			 path[320];
-		struct log_budget	 b = { NULL, NULL };
-
-		if (mem.ans.verdict == VERDICT_REFUSED)
-			b.file = budget_file(path, sizeof(path));
-		decide_log(&lg, &cfg, &b, &mem.req, sec, &mem.ans);
-	}
-
-	if (mem.req.preflight && p->automatic_options) {
-		rc = respond(p->preflight_status, &mem.ans);
+	if (exchange_begin(&x, request_env_get, env) == EXCHANGE_ANSWER) {
+		rc = respond(x.status, &mem.ans);
 		config_free(&cfg);
 		return rc == 0 ? 0 : 1;
 	}
 
-	if (choose_script(o, &cfg, &s, &lg) == -1) {
+	if (exchange_script(&x, &pr, request_env_get, env, &s) == -1) {
 		respond(s.status != 0 ? s.status : 500, &mem.ans);
 		script_free(&s);
 		config_free(&cfg);
@@ -438,7 +308,7 @@ cgi_serve(const struct cgi_opts *o)
 		return 1;
 	}
 
-	rc = relay(&lg, &s, senv, &cfg, p, &mem.ans);
+	rc = relay(&x, &s, senv);
 	free(senv);
 	script_free(&s);
 	config_free(&cfg);

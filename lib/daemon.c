@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "account.h"
+#include "child.h"
 #include "clock.h"
 #include "leakcheck.h"
 #include "log.h"
@@ -34,7 +35,6 @@
  * close-on-exec: a limit of 2^30 (some containers) would take minutes. */
 #define INHERITED_FD_SCAN_MAX	65536
 #define RESPAWN_MIN_S	1	/* a worker dying faster is restarted late */
-#define ORPHAN_GRACE_MS	2000	/* SIGTERM, then SIGKILL, as for a timeout */
 #define ORPHAN_RESCAN_MS 100	/* after the grace, until none is left */
 #define ORPHAN_HUNT_MS	30000	/* then the master stops looking */
 
@@ -113,11 +113,14 @@ orphans_signal(const pid_t *workers, unsigned nworkers, int sig)
 static void
 orphans_stop(struct orphans *o, const pid_t *workers, unsigned nworkers)
 {
-	long	 now = (long)clock_ms();
+	enum child_stage	 stage = CHILD_RUNS;
+	long			 kill_at;
+	int			 sig = child_stop_step(&stage, (long)clock_ms(),
+				    &kill_at);
 
-	if (orphans_signal(workers, nworkers, SIGTERM) == 0 && o->kill_at == 0)
+	if (orphans_signal(workers, nworkers, sig) == 0 && o->kill_at == 0)
 		return;
-	o->kill_at = now + ORPHAN_GRACE_MS;
+	o->kill_at = kill_at;
 	o->next_scan = o->kill_at;
 	o->give_up = o->kill_at + ORPHAN_HUNT_MS;
 }

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "decide.h"
+#include "exchange.h"
 #include "bounds.h"
 #include "log.h"
 #include "policy.h"
@@ -407,7 +407,7 @@ explain(FILE *out, FILE *in, const struct config *cfg, char **words,
 		return -1;
 	}
 	request_read(&req, request_env_get, vs.v);
-	sec = decide(cfg, &req, a);
+	sec = exchange_decide(cfg, &req, a);
 
 	fprintf(out, "request: %s %s\n", req.method,
 	    request_env_get(vs.v, "REQUEST_URI"));

@@ -15,11 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "child.h"
 #include "clock.h"
 #include "script.h"
-
-#define KILL_GRACE_MS	2000		/* SIGTERM, then SIGKILL */
-#define GATEWAY_WAIT_MS	1000		/* for the exit status of a failure */
 
 /* No script: what fcgichild_start starts from.  Its descriptors, if any,
  * were closed by fcgichild_release. */
@@ -54,7 +52,7 @@ fcgichild_reset(struct conn *c)
 
 static void
 linger_add(struct worker *w, pid_t pid, long deadline,
-    enum linger_stage stage, bool ended)
+    enum child_stage stage, bool ended)
 {
 	if (w->nlinger == LINGER_MAX) {
 		/* Out of room to track it: stop it now.  SIGKILL is not
@@ -111,6 +109,7 @@ void
 fcgichild_linger_timers(struct worker *w, long now, long *next_at)
 {
 	size_t		 i;
+	int		 sig;
 
 	for (i = 0; i < w->nlinger; ) {
 		struct lingerer	*l = &w->linger[i];
@@ -121,22 +120,16 @@ fcgichild_linger_timers(struct worker *w, long now, long *next_at)
 			i++;
 			continue;
 		}
-		if (l->stage == LINGER_RUNS) {
-			kill(-l->pid, SIGTERM);
-			l->stage = LINGER_TERM_SENT;
-			l->deadline = now + KILL_GRACE_MS;
-			i++;
-			continue;
-		}
-		kill(-l->pid, SIGKILL);
-		if (l->ended) {
+		/* SIGTERM to the group at the first deadline, SIGKILL at
+		 * each one after. */
+		sig = child_stop_step(&l->stage, now, &l->deadline);
+		kill(-l->pid, sig);
+		if (sig == SIGKILL && l->ended) {
 			pid_reap(w, l->pid);
 			linger_remove(w, i);
 			continue;
 		}
-		l->stage = LINGER_KILL_SENT;
-		l->deadline = now + KILL_GRACE_MS;
-		i++;	/* removed when reaped */
+		i++;	/* after SIGKILL, removed when reaped */
 	}
 }
 
@@ -148,18 +141,6 @@ fcgichild_linger_stop(struct worker *w)
 
 	for (i = 0; i < w->nlinger; i++)
 		kill(-w->linger[i].pid, SIGTERM);
-}
-
-static void
-describe_exit(int st, char *buf, size_t len)
-{
-	if (WIFEXITED(st))
-		snprintf(buf, len, "exited with status %d", WEXITSTATUS(st));
-	else if (WIFSIGNALED(st))
-		snprintf(buf, len, "killed by signal %d (%s)", WTERMSIG(st),
-		    strsignal(WTERMSIG(st)));
-	else
-		snprintf(buf, len, "stopped");
 }
 
 /*
@@ -219,14 +200,16 @@ fcgichild_release(struct conn *c, bool stop)
 	event_close_fd(w, &c->ch.ev_err, &c->ch.serr);
 	if (c->ch.pid > 0) {
 		if (stop && (!c->ch.exited || held)) {
-			kill(-c->ch.pid, SIGTERM);
-			linger_add(w, c->ch.pid,
-			    (long)clock_ms() + KILL_GRACE_MS,
-			    LINGER_TERM_SENT, c->ch.exited);
+			enum child_stage	 st = CHILD_RUNS;
+			long			 at;
+
+			kill(-c->ch.pid, child_stop_step(&st,
+			    (long)clock_ms(), &at));
+			linger_add(w, c->ch.pid, at, st, c->ch.exited);
 		} else if (c->ch.exited)
 			pid_reap(w, c->ch.pid);
 		else
-			linger_add(w, c->ch.pid, c->ch.deadline, LINGER_RUNS,
+			linger_add(w, c->ch.pid, c->ch.deadline, CHILD_RUNS,
 			    false);
 	}
 	c->ch.pid = -1;
@@ -249,13 +232,12 @@ fcgichild_start(struct conn *c, const struct config *cfg)
 	int		 rc;
 
 	/* A fixed program wins: nginx configurations commonly send
-	 * SCRIPT_FILENAME everywhere (Debian's fastcgi.conf does). */
-	if (w->o->root_ceiling != NULL) {
-		const char	*prog = cfg->exec != NULL ? cfg->exec :
-				    request_env_get(c->rq.envp,
-				    "SCRIPT_FILENAME");
-
-		rc = script_from_filename(&s, prog, w->o->root_ceiling);
+	 * SCRIPT_FILENAME everywhere (Debian's fastcgi.conf does).  It is
+	 * held to the ceiling as a SCRIPT_FILENAME would be, and run as
+	 * CORS_EXEC. */
+	if (cfg->exec != NULL && w->o->root_ceiling != NULL) {
+		rc = script_from_filename(&s, cfg->exec, NULL,
+		    w->o->root_ceiling);
 		if (rc == -1) {
 			log_msg(&c->rq.lg, LOG_WARN, "%s", s.why);
 			fcgireq_fail(c, s.status != 0 ? s.status : 500, true);
@@ -268,7 +250,7 @@ fcgichild_start(struct conn *c, const struct config *cfg)
 		rc = script_from_exec(&s, cfg->exec, NULL, 0);
 	else
 		rc = script_from_filename(&s, request_env_get(c->rq.envp,
-		    "SCRIPT_FILENAME"), cfg->script_root);
+		    "SCRIPT_FILENAME"), cfg->script_root, w->o->root_ceiling);
 	if (rc == -1) {
 		log_msg(&c->rq.lg, s.status == 500 ? LOG_ERROR : LOG_WARN, "%s",
 		    s.why);
@@ -304,7 +286,7 @@ fcgichild_start(struct conn *c, const struct config *cfg)
 		c->ch.spool_ok = true;
 		c->ch.spool.total = &w->spooled;
 	}
-	rc = script_spawn(&s, env, flags, &c->ch.pid, &c->ch.sin, &c->ch.sout,
+	rc = child_spawn(&s, env, flags, &c->ch.pid, &c->ch.sin, &c->ch.sout,
 	    &c->ch.serr);
 	free(env);
 	script_free(&s);
@@ -349,7 +331,7 @@ fcgichild_cut_off(struct conn *c)
 {
 	char	 how[128];
 
-	describe_exit(c->ch.wstatus, how, sizeof(how));
+	child_describe_exit(c->ch.wstatus, how, sizeof(how));
 	log_msg(&c->rq.lg, LOG_ERROR, "%s: %s during its answer; cutting it "
 	    "off", c->ch.prog, how);
 	fcgichild_release(c, true);
@@ -374,7 +356,7 @@ fcgichild_finish(struct conn *c)
 	if (c->ch.exited && !(WIFEXITED(c->ch.wstatus) && app == 0)) {
 		char	 how[128];
 
-		describe_exit(c->ch.wstatus, how, sizeof(how));
+		child_describe_exit(c->ch.wstatus, how, sizeof(how));
 		log_msg(&c->rq.lg, LOG_WARN, "%s: %s after its answer",
 		    c->ch.prog, how);
 	}
@@ -396,7 +378,7 @@ fcgichild_bad_gateway(struct conn *c, const char *cause)
 		return;
 	}
 	if (c->ch.exited)
-		describe_exit(c->ch.wstatus, how, sizeof(how));
+		child_describe_exit(c->ch.wstatus, how, sizeof(how));
 	else
 		snprintf(how, sizeof(how), "did not exit; stopped");
 	log_msg(&c->rq.lg, LOG_ERROR, "%s: %s (the script %s)", c->ch.prog,
@@ -444,7 +426,7 @@ fcgichild_reap(struct worker *w)
 			i++;
 			continue;
 		}
-		if (l->stage == LINGER_TERM_SENT) {
+		if (l->stage == CHILD_TERM_SENT) {
 			/* The rest of its group gets its SIGKILL still. */
 			l->ended = true;
 			i++;
@@ -467,7 +449,7 @@ fcgichild_timed_out(struct conn *c, long now)
 		snprintf(why, sizeof(why), "silent for %u s",
 		    c->w->o->timeout);
 	if (c->ch.exited && c->ch.sout != -1) {
-		describe_exit(c->ch.wstatus, how, sizeof(how));
+		child_describe_exit(c->ch.wstatus, how, sizeof(how));
 		log_msg(&c->rq.lg, LOG_ERROR, "%s: timed out, %s: the script "
 		    "%s, but a process it left holds its output; stopping it",
 		    c->ch.prog, why, how);

@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "clock.h"
-#include "decide.h"
+#include "exchange.h"
 
 /* A script held back at the spool's bound (-b, -B) is looked at this
  * often; when it also leaves its input unread this long, with its output
@@ -199,8 +199,7 @@ static void
 fcgipipe_feed_header(struct conn *c, const char *data, size_t n)
 {
 	struct worker		*w = c->w;
-	enum cgihdr_result	 r;
-	const char		*bad;
+	enum child_header	 hr;
 	size_t			 take, m;
 	char			 cause[160];
 
@@ -209,36 +208,21 @@ fcgipipe_feed_header(struct conn *c, const char *data, size_t n)
 		take = n;
 	memcpy(c->ch.hbuf + c->ch.hlen, data, take);
 	c->ch.hlen += take;
-	r = cgiheader_parse(c->ch.hbuf, c->ch.hlen, false, c->ch.h, &bad);
-	if (r == CGIHDR_INCOMPLETE && c->ch.hlen < CGI_HEADER_MAX)
+	hr = child_header_feed(c->ch.hbuf, c->ch.hlen, false, c->ch.h,
+	    &c->rq.ans, w->mbuf, sizeof(w->mbuf), &m, cause, sizeof(cause));
+	/* Never at CGI_HEADER_MAX: a full buffer without its blank line is
+	 * too big, not more to read. */
+	if (hr == CHILD_HEADER_MORE)
 		return;
-	if (r == CGIHDR_INCOMPLETE)
-		r = CGIHDR_TOO_BIG;
-	if (r != CGIHDR_OK) {
-		if (r == CGIHDR_BAD_LINE) {
-			size_t	 l = strcspn(bad, "\r\n");
-
-			snprintf(cause, sizeof(cause), "%s: \"%.*s\"",
-			    cgihdr_str(r), (int)(l > 80 ? 80 : l), bad);
-		} else
-			snprintf(cause, sizeof(cause), "%s", cgihdr_str(r));
+	if (hr == CHILD_HEADER_BAD) {
 		fcgichild_bad_gateway(c, cause);
 		return;
 	}
-	m = cgiheader_merge(c->ch.h, &c->rq.ans, w->mbuf, sizeof(w->mbuf));
-	if (m == 0) {
-		fcgichild_bad_gateway(c, "merged header block too large");
-		return;
-	}
-	if (cgiheader_withholds(c->ch.h, &c->rq.ans)) {
-		struct log_budget	 b = { &w->budget, NULL };
+	{
+		struct log_budget	 b = { &w->budget, false };
 
-		decide_log_withheld(&c->rq.lg, &c->rq.ce->cfg, &b, &c->rq.req);
-	}
-	if (cgiheader_drops_credentials(c->ch.h)) {
-		struct log_budget	 b = { &w->budget, NULL };
-
-		decide_log_dropped(&c->rq.lg, &c->rq.ce->cfg, &b, &c->rq.req);
+		exchange_log_merged(&c->rq.lg, &c->rq.ce->cfg, &b, &c->rq.req,
+		    c->ch.h, &c->rq.ans);
 	}
 	c->ch.header_done = true;
 	if (answer_add(c, w->mbuf, m) == -1 ||

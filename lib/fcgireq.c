@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "clock.h"
-#include "decide.h"
+#include "exchange.h"
 
 #define PARAMS_MAX	((size_t)1024 * 1024)	/* FCGI_PARAMS, all records */
 /*
@@ -399,19 +399,19 @@ fcgireq_start(struct conn *c)
 	}
 	if (!c->rq.ce->ok) {
 		/* Fail closed, as in CGI mode. */
-		decide_log_diag(&c->rq.lg, &c->rq.ce->diag);
+		exchange_log_diag(&c->rq.lg, &c->rq.ce->diag);
 		fcgireq_fail(c, 500, false);
 		return;
 	}
 	cfg = &c->rq.ce->cfg;
 	c->rq.lg.level = cfg->log_level;
 	request_read(&c->rq.req, request_env_get, c->rq.envp);
-	sec = decide(cfg, &c->rq.req, &c->rq.ans);
+	sec = exchange_decide(cfg, &c->rq.req, &c->rq.ans);
 	c->rq.pol = &sec->policy;
 	{
-		struct log_budget	 b = { &w->budget, NULL };
+		struct log_budget	 b = { &w->budget, false };
 
-		decide_log(&c->rq.lg, cfg, &b, &c->rq.req, sec, &c->rq.ans);
+		exchange_log(&c->rq.lg, cfg, &b, &c->rq.req, sec, &c->rq.ans);
 	}
 
 	if (c->rq.req.preflight && c->rq.pol->automatic_options) {

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "cgiheader.h"
+#include "child.h"
 #include "confcache.h"
 #include "fcgirec.h"
 #include "fcgiserve.h"
@@ -148,16 +149,11 @@ struct conn {
  * SIGKILL.  Until then no new process can get that pid as its own or as
  * its process group's id.
  */
-enum linger_stage {
-	LINGER_RUNS,		/* SIGTERM to the group at the deadline */
-	LINGER_TERM_SENT,	/* SIGKILL to the group at the deadline */
-	LINGER_KILL_SENT	/* reaped when it exits */
-};
-
 struct lingerer {
 	pid_t		 pid;
 	long		 deadline;
-	enum linger_stage stage;
+	enum child_stage stage;		/* CHILD_KILL_SENT: reaped when
+					   it exits */
 	bool		 ended;		/* a zombie, kept for the group */
 };
 

@@ -1,6 +1,5 @@
 #include "script.h"
 
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
@@ -8,7 +7,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -124,14 +122,82 @@ concat(const char *a, const char *b, size_t blen)
 	return p;
 }
 
+/* rfile, file resolved, must lie inside root; rroot: the resolved root,
+ * or with SCRIPT_FILENAME room for it. */
+static int
+inside(struct script *s, bool by_root, const char *file, const char *rfile,
+    const char *root, char *rroot)
+{
+	size_t		 rl;
+
+	if (!by_root && realpath(root, rroot) == NULL)
+		return fail(s, 500, "script root %s: %s", root,
+		    strerror(errno));
+	rl = strlen(rroot);
+	if (strncmp(rfile, rroot, rl) != 0 || (rl > 1 && rfile[rl] != '/')) {
+		if (by_root)
+			return fail(s, 403, "%s leads out of the script root "
+			    "(%s)", file, rfile);
+		return fail(s, 403, "%s is outside the script root %s", file,
+		    rroot);
+	}
+	return 0;
+}
+
+static int
+runnable(struct script *s, const char *name, const char *rfile)
+{
+	struct stat	 st;
+
+	if (stat(rfile, &st) == -1)
+		return fail(s, 404, "%s: %s", rfile, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return fail(s, 403, "%s is not a regular file", name);
+	if (!(st.st_mode & 0111) || access(rfile, X_OK) == -1)
+		return fail(s, 403, "%s is not executable", name);
+	return 0;
+}
+
+/*
+ * The one check of a script file, for both ways of naming one: file must
+ * resolve (realpath: symlinks followed) inside the root, when there is
+ * one, to an executable regular file.  A symlink inside the root may
+ * point anywhere: what counts is where it leads.  With a script root
+ * (CGI) the root is resolved first, since file was built from it, and
+ * messages name the resolved file; with SCRIPT_FILENAME (FastCGI) they
+ * name the file as the server sent it.  rroot: the resolved root, or for
+ * SCRIPT_FILENAME room for it.  A ceiling (FastCGI) is checked before the
+ * root, and the file itself right after it, the order in which the
+ * daemon's two lookups of one file used to find its faults.
+ */
+static int
+lookup(struct script *s, bool by_root, const char *file, const char *root,
+    char *rroot, const char *ceiling)
+{
+	char		 rfile[PATH_MAX], rceil[PATH_MAX];
+	const char	*name = by_root ? rfile : file;
+
+	if (realpath(file, rfile) == NULL) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return fail(s, 404, "%s: no such script", file);
+		return fail(s, 403, "%s: %s", file, strerror(errno));
+	}
+	if (ceiling != NULL &&
+	    (inside(s, false, file, rfile, ceiling, rceil) == -1 ||
+	    runnable(s, name, rfile) == -1))
+		return -1;
+	if (root != NULL && inside(s, by_root, file, rfile, root, rroot) == -1)
+		return -1;
+	return ceiling != NULL ? 0 : runnable(s, name, rfile);
+}
+
 int
 script_from_root(struct script *s, const char *root, char **extra,
     int nextra, request_getter g, void *ctx)
 {
 	const char	*pi = g(ctx, "PATH_INFO"), *seg, *rest, *sn, *dr;
-	char		 rroot[PATH_MAX], rfile[PATH_MAX], file[PATH_MAX];
-	struct stat	 st;
-	size_t		 seglen, rl;
+	char		 rroot[PATH_MAX], file[PATH_MAX];
+	size_t		 seglen;
 	int		 n;
 
 	memset(s, 0, sizeof(*s));
@@ -154,23 +220,8 @@ script_from_root(struct script *s, const char *root, char **extra,
 	n = snprintf(file, sizeof(file), "%s/%.*s", rroot, (int)seglen, seg);
 	if (n < 0 || (size_t)n >= sizeof(file))
 		return fail(s, 404, "script name too long");
-	if (realpath(file, rfile) == NULL) {
-		if (errno == ENOENT || errno == ENOTDIR)
-			return fail(s, 404, "%s: no such script", file);
-		return fail(s, 403, "%s: %s", file, strerror(errno));
-	}
-	rl = strlen(rroot);
-	/* A symlink inside the root may point anywhere: what counts is
-	 * where it leads. */
-	if (strncmp(rfile, rroot, rl) != 0 || (rl > 1 && rfile[rl] != '/'))
-		return fail(s, 403, "%s leads out of the script root (%s)",
-		    file, rfile);
-	if (stat(rfile, &st) == -1)
-		return fail(s, 404, "%s: %s", rfile, strerror(errno));
-	if (!S_ISREG(st.st_mode))
-		return fail(s, 403, "%s is not a regular file", rfile);
-	if (access(rfile, X_OK) == -1 || !(st.st_mode & 0111))
-		return fail(s, 403, "%s is not executable", rfile);
+	if (lookup(s, true, file, root, rroot, NULL) == -1)
+		return -1;
 
 	if (set_argv(s, NULL, NULL, 0, extra, nextra) == -1)
 		return fail(s, 500, "out of memory");
@@ -251,138 +302,12 @@ script_environ(struct script *s, char *const *envp)
 	return env;
 }
 
-static void
-child_signals(sigset_t *def)
-{
-	unsigned long	*w = (unsigned long *)(void *)def;
-	const size_t	 bits = 8 * sizeof(*w);
-	int		 sig;
-
-	sigemptyset(def);
-	/* Everything cors-wrap (or a server before it) may have changed:
-	 * scripts expect default dispositions, SIGPIPE especially.  The
-	 * bits are set by hand: sigaddset(3) refuses glibc's two internal
-	 * signals (32 and 33), and a posix_spawn child sets those it is not
-	 * told to default to SIG_IGN, which survives execve (seen in
-	 * /proc/PID/status).  A sigset_t is the kernel's mask, signal n at
-	 * bit n-1 (what rt_sigprocmask(2) takes), on every Linux ABI. */
-	for (sig = 1; sig < NSIG; sig++) {
-		size_t	 b = (size_t)(sig - 1);
-
-		if (sig != SIGKILL && sig != SIGSTOP &&
-		    b / bits < sizeof(*def) / sizeof(*w))
-			w[b / bits] |= 1UL << (b % bits);
-	}
-}
-
-int
-script_spawn(const struct script *s, char *const *envp, unsigned flags,
-    pid_t *pid, int *in, int *out, int *err)
-{
-	posix_spawn_file_actions_t	 fa;
-	posix_spawnattr_t		 at;
-	sigset_t			 def, none;
-	int				 po[2], pi[2] = { -1, -1 };
-	int				 pe[2] = { -1, -1 }, rc;
-	short				 fl = POSIX_SPAWN_SETSIGDEF |
-					    POSIX_SPAWN_SETSIGMASK;
-	const int			 wide = SPAWN_WIDE_BUF;
-
-	/*
-	 * A relayed body (SPAWN_WIDE_OUT) goes through a socket, not a pipe.
-	 * A pipe holds 4 KiB pages, and spliced on into mod_cgid's socket
-	 * each page is a fragment the server reads separately; a socket's
-	 * own buffers are larger, so the server reads the body as cheaply
-	 * as when the script writes to it directly.  Measured through Apache
-	 * (two sets of 15 transfers of 256 MiB): 0.81-0.84 of the script's
-	 * own throughput through a 1 MiB pipe, 0.91-0.93 through a socket,
-	 * and a tenth less CPU per transfer.  The buffer is as wide as that pipe
-	 * was: with the default (208 KiB) the script and the relay take
-	 * turns more often.  A smaller net.core.wmem_max only costs speed.
-	 * mod_cgid gives a script a socket as stdout too.
-	 */
-	if (flags & SPAWN_WIDE_OUT) {
-		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, po) ==
-		    -1)
-			return errno;
-		(void)setsockopt(po[1], SOL_SOCKET, SO_SNDBUF, &wide,
-		    sizeof(wide));
-		/* One way, as a pipe is. */
-		(void)shutdown(po[0], SHUT_WR);
-		(void)shutdown(po[1], SHUT_RD);
-	} else if (pipe2(po, O_CLOEXEC) == -1)
-		return errno;
-	if (((flags & SPAWN_PIPE_IN) && pipe2(pi, O_CLOEXEC) == -1) ||
-	    ((flags & SPAWN_PIPE_ERR) && pipe2(pe, O_CLOEXEC) == -1)) {
-		rc = errno;
-		close(po[0]);
-		close(po[1]);
-		if (pi[0] != -1) {
-			close(pi[0]);
-			close(pi[1]);
-		}
-		return rc;
-	}
-	posix_spawn_file_actions_init(&fa);
-	posix_spawnattr_init(&at);
-	child_signals(&def);
-	sigemptyset(&none);
-	posix_spawnattr_setsigdefault(&at, &def);
-	posix_spawnattr_setsigmask(&at, &none);
-	if (flags & SPAWN_PGROUP) {
-		fl |= POSIX_SPAWN_SETPGROUP;
-		posix_spawnattr_setpgroup(&at, 0);
-	}
-	posix_spawnattr_setflags(&at, fl);
-	if (pi[0] != -1)
-		posix_spawn_file_actions_adddup2(&fa, pi[0], STDIN_FILENO);
-	posix_spawn_file_actions_adddup2(&fa, po[1], STDOUT_FILENO);
-	if (pe[1] != -1)
-		posix_spawn_file_actions_adddup2(&fa, pe[1], STDERR_FILENO);
-	if (s->dir != NULL)
-		posix_spawn_file_actions_addchdir_np(&fa, s->dir);
-	/* posix_spawn uses vfork semantics in glibc: no page-table copy, so
-	 * starting the script costs about what exec alone does. */
-	rc = posix_spawn(pid, s->argv[0], &fa, &at, s->argv, envp);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&at);
-	close(po[1]);
-	if (pi[0] != -1)
-		close(pi[0]);
-	if (pe[1] != -1)
-		close(pe[1]);
-	if (rc != 0) {
-		close(po[0]);
-		if (pi[1] != -1)
-			close(pi[1]);
-		if (pe[0] != -1)
-			close(pe[0]);
-		return rc;
-	}
-	*out = po[0];
-	if (in != NULL)
-		*in = pi[1];
-	if (err != NULL)
-		*err = pe[0];
-	if (flags & (SPAWN_PIPE_IN | SPAWN_PIPE_ERR)) {
-		/* The FastCGI loop multiplexes these: never block on one. */
-		fcntl(po[0], F_SETFL, O_NONBLOCK);
-		if (pi[1] != -1)
-			fcntl(pi[1], F_SETFL, O_NONBLOCK);
-		if (pe[0] != -1)
-			fcntl(pe[0], F_SETFL, O_NONBLOCK);
-	}
-	return 0;
-}
-
 int
 script_from_filename(struct script *s, const char *filename,
-    const char *root)
+    const char *root, const char *ceiling)
 {
-	char		 rroot[PATH_MAX], rfile[PATH_MAX];
-	struct stat	 st;
+	char		 rroot[PATH_MAX];
 	const char	*p;
-	size_t		 rl;
 
 	memset(s, 0, sizeof(*s));
 	s->status = 500;
@@ -394,27 +319,8 @@ script_from_filename(struct script *s, const char *filename,
 		if (p[3] == '/' || p[3] == '\0')
 			return fail(s, 403, "%s: \"..\" in the path",
 			    filename);
-	if (realpath(filename, rfile) == NULL) {
-		if (errno == ENOENT || errno == ENOTDIR)
-			return fail(s, 404, "%s: no such script", filename);
-		return fail(s, 403, "%s: %s", filename, strerror(errno));
-	}
-	if (root != NULL) {
-		if (realpath(root, rroot) == NULL)
-			return fail(s, 500, "script root %s: %s", root,
-			    strerror(errno));
-		rl = strlen(rroot);
-		if (strncmp(rfile, rroot, rl) != 0 ||
-		    (rl > 1 && rfile[rl] != '/'))
-			return fail(s, 403, "%s is outside the script root "
-			    "%s", filename, rroot);
-	}
-	if (stat(rfile, &st) == -1)
-		return fail(s, 404, "%s: %s", rfile, strerror(errno));
-	if (!S_ISREG(st.st_mode))
-		return fail(s, 403, "%s is not a regular file", filename);
-	if (!(st.st_mode & 0111) || access(rfile, X_OK) == -1)
-		return fail(s, 403, "%s is not executable", filename);
+	if (lookup(s, false, filename, root, rroot, ceiling) == -1)
+		return -1;
 	if (set_argv(s, filename, NULL, 0, NULL, 0) == -1 ||
 	    (s->dir = dir_of(filename)) == NULL)
 		return fail(s, 500, "out of memory");

@@ -1,6 +1,7 @@
 /*
  * The script to run: chosen from trusted argv, CORS_EXEC or a script
- * root; its argv, working directory and environment; and starting it.
+ * root; its argv, working directory and environment; and becoming it
+ * (prepend mode; lib/child.h starts it as a child).
  */
 #ifndef CORS_SCRIPT_H
 #define CORS_SCRIPT_H
@@ -55,31 +56,13 @@ int	script_from_root(struct script *, const char *root,
  * The array is allocated (free it); the strings belong to envp and s. */
 char	**script_environ(struct script *, char *const *envp);
 
-#define SPAWN_PIPE_IN	0x1	/* stdin from a new pipe, else inherited */
-#define SPAWN_PIPE_ERR	0x2	/* stderr to a new pipe, else inherited */
-#define SPAWN_PGROUP	0x4	/* a process group of its own, to stop
-				   the script and whatever it started */
-#define SPAWN_WIDE_OUT	0x8	/* stdout on a socket of SPAWN_WIDE_BUF
-				   bytes, for a relayed body */
-#define SPAWN_WIDE_BUF	(1 << 20)
-
-/*
- * Starts the script with stdout on a new pipe, or a socket with
- * SPAWN_WIDE_OUT (returned in *out; *in and *err likewise when asked
- * for, non-blocking on cors-wrap's side in that case); the parent's
- * signal dispositions and mask are reset to defaults in the child.
- * Returns 0, or an errno value.
- */
-int	script_spawn(const struct script *, char *const *envp, unsigned flags,
-	    pid_t *, int *in, int *out, int *err);
-
 /*
  * FastCGI: the script SCRIPT_FILENAME names, which must be an executable
- * regular file and, with a root, resolve inside it (no "..", no symlink
- * out).  Returns -1 with status 403/404 and why.
+ * regular file and resolve inside root and ceiling, each when not NULL
+ * (no "..", no symlink out).  Returns -1 with status 403/404 and why.
  */
 int	script_from_filename(struct script *, const char *filename,
-	    const char *root);
+	    const char *root, const char *ceiling);
 
 /* Replaces the current process with the script (prepend mode).  Returns
  * only on failure, with errno set. */

@@ -30,7 +30,7 @@
 #include <iniparser.h>
 
 #include "config.h"
-#include "decide.h"
+#include "exchange.h"
 #include "inifile.h"
 #include "bounds.h"
 #include "origin.h"

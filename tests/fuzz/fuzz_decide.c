@@ -25,7 +25,7 @@
 #include "fuzz.h"
 
 #include "config.h"
-#include "decide.h"
+#include "exchange.h"
 #include "bounds.h"
 #include "origin.h"
 #include "policy.h"
@@ -402,7 +402,7 @@ check_log(const struct config *c, const struct request *r,
 	unsigned	 lines = 0;
 	struct logger	 lg = { LOG_DEBUG, -1, log_line, &lines };
 
-	decide_log(&lg, c, NULL, r, sec, a);
+	exchange_log(&lg, c, NULL, r, sec, a);
 	CHECK(lines == 1);
 }
 
@@ -420,7 +420,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	a = fz_malloc(sizeof(*a));
 	request_read(r, request_env_get, q.env);
 	for (i = 0; i < NCONFIGS; i++) {
-		sec = decide(&configs[i], r, a);
+		sec = exchange_decide(&configs[i], r, a);
 		CHECK(sec >= configs[i].sections &&
 		    sec < configs[i].sections + configs[i].nsections);
 		check_answer(&sec->policy, r, a);

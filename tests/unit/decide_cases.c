@@ -2,8 +2,8 @@
  * tests/unit/decide_cases [-v]: the table-driven test of the decision, in
  * the manner of rs/cors's tests.  Each row of decide_table.c is loaded
  * through the real path (the INI text written to a file, config_load,
- * request_read over CGI variables, decide) and every field of the answer
- * is compared with the row.  Beside the rows, invariants that hold for
+ * request_read over CGI variables, exchange_decide) and every field of the
+ * answer is compared with the row.  Beside the rows, invariants that hold for
  * every answer: no Allow-Credentials beside a star_only or "*" origin, and
  * prepend mode's answer_unreflect turns exactly the star_only origins
  * into "*".
@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "../../lib/config.h"
-#include "../../lib/decide.h"
+#include "../../lib/exchange.h"
 #include "../../lib/diag.h"
 #include "../../lib/policy.h"
 #include "../../lib/request.h"
@@ -303,7 +303,7 @@ run_case(const struct decide_case *c, struct report *r)
 		return false;
 	}
 	read_request(&c->req, &req);
-	sec = decide(&l->cfg, &req, &a);
+	sec = exchange_decide(&l->cfg, &req, &a);
 
 	for (i = 0; i < a.nfields; i++) {
 		for (k = 0; k < NFIELDS; k++)

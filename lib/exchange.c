@@ -1,0 +1,194 @@
+#include "exchange.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "response.h"
+
+const struct section *
+exchange_decide(const struct config *cfg, const struct request *r,
+    struct answer *a)
+{
+	const struct section	*sec;
+
+	if (!r->path_ok) {
+		sec = &cfg->sections[cfg->nsections - 1];
+		policy_refuse(&sec->policy, r, REASON_PATH_INVALID, a);
+		if (sec->policy.debug_header)
+			answer_debug(a, sec->name);
+		return sec;
+	}
+	sec = config_select(cfg, r->path);
+	policy_decide(&sec->policy, r, a);
+	if (sec->policy.debug_header)
+		answer_debug(a, sec->name);
+	return sec;
+}
+
+enum exchange_next
+exchange_begin(struct exchange *x, request_getter g, void *ctx)
+{
+	const struct policy	*p;
+
+	request_read(x->req, g, ctx);
+	x->sec = exchange_decide(x->cfg, x->req, x->ans);
+	p = &x->sec->policy;
+	exchange_log(x->lg, x->cfg, &x->budget, x->req, x->sec, x->ans);
+	if (x->req->preflight && p->automatic_options) {
+		x->status = p->preflight_status;
+		return EXCHANGE_ANSWER;
+	}
+	return EXCHANGE_RUN;
+}
+
+int
+exchange_script(const struct exchange *x, const struct exchange_prog *p,
+    request_getter g, void *ctx, struct script *s)
+{
+	const struct config	*cfg = x->cfg;
+
+	if (p->nprog > 0)
+		return script_from_argv(s, p->prog, p->nprog, p->extra,
+		    p->nextra);
+	if (cfg->exec != NULL)
+		return script_from_exec(s, cfg->exec, p->extra, p->nextra);
+	if (cfg->script_root != NULL) {
+		if (script_from_root(s, cfg->script_root, p->extra, p->nextra,
+		    g, ctx) == -1) {
+			log_msg(x->lg, s->status == 500 ? LOG_ERROR :
+			    LOG_WARN, "%s", s->why);
+			return -1;
+		}
+		return 0;
+	}
+	memset(s, 0, sizeof(*s));
+	s->status = 500;
+	log_msg(x->lg, LOG_ERROR, "no program to run: set CORS_EXEC or "
+	    "CORS_SCRIPT_ROOT, or name the program as an argument");
+	return -1;
+}
+
+size_t
+exchange_format(char *buf, size_t len, int status, const struct answer *a)
+{
+	size_t	 n;
+
+	if ((n = response_format(buf, len, status, a)) == 0)
+		n = response_format(buf, len, status, NULL);
+	return n;
+}
+
+/* The file holding the budget for "refused" lines: one for every
+ * cors-wrap CGI process of this user, in the server's TMPDIR when it sets
+ * one.  Named only when a line may be logged: an allowed request need not
+ * pay for snprintf's code (page faults, bench/run). */
+static const char *
+budget_file(char *path, size_t len)
+{
+	const char	*td = getenv("TMPDIR");
+
+	if (td == NULL || td[0] != '/' || strlen(td) > 256)
+		td = "/tmp";
+	snprintf(path, len, "%s/cors-wrap-%lu.log-budget", td,
+	    (unsigned long)geteuid());
+	return path;
+}
+
+/* May one more line about a refused request be logged?  Says how many
+ * were not, first. */
+static bool
+budget_allows(const struct logger *lg, const struct config *cfg,
+    const struct log_budget *b)
+{
+	uint64_t	 dropped = 0;
+	char		 path[320];
+	bool		 ok;
+
+	if (cfg->log_refused > lg->level)
+		return false;
+	if (b != NULL && b->bucket != NULL)
+		ok = ratelimit_take(b->bucket, cfg->log_rate, clock_ms(),
+		    &dropped);
+	else if (b != NULL && b->user_file)
+		ok = ratelimit_take_file(budget_file(path, sizeof(path)),
+		    cfg->log_rate, &dropped);
+	else
+		ok = true;
+	if (!ok)
+		return false;
+	if (dropped > 0)
+		log_msg(lg, cfg->log_refused, "%llu lines about refused "
+		    "requests were not logged (log_rate %u a minute)",
+		    (unsigned long long)dropped, cfg->log_rate);
+	return true;
+}
+
+void
+exchange_log(const struct logger *lg, const struct config *cfg,
+    const struct log_budget *b, const struct request *r,
+    const struct section *sec, const struct answer *a)
+{
+	const char	*kind = r->preflight ? "preflight" : "request";
+	int		 olen = (int)(r->origin_len > 256 ? 256 : r->origin_len);
+
+	if (a->verdict == VERDICT_REFUSED) {
+		if (!budget_allows(lg, cfg, b))
+			return;
+		log_msg(lg, cfg->log_refused, "refused %s %s %s from origin "
+		    "\"%.*s\" [%s]: %s%s%.*s", kind, r->method, r->path, olen,
+		    r->origin != NULL ? r->origin : "", sec->name,
+		    reason_str(a->reason), a->detail != NULL ? " " : "",
+		    (int)a->detail_len, a->detail != NULL ? a->detail : "");
+	} else
+		log_msg(lg, LOG_DEBUG, "%s %s %s from origin \"%.*s\" [%s]: "
+		    "%s", kind, r->method, r->path, olen,
+		    r->origin != NULL ? r->origin : "", sec->name,
+		    reason_str(a->reason));
+}
+
+/* A refusal caused by the script's own fields, not by the policy: why
+ * says which, within the same budget as the policy's refusals. */
+static void
+log_script_refusal(const struct logger *lg, const struct config *cfg,
+    const struct log_budget *b, const struct request *r, const char *why)
+{
+	int	 olen = (int)(r->origin_len > 256 ? 256 : r->origin_len);
+
+	if (!budget_allows(lg, cfg, b))
+		return;
+	log_msg(lg, cfg->log_refused, "refused %s %s %s from origin \"%.*s\": "
+	    "%s", r->preflight ? "preflight" : "request", r->method, r->path,
+	    olen, r->origin != NULL ? r->origin : "", why);
+}
+
+void
+exchange_log_merged(const struct logger *lg, const struct config *cfg,
+    const struct log_budget *b, const struct request *r,
+    const struct cgi_headers *h, const struct answer *a)
+{
+	if (cgiheader_withholds(h, a))
+		log_script_refusal(lg, cfg, b, r, "the script sets "
+		    "Access-Control-Allow-Credentials and only \"*\" allows "
+		    "this origin; no Access-Control-Allow-Origin sent");
+	if (cgiheader_drops_credentials(h))
+		log_script_refusal(lg, cfg, b, r, "the script sets "
+		    "Access-Control-Allow-Credentials on a local redirect "
+		    "without its own Access-Control-Allow-Origin; the field "
+		    "dropped");
+}
+
+void
+exchange_log_diag(const struct logger *lg, const struct diag *d)
+{
+	const char	*p = d->text, *nl;
+
+	while (p != NULL && *p != '\0') {
+		nl = strchr(p, '\n');
+		log_msg(lg, LOG_ERROR, "configuration: %.*s",
+		    (int)(nl != NULL ? nl - p : (long)strlen(p)), p);
+		p = nl != NULL ? nl + 1 : NULL;
+	}
+}
