@@ -45,6 +45,7 @@ usage(int status)
 	    "       cors-wrap --explain [--config file] [method] path "
 	    "['Name: value' ...]\n"
 	    "       cors-wrap --explain [--config file] - < raw-http-request\n"
+	    "       cors-wrap --keys\n"
 	    "       cors-wrap --version\n");
 	exit(status);
 }
@@ -312,7 +313,7 @@ main(int argc, char *argv[])
 		{ "check", no_argument, NULL, 'k' },
 		{ "explain", no_argument, NULL, 'e' },
 		{ "help", no_argument, NULL, 'h' },
-		/* Not in the usage: the table of keys, for tests/keys.bats. */
+		/* The table of keys (cors-wrap(1)), which tests/keys.bats holds the docs to. */
 		{ "keys", no_argument, NULL, 'K' },
 		{ "life-limit", required_argument, NULL, 'T' },
 		{ "max-scripts", required_argument, NULL, 'j' },
