@@ -202,9 +202,11 @@ cgiheader_withholds(const struct cgi_headers *h, const struct answer *a)
 {
 	/* Credentials beside an Origin "*" reflected would let every site
 	 * read the user's answers: the combination the configuration
-	 * refuses.  Any value counts: failing closed costs a script that
-	 * writes "false" its CORS, not its users their data. */
-	return adds_anything(h) && h->has_acac && a->star_only;
+	 * refuses; the same for an Origin that credentials_origins leaves
+	 * out or that only enforce = report lets through (no_credentials).
+	 * Any value counts: failing closed costs a script that writes
+	 * "false" its CORS, not its users their data. */
+	return adds_anything(h) && h->has_acac && a->no_credentials;
 }
 
 /*

@@ -71,8 +71,10 @@ bool	cgiheader_drops_credentials(const struct cgi_headers *);
  *   Access-Control-Allow-Origin (cgiheader_drops_credentials);
  * - when the script sets Access-Control-Allow-Origin, nothing: its policy;
  * - when it sets Access-Control-Allow-Credentials, whatever the value, and
- *   the answer reflects an Origin only "*" allowed, no Access-Control-*
- *   field, only Vary (cgiheader_withholds);
+ *   the answer reflects an Origin that may have no credentials (only "*"
+ *   allowed it, credentials_origins does not match it, or only
+ *   enforce = report let it through: no_credentials), no
+ *   Access-Control-* field, only Vary (cgiheader_withholds);
  * - otherwise each field of the answer the script did not set itself;
  * - and the answer's Vary tokens the script's first Vary lacks.
  */

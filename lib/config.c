@@ -143,6 +143,13 @@ const struct config_keydef config_keys[KEY_COUNT] = {
 	[KEY_SUPPORTS_CREDENTIALS] = { "supports_credentials",
 	    "CORS_SUPPORTS_CREDENTIALS", NULL, NULL, "false", "boolean",
 	    SCOPE_ANY, &configtype_bool, POLICY(supports_credentials) },
+	[KEY_CREDENTIALS_ORIGINS] = { "credentials_origins",
+	    "CORS_CREDENTIALS_ORIGINS", NULL, NULL, NULL,
+	    "list of origin entries that get credentials", SCOPE_ANY,
+	    &configtype_credentials_origins, 0 },
+	[KEY_ENFORCE] = { "enforce", "CORS_ENFORCE", NULL, NULL, "on",
+	    "on or report", SCOPE_ANY, &configtype_enforce,
+	    POLICY(report_only) },
 	[KEY_MAX_AGE] = { "max_age", "CORS_MAX_AGE", NULL, NULL, NULL,
 	    "seconds, or a number with s, m, h, d", SCOPE_ANY,
 	    &configtype_max_age, 0 },
@@ -230,6 +237,18 @@ compile_policy(struct config *c, struct section *sec, struct diag *d)
 		    "authenticated responses; list the allowed origins, or "
 		    "write ~.* if you really mean any origin",
 		    s[KEY_SUPPORTS_CREDENTIALS].source, s[KEY_ORIGINS].source);
+	if (p->ncredentials_origins > 0 && p->supports_credentials)
+		diag_add(d, "%s: credentials_origins: cannot be combined with "
+		    "supports_credentials = true (%s), which gives credentials "
+		    "to every allowed origin; keep one of them",
+		    s[KEY_CREDENTIALS_ORIGINS].source,
+		    s[KEY_SUPPORTS_CREDENTIALS].source);
+	if (p->ncredentials_origins > 0 && p->origins_any && p->send_wildcard)
+		diag_add(d, "%s: credentials_origins: origins \"*\" with "
+		    "send_wildcard (%s) answers \"*\" to every origin, which "
+		    "browsers never accept with credentials",
+		    s[KEY_CREDENTIALS_ORIGINS].source,
+		    s[KEY_SEND_WILDCARD].source);
 	return 0;
 }
 

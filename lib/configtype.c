@@ -133,6 +133,7 @@ not_a_choice(const struct config_keydef *k, const struct setting *s,
 }
 
 static const char *const statuses[] = { "204", "200" };
+static const char *const enforces[] = { "on", "report" };
 static const char *const modes[] = {
 	[MODE_MERGE] = "merge",
 	[MODE_PREPEND] = "prepend"
@@ -167,6 +168,24 @@ show_status(struct shown *v)
 {
 	snprintf(v->num, sizeof(v->num), "%d", *(const int *)v->field);
 	return v->num;
+}
+
+static int
+compile_enforce(const struct config_keydef *k, const struct setting *s,
+    void *dst, struct diag *d)
+{
+	int	 i = choice(s, enforces, 2);
+
+	if (i == -1)
+		return not_a_choice(k, s, d);
+	*(bool *)dst = i == 1;
+	return 0;
+}
+
+static const char *
+show_enforce(struct shown *v)
+{
+	return enforces[*(const bool *)v->field];
 }
 
 static int
@@ -345,32 +364,47 @@ compile_origins(const struct config_keydef *k, const struct setting *s,
     void *dst, struct diag *d)
 {
 	struct policy	*p = dst;
-	struct tok_iter	 it;
-	const char	*w;
-	size_t		 len, n;
 	char		 where[DIAG_WHERE_MAX];
-	int		 rc = 0;
+	size_t		 i;
+	int		 rc;
 
-	if (count_list(s, k->ini, &n, d) == -1)
-		return -1;
-	if ((p->origins = calloc(n + 1, sizeof(*p->origins))) == NULL)
-		return -1;
-	tok_iter_init(&it, s->value, strlen(s->value));
-	while (tok_next_word(&it, &w, &len)) {
-		struct origin_entry	*e = &p->origins[p->norigins];
+	rc = origin_list_compile(s->value, key_where(where, s, k), &p->origins,
+	    &p->norigins, d);
+	for (i = 0; i < p->norigins; i++) {
+		const struct origin_entry	*e = &p->origins[i];
 
-		if (origin_entry_init(e, w, len, key_where(where, s, k),
-		    d) == -1) {
-			rc = -1;
-			continue;
-		}
-		p->norigins++;
 		if (e->kind == OENTRY_ANY)
 			p->origins_any = true;
 		if (e->kind == OENTRY_EXACT && (p->first_exact == NULL ||
 		    strcmp(e->text, p->first_exact) < 0))
 			p->first_exact = e->text;
 	}
+	return rc;
+}
+
+/* Empty: not set, and supports_credentials decides. */
+static int
+compile_credentials_origins(const struct config_keydef *k,
+    const struct setting *s, void *dst, struct diag *d)
+{
+	struct policy	*p = dst;
+	char		 where[DIAG_WHERE_MAX];
+	size_t		 i;
+	int		 rc;
+
+	if (s->value == NULL)
+		return 0;
+	rc = origin_list_compile(s->value, key_where(where, s, k),
+	    &p->credentials_origins, &p->ncredentials_origins, d);
+	/* The rule of supports_credentials with origins "*". */
+	for (i = 0; i < p->ncredentials_origins; i++)
+		if (p->credentials_origins[i].kind == OENTRY_ANY) {
+			diag_add(d, "%s: \"*\" cannot have credentials: every "
+			    "web site could read your users' authenticated "
+			    "responses; list the origins, or write ~.* if you "
+			    "really mean any origin", where);
+			rc = -1;
+		}
 	return rc;
 }
 
@@ -596,6 +630,7 @@ show_path(struct shown *v)
 TYPE(bool);
 TYPE(max_age);
 TYPE(status);
+TYPE(enforce);
 TYPE(mode);
 TYPE(log_level);
 TYPE(log_rate);
@@ -605,6 +640,8 @@ TYPE(expose);
 TYPE(path);
 const struct config_type configtype_origins =
     { compile_origins, show_as_written };
+const struct config_type configtype_credentials_origins =
+    { compile_credentials_origins, show_as_written };
 const struct config_type configtype_allow_headers =
     { compile_allow_headers, show_as_written };
 #undef TYPE

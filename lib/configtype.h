@@ -39,5 +39,7 @@ extern const struct config_type configtype_path;
 extern const struct config_type configtype_status;
 extern const struct config_type configtype_origins;
 extern const struct config_type configtype_allow_headers;
+extern const struct config_type configtype_enforce;
+extern const struct config_type configtype_credentials_origins;
 
 #endif

@@ -97,17 +97,17 @@ budget_file(char *path, size_t len)
 	return path;
 }
 
-/* May one more line about a refused request be logged?  Says how many
- * were not, first. */
+/* May one more line about a refused request be logged at this level?
+ * Says how many were not, first. */
 static bool
 budget_allows(const struct logger *lg, const struct config *cfg,
-    const struct log_budget *b)
+    const struct log_budget *b, enum log_level level)
 {
 	uint64_t	 dropped = 0;
 	char		 path[320];
 	bool		 ok;
 
-	if (cfg->log_refused > lg->level)
+	if (level > lg->level)
 		return false;
 	if (b != NULL && b->bucket != NULL)
 		ok = ratelimit_take(b->bucket, cfg->log_rate, clock_ms(),
@@ -120,7 +120,7 @@ budget_allows(const struct logger *lg, const struct config *cfg,
 	if (!ok)
 		return false;
 	if (dropped > 0)
-		log_msg(lg, cfg->log_refused, "%llu lines about refused "
+		log_msg(lg, level, "%llu lines about refused "
 		    "requests were not logged (log_rate %u a minute)",
 		    (unsigned long long)dropped, cfg->log_rate);
 	return true;
@@ -134,8 +134,22 @@ exchange_log(const struct logger *lg, const struct config *cfg,
 	const char	*kind = r->preflight ? "preflight" : "request";
 	int		 olen = (int)(r->origin_len > 256 ? 256 : r->origin_len);
 
-	if (a->verdict == VERDICT_REFUSED) {
-		if (!budget_allows(lg, cfg, b))
+	/* What enforce = report is for: at warn, the default log_level,
+	 * unless log_refused is more severe. */
+	enum log_level	 would = cfg->log_refused < LOG_WARN ?
+			    cfg->log_refused : LOG_WARN;
+
+	if (a->would_refuse) {
+		if (!budget_allows(lg, cfg, b, would))
+			return;
+		log_msg(lg, would, "would refuse %s %s %s from origin \"%.*s\" "
+		    "[%s]: %s%s%.*s; enforce = report answered it", kind,
+		    r->method, r->path, olen, r->origin != NULL ? r->origin :
+		    "", sec->name, reason_str(a->reason), a->detail != NULL ?
+		    " " : "", (int)a->detail_len, a->detail != NULL ?
+		    a->detail : "");
+	} else if (a->verdict == VERDICT_REFUSED) {
+		if (!budget_allows(lg, cfg, b, cfg->log_refused))
 			return;
 		log_msg(lg, cfg->log_refused, "refused %s %s %s from origin "
 		    "\"%.*s\" [%s]: %s%s%.*s", kind, r->method, r->path, olen,
@@ -157,7 +171,7 @@ log_script_refusal(const struct logger *lg, const struct config *cfg,
 {
 	int	 olen = (int)(r->origin_len > 256 ? 256 : r->origin_len);
 
-	if (!budget_allows(lg, cfg, b))
+	if (!budget_allows(lg, cfg, b, cfg->log_refused))
 		return;
 	log_msg(lg, cfg->log_refused, "refused %s %s %s from origin \"%.*s\": "
 	    "%s", r->preflight ? "preflight" : "request", r->method, r->path,
@@ -170,9 +184,16 @@ exchange_log_merged(const struct logger *lg, const struct config *cfg,
     const struct cgi_headers *h, const struct answer *a)
 {
 	if (cgiheader_withholds(h, a))
-		log_script_refusal(lg, cfg, b, r, "the script sets "
-		    "Access-Control-Allow-Credentials and only \"*\" allows "
-		    "this origin; no Access-Control-Allow-Origin sent");
+		log_script_refusal(lg, cfg, b, r, a->star_only ? "the script "
+		    "sets Access-Control-Allow-Credentials and only \"*\" "
+		    "allows this origin; no Access-Control-Allow-Origin sent" :
+		    a->would_refuse ? "the script sets "
+		    "Access-Control-Allow-Credentials and the policy refuses "
+		    "this origin (enforce = report answers it without "
+		    "credentials); no Access-Control-Allow-Origin sent" :
+		    "the script sets Access-Control-Allow-Credentials and "
+		    "credentials_origins does not allow this origin; no "
+		    "Access-Control-Allow-Origin sent");
 	if (cgiheader_drops_credentials(h))
 		log_script_refusal(lg, cfg, b, r, "the script sets "
 		    "Access-Control-Allow-Credentials on a local redirect "

@@ -282,6 +282,36 @@ explain_origin(FILE *out, const struct request *r, const struct section *sec)
 		fprintf(out, "  (the list is empty: no origin is allowed)\n");
 }
 
+/* Which allowed origins get credentials, when credentials_origins says. */
+static void
+explain_credentials(FILE *out, const struct request *r,
+    const struct section *sec, const struct answer *a)
+{
+	const struct policy	*p = &sec->policy;
+	const struct setting	*s = &sec->set[KEY_CREDENTIALS_ORIGINS];
+	const struct origin_parts *parts =
+	    r->origin_state == RORIGIN_OPAQUE ? NULL : &r->origin_parts;
+	size_t			 i;
+
+	if (p->ncredentials_origins == 0 || a->verdict != VERDICT_ALLOWED ||
+	    a->would_refuse)
+		return;
+	fprintf(out, "credentials_origins = %s (%s)\n", s->value, s->source);
+	for (i = 0; i < p->ncredentials_origins; i++) {
+		const struct origin_entry	*e = &p->credentials_origins[i];
+
+		fprintf(out, "  %-30s %s\n", e->text,
+		    origin_entry_matches(e, r->origin, r->origin_len, parts) ?
+		    "matches" : origin_entry_miss(e, r->origin, r->origin_len,
+		    parts));
+	}
+	fprintf(out, "  %s\n", a->star_only ? "only \"*\" allows the origin: "
+	    "never with credentials" : a->no_credentials ? "no entry "
+	    "matches: an anonymous answer, without "
+	    "Access-Control-Allow-Credentials (nor may the script add it)" :
+	    "an entry matches: Access-Control-Allow-Credentials: true");
+}
+
 static void
 explain_preflight(FILE *out, const struct request *r,
     const struct section *sec)
@@ -356,9 +386,19 @@ explain_answer(FILE *out, const struct config *cfg, const struct request *r,
 	char			 buf[RESPONSE_MAX];
 	size_t			 n, i;
 
-	fprintf(out, "decision: %s (%s)\n", a->verdict == VERDICT_ALLOWED ?
-	    "allowed" : a->verdict == VERDICT_REFUSED ? "refused: no CORS "
-	    "header" : "not a CORS request", reason_str(a->reason));
+	if (a->would_refuse)
+		fprintf(out, "decision: report-only: the policy refuses it "
+		    "(%s), and enforce = report (%s) answers as a permissive "
+		    "policy would, without credentials%s; a \"would refuse\" "
+		    "line is logged\n", reason_str(a->reason),
+		    sec->set[KEY_ENFORCE].source, r->preflight ? ", allowing "
+		    "the requested method and header names, with no Max-Age" :
+		    "");
+	else
+		fprintf(out, "decision: %s (%s)\n", a->verdict ==
+		    VERDICT_ALLOWED ? "allowed" : a->verdict ==
+		    VERDICT_REFUSED ? "refused: no CORS header" :
+		    "not a CORS request", reason_str(a->reason));
 	if (a->verdict == VERDICT_NONE && a->nfields > 0)
 		fprintf(out, "  always_send is on: the answer carries "
 		    "Access-Control-Allow-Origin anyway\n");
@@ -421,6 +461,7 @@ explain(FILE *out, FILE *in, const struct config *cfg, char **words,
 		if (req.preflight && a->reason != REASON_ORIGIN_NOT_ALLOWED &&
 		    a->reason != REASON_ORIGIN_INVALID)
 			explain_preflight(out, &req, sec);
+		explain_credentials(out, &req, sec, a);
 	}
 	explain_answer(out, cfg, &req, sec, a);
 	free(a);

@@ -229,6 +229,47 @@ origin_entry_free(struct origin_entry *e)
 	e->text = NULL;
 }
 
+int
+origin_list_compile(const char *list, const char *where,
+    struct origin_entry **v, size_t *n, struct diag *d)
+{
+	struct tok_iter	 it;
+	const char	*w;
+	size_t		 len, count = 0;
+	int		 rc = 0;
+
+	*v = NULL;
+	*n = 0;
+	tok_iter_init(&it, list, strlen(list));
+	while (tok_next_word(&it, &w, &len))
+		count++;
+	if (count > CONFIG_LIST_MAX) {
+		diag_add(d, "%s: more than %d entries", where, CONFIG_LIST_MAX);
+		return -1;
+	}
+	if ((*v = calloc(count + 1, sizeof(**v))) == NULL)
+		return -1;
+	tok_iter_init(&it, list, strlen(list));
+	while (tok_next_word(&it, &w, &len)) {
+		if (origin_entry_init(&(*v)[*n], w, len, where, d) == -1) {
+			rc = -1;
+			continue;
+		}
+		(*n)++;
+	}
+	return rc;
+}
+
+void
+origin_list_free(struct origin_entry *v, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		origin_entry_free(&v[i]);
+	free(v);
+}
+
 static bool
 subdomain_matches(const struct origin_entry *e, const char *s,
     const struct origin_parts *o)

@@ -59,6 +59,16 @@ int	origin_entry_init(struct origin_entry *, const char *, size_t,
 	    const char *where, struct diag *);
 void	origin_entry_free(struct origin_entry *);
 
+/* Compiles a list of entries (the value of `origins` or
+ * `credentials_origins`) into *v and *n, which the caller frees with
+ * origin_list_free.  A bad entry is left out and reported in d as for
+ * origin_entry_init, and the others still compiled, so that one load
+ * reports them all; returns -1 then, or when out of memory with nothing
+ * added to d. */
+int	origin_list_compile(const char *list, const char *where,
+	    struct origin_entry **v, size_t *n, struct diag *);
+void	origin_list_free(struct origin_entry *, size_t);
+
 /* Does the entry allow this request origin?  origin is a NUL-terminated
  * string that origin_parse accepted (parts), or "null" (parts NULL). */
 bool	origin_entry_matches(const struct origin_entry *, const char *origin,

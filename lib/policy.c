@@ -13,9 +13,8 @@ policy_free(struct policy *p)
 {
 	size_t	 i;
 
-	for (i = 0; i < p->norigins; i++)
-		origin_entry_free(&p->origins[i]);
-	free(p->origins);
+	origin_list_free(p->origins, p->norigins);
+	origin_list_free(p->credentials_origins, p->ncredentials_origins);
 	for (i = 0; i < p->nmethods; i++)
 		free(p->methods[i]);
 	free(p->methods);
@@ -80,6 +79,8 @@ answer_init(const struct policy *p, const struct request *r,
 {
 	a->preflight = r->preflight;
 	a->star_only = false;
+	a->would_refuse = false;
+	a->no_credentials = false;
 	a->verdict = VERDICT_NONE;
 	a->reason = REASON_ALLOWED;
 	a->detail = NULL;
@@ -161,6 +162,24 @@ allowed_origin(const struct policy *p, const struct request *r,
 	return NULL;
 }
 
+/* Does an entry of the list allow the request's (valid or opaque) Origin? */
+static bool
+listed(const struct origin_entry *v, size_t n, const struct request *r)
+{
+	const struct origin_parts	*parts = &r->origin_parts;
+	size_t				 i;
+
+	if (r->origin_state == RORIGIN_OPAQUE)
+		parts = NULL;
+	else if (r->origin_state != RORIGIN_VALID)
+		return false;
+	for (i = 0; i < n; i++)
+		if (origin_entry_matches(&v[i], r->origin, r->origin_len,
+		    parts))
+			return true;
+	return false;
+}
+
 int
 policy_header_entry(const struct policy *p, const char *name, size_t len)
 {
@@ -210,7 +229,7 @@ span_cmp(const struct span *a, const struct span *b)
  * flask-cors does) and without duplicates.  Refuses the preflight when a
  * name is not a token or there are too many. */
 static bool
-allow_headers(const struct policy *p, const struct request *r,
+allow_headers(const struct policy *p, const struct request *r, bool any,
     struct answer *a)
 {
 	struct span	 names[REQ_HEADER_NAMES_MAX], t;
@@ -236,7 +255,7 @@ allow_headers(const struct policy *p, const struct request *r,
 			refuse(a, REASON_HEADERS_TOO_MANY, NULL, 0);
 			return false;
 		}
-		if (header_allowed(p, s, len)) {
+		if (any || header_allowed(p, s, len)) {
 			names[n].p = s;
 			names[n].len = len;
 			n++;
@@ -306,6 +325,75 @@ allow_method(const struct policy *p, const struct request *r,
 	return true;
 }
 
+/*
+ * Does the answer carry Access-Control-Allow-Credentials?  Sets
+ * a->no_credentials for a reflected Origin that may not have them, which
+ * the script's own field cannot give it either (cgiheader_withholds).
+ * Without an Origin (always_send) only supports_credentials counts.
+ */
+static bool
+credentials(const struct policy *p, const struct request *r,
+    struct answer *a, const char *acao)
+{
+	if (a->verdict != VERDICT_ALLOWED || acao != r->origin)
+		return p->supports_credentials;
+	a->no_credentials = a->star_only || (p->ncredentials_origins > 0 &&
+	    !listed(p->credentials_origins, p->ncredentials_origins, r));
+	if (a->no_credentials)
+		return false;
+	return p->supports_credentials || p->ncredentials_origins > 0;
+}
+
+/*
+ * enforce = report: the answer a permissive policy gives a request this
+ * one refused (any origin, method and header names, never credentials),
+ * so that a roll-out breaks no client while the log names them.  What
+ * even a permissive policy refuses stays refused: an invalid Origin,
+ * method or header name, too many names.  No Max-Age: a browser would
+ * keep the permissive answer that long after enforce = on.
+ */
+static void
+answer_permissive(const struct policy *p, const struct request *r,
+    struct answer *a)
+{
+	enum reason	 why = a->reason;
+	const char	*detail = a->detail, *acao = r->origin;
+	size_t		 dlen = a->detail_len, len;
+
+	if (why != REASON_ORIGIN_NOT_ALLOWED &&
+	    why != REASON_METHOD_NOT_ALLOWED)
+		return;
+	/* The constant "*" stays, whatever the Origin; only a valid Origin
+	 * or "null" is ever reflected. */
+	if (static_star(p))
+		acao = "*";
+	else if (r->origin_state != RORIGIN_VALID &&
+	    r->origin_state != RORIGIN_OPAQUE)
+		return;
+	if (r->preflight) {
+		len = strnlen(r->acrm, METHOD_MAX + 1);
+		if (len > METHOD_MAX || !tok_is_token(r->acrm, len))
+			return;
+		if (!allow_headers(p, r, true, a)) {
+			refuse(a, why, detail, dlen);
+			return;
+		}
+	}
+	a->verdict = VERDICT_ALLOWED;
+	a->would_refuse = true;
+	a->no_credentials = true;
+	a->star_only = false;
+	add(a, "Access-Control-Allow-Origin", acao);
+	add(a, "Access-Control-Expose-Headers", p->expose_value);
+	if (!r->preflight)
+		return;
+	if (r->acrpn && p->allow_private_network)
+		add(a, "Access-Control-Allow-Private-Network", "true");
+	if (a->acah[0] != '\0')
+		add(a, "Access-Control-Allow-Headers", a->acah);
+	add(a, "Access-Control-Allow-Methods", r->acrm);
+}
+
 void
 policy_decide(const struct policy *p, const struct request *r,
     struct answer *a)
@@ -327,19 +415,25 @@ policy_decide(const struct policy *p, const struct request *r,
 			return;
 	} else if (acao == NULL) {
 		refuse(a, why, NULL, 0);
+		if (p->report_only)
+			answer_permissive(p, r, a);
 		return;
 	} else {
 		a->verdict = VERDICT_ALLOWED;
 	}
 
 	if (r->preflight && a->verdict == VERDICT_ALLOWED) {
-		if (!allow_method(p, r, a, &acam) || !allow_headers(p, r, a))
+		if (!allow_method(p, r, a, &acam) ||
+		    !allow_headers(p, r, false, a)) {
+			if (p->report_only)
+				answer_permissive(p, r, a);
 			return;
+		}
 	}
 
 	add(a, "Access-Control-Allow-Origin", acao);
 	add(a, "Access-Control-Expose-Headers", p->expose_value);
-	if (p->supports_credentials)
+	if (credentials(p, r, a, acao))
 		add(a, "Access-Control-Allow-Credentials", "true");
 	if (!r->preflight || a->verdict != VERDICT_ALLOWED)
 		return;
@@ -357,13 +451,14 @@ answer_unreflect(struct answer *a)
 {
 	size_t	 i;
 
-	if (!a->star_only)
+	if (!a->no_credentials)
 		return;
 	for (i = 0; i < a->nfields; i++)
 		if (strcmp(a->fields[i].name, "Access-Control-Allow-Origin") ==
 		    0)
 			a->fields[i].value = "*";
 	a->star_only = false;
+	a->no_credentials = false;
 }
 
 void
@@ -373,7 +468,8 @@ answer_debug(struct answer *a, const char *section)
 		    (a->verdict == VERDICT_NONE && a->nfields > 0);
 
 	snprintf(a->debug, sizeof(a->debug), "%s%s%s%s; section=%.40s",
-	    a->preflight ? "preflight-" : "", hit ? "hit" : "miss",
+	    a->preflight ? "preflight-" : "", a->would_refuse ? "report-only" :
+	    hit ? "hit" : "miss",
 	    a->reason != REASON_ALLOWED ? "; " : "",
 	    a->reason != REASON_ALLOWED ? reason_str(a->reason) : "", section);
 	add(a, "X-CORS-Wrap", a->debug);

@@ -26,6 +26,11 @@ struct policy {
 	bool			 origins_any;	/* "*" listed */
 	const char		*first_exact;	/* smallest exact origin, for
 						   always_send without Origin */
+	/* credentials_origins: when set, the allowed origins that get
+	 * credentials (supports_credentials: all of them). */
+	struct origin_entry	*credentials_origins;
+	size_t			 ncredentials_origins;
+	bool			 report_only;	/* enforce = report */
 
 	char			**methods;	/* upper-cased, sorted, unique */
 	size_t			 nmethods;
@@ -104,6 +109,7 @@ struct answer {
 	bool		 star_only;	/* Allow-Origin reflects an Origin that
 					   only the "*" entry allowed: never
 					   to go out with credentials */
+	bool		 would_refuse;	/* enforce = report: the policy refused; the answer is permissive */
 	enum verdict	 verdict;
 	enum reason	 reason;
 	const char	*detail;	/* the offending method/header, or NULL */
@@ -111,6 +117,12 @@ struct answer {
 	struct field	 fields[ANSWER_FIELDS_MAX];
 	size_t		 nfields;
 	unsigned	 vary;		/* VARY_* */
+	bool		 no_credentials;	/* Allow-Origin reflects an Origin
+					   that may have no credentials, not
+					   even the script's: star_only,
+					   would_refuse, or one that
+					   credentials_origins does not
+					   match */
 };
 
 void	policy_decide(const struct policy *, const struct request *,
@@ -122,12 +134,14 @@ void	policy_refuse(const struct policy *, const struct request *,
 	    enum reason, struct answer *);
 
 /* Prepend mode cannot see the script's own Access-Control-Allow-Credentials:
- * an Allow-Origin that star_only reflects becomes "*", which a browser reads
- * the same way for every request that carries no credentials. */
+ * an Allow-Origin reflected for an Origin that may have no credentials
+ * (no_credentials) becomes "*", which a browser reads the same way for
+ * every request that carries no credentials. */
 void	answer_unreflect(struct answer *);
 
 /* Adds the debugging field "X-CORS-Wrap: hit|miss[; reason]; section=S"
- * (debug_header), in the spirit of rack-cors's X-Rack-CORS. */
+ * (debug_header), in the spirit of rack-cors's X-Rack-CORS; "report-only"
+ * in place of hit or miss for a would_refuse answer. */
 void	answer_debug(struct answer *, const char *section);
 
 /* The Vary tokens of an answer, ", "-joined, into buf; returns length. */

@@ -242,3 +242,16 @@ assert_count() {
 		assert_count 'PUT 200' 2 "$(served 'PUT /b/nocache' 200)"
 	done
 }
+
+@test "credentials_origins: a credentialed fetch from a listed origin reads the body; from another allowed origin only an anonymous one does" {
+	for s in $SETUPS; do
+		use "$s"
+		assert_outcome "$REPORT" "$s" credsome \
+			"allowed 200 GET /credsome session=[$token] x-allowed=[] body=[]"
+		assert_outcome "$REPORT" "$s" credsome-other "$BLOCKED"
+		assert_outcome "$REPORT" "$s" credsome-other-anon \
+			'allowed 200 GET /credsome session=[] x-allowed=[] body=[]'
+		# The program ran for the credentialed one: the browser hid it.
+		assert_count 'program runs' 1 "$(grep -c -F 'GET /credsome?c=other-creds ' "$root/var/runs.log" || true)"
+	done
+}

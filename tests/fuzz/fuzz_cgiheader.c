@@ -206,9 +206,9 @@ check_merged(const struct cgi_headers *h, const struct answer *a,
 		CHECK(count_acao(out, n, eol) == script_acao);
 	else
 		CHECK(count_acao(out, n, eol) <= 1);
-	/* Never the script's credentials beside an origin only "*"
-	 * allowed. */
-	if (!h->has_acao && h->has_acac && a->star_only)
+	/* Never the script's credentials beside an origin that may have
+	 * none (only "*" allowed it, among others). */
+	if (!h->has_acao && h->has_acac && a->no_credentials)
 		CHECK(count_acao(out, n, eol) == 0);
 	check_reparse(h, a, out, n, lines);
 }

@@ -1,7 +1,8 @@
 /*
  * fuzz_decide: the whole decision.  A few fixed configurations (compiled
  * once: exact, subdomain, regex and null origins, allow_headers with a
- * regex, wildcard, credentials, sections), the fuzz input as the request
+ * regex, wildcard, credentials, credentials_origins, enforce = report,
+ * sections), the fuzz input as the request
  * (the encoding of fuzz.h); decide() (section selection + policy_decide)
  * and policy_decide on every section, then answer_format and
  * response_format.  Invariants:
@@ -17,6 +18,10 @@
  *   - a refused answer carries no CORS field, nor does a request that is
  *     not a CORS request (always_send's static answer aside); Max-Age and
  *     Allow-Private-Network only on allowed preflights;
+ *   - enforce = report lets through only what a permissive policy allows
+ *     (an origin or method the policy refused), never with credentials
+ *     or Max-Age; credentials only where credentials_origins or
+ *     supports_credentials gives them, never to a no_credentials origin;
  *   - a path that cannot be decoded is refused;
  *   - the decision is logged as one line of printable ASCII;
  *   - answer_format/response_format stay inside exact-size buffers and
@@ -33,7 +38,7 @@
 #include "response.h"
 #include "token.h"
 
-#define NCONFIGS	6
+#define NCONFIGS	7
 
 static struct config	 configs[NCONFIGS];
 
@@ -78,6 +83,24 @@ static char *env4[] = {
 	NULL
 };
 
+/* Credentials for some origins, and report mode (in the section /r/). */
+static const char ini6[] =
+    "origins = https://app.example.com https://*.example.org null "
+    "~https://[a-z]+\\.regex\\.test\n"
+    "credentials_origins = https://*.example.org null\n"
+    "methods = GET, PUT\n"
+    "allow_headers = X-A\n"
+    "max_age = 10m\n"
+    "[report]\n"
+    "path = /r/*\n"
+    "enforce = report\n"
+    "[wild]\n"
+    "path = /w/*\n"
+    "origins = *\n"
+    "send_wildcard = yes\n"
+    "credentials_origins =\n"
+    "enforce = report\n";
+
 /* Sections: the path picks the policy. */
 static const char ini5[] =
     "origins = https://*.example.com\n"
@@ -101,8 +124,8 @@ int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	static char *const *envs[NCONFIGS] = { env0, env1, env2, env3, env4,
-	    env0 };
-	struct fz_memfile	 mf;
+	    env0, env0 };
+	struct fz_memfile	 mf, mf6;
 	struct diag		 d;
 	int			 i;
 
@@ -110,10 +133,12 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argv;
 	fz_memfile_open(&mf);
 	fz_memfile_set(&mf, ini5, sizeof(ini5) - 1);
+	fz_memfile_open(&mf6);
+	fz_memfile_set(&mf6, ini6, sizeof(ini6) - 1);
 	for (i = 0; i < NCONFIGS; i++) {
 		memset(&d, 0, sizeof(d));
-		if (config_load(&configs[i], i == 5 ? mf.path : NULL, envs[i],
-		    &d) == -1) {
+		if (config_load(&configs[i], i == 5 ? mf.path : i == 6 ?
+		    mf6.path : NULL, envs[i], &d) == -1) {
 			fprintf(stderr, "fuzz_decide: configuration %d: %s", i,
 			    d.text != NULL ? d.text : "?\n");
 			abort();
@@ -121,6 +146,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		diag_free(&d);
 	}
 	close(mf.fd);
+	close(mf6.fd);
 	return 0;
 }
 
@@ -143,6 +169,24 @@ policy_allows(const struct policy *p, const char *o,
 
 	for (i = 0; i < p->norigins; i++)
 		if (origin_entry_matches(&p->origins[i], o, strlen(o), parts))
+			return true;
+	return false;
+}
+
+/* Does an entry of credentials_origins match the request's Origin? */
+static bool
+credentials_listed(const struct policy *p, const struct request *r)
+{
+	const struct origin_parts	*parts = &r->origin_parts;
+	size_t				 i;
+
+	if (r->origin_state == RORIGIN_OPAQUE)
+		parts = NULL;
+	else if (r->origin_state != RORIGIN_VALID)
+		return false;
+	for (i = 0; i < p->ncredentials_origins; i++)
+		if (origin_entry_matches(&p->credentials_origins[i], r->origin,
+		    r->origin_len, parts))
 			return true;
 	return false;
 }
@@ -186,14 +230,16 @@ check_acao(const struct policy *p, const struct request *r,
 		return;
 	}
 	/* Reflected: byte for byte the request's, which is a valid origin
-	 * (or null with null listed), and an entry of the policy allows. */
+	 * (or null with null listed), and an entry of the policy allows
+	 * (enforce = report: or the policy refused it). */
 	CHECK(v == r->origin);
 	if (strcmp(v, "null") == 0) {
-		CHECK(r->origin_state == RORIGIN_OPAQUE && policy_has_null(p));
+		CHECK(r->origin_state == RORIGIN_OPAQUE &&
+		    (a->would_refuse || policy_has_null(p)));
 	} else {
 		CHECK(r->origin_state == RORIGIN_VALID &&
 		    origin_parse(v, strlen(v), &o) == ORIGIN_OK);
-		CHECK(policy_allows(p, v, &o));
+		CHECK(a->would_refuse || policy_allows(p, v, &o));
 	}
 	/* A reflected origin varies with the request. */
 	if (p->vary_header)
@@ -267,6 +313,11 @@ check_answer(const struct policy *p, const struct request *r,
 	CHECK(a->nfields <= ANSWER_FIELDS_MAX);
 	if (a->verdict == VERDICT_REFUSED)
 		CHECK(a->reason != REASON_ALLOWED);
+	/* Only what a permissive policy allows is let through. */
+	if (a->would_refuse)
+		CHECK(p->report_only && a->verdict == VERDICT_ALLOWED &&
+		    (a->reason == REASON_ORIGIN_NOT_ALLOWED ||
+		    a->reason == REASON_METHOD_NOT_ALLOWED));
 	if (a->detail != NULL)
 		CHECK(a->detail_len <= REQ_HEADERS_MAX);
 	for (i = 0; i < a->nfields; i++) {
@@ -300,9 +351,19 @@ check_answer(const struct policy *p, const struct request *r,
 			acam = v;
 		} else if (strcmp(nm, "Access-Control-Allow-Credentials") ==
 		    0) {
-			CHECK(p->supports_credentials && strcmp(v, "true") == 0);
-		} else if (strcmp(nm, "Access-Control-Max-Age") == 0 ||
-		    strcmp(nm, "Access-Control-Allow-Private-Network") == 0) {
+			/* Never to an origin that may have none: only
+			 * "*" allowed it, credentials_origins left it out,
+			 * or only enforce = report let it through. */
+			CHECK((p->supports_credentials ||
+			    p->ncredentials_origins > 0) && !a->no_credentials &&
+			    !a->would_refuse && strcmp(v, "true") == 0);
+			if (p->ncredentials_origins > 0)
+				CHECK(credentials_listed(p, r));
+		} else if (strcmp(nm, "Access-Control-Max-Age") == 0) {
+			CHECK(a->preflight && a->verdict == VERDICT_ALLOWED &&
+			    !a->would_refuse);
+		} else if (strcmp(nm, "Access-Control-Allow-Private-Network") ==
+		    0) {
 			CHECK(a->preflight && a->verdict == VERDICT_ALLOWED);
 		}
 	}

@@ -4,9 +4,9 @@
  * through the real path (the INI text written to a file, config_load,
  * request_read over CGI variables, exchange_decide) and every field of the
  * answer is compared with the row.  Beside the rows, invariants that hold for
- * every answer: no Allow-Credentials beside a star_only or "*" origin, and
- * prepend mode's answer_unreflect turns exactly the star_only origins
- * into "*".
+ * every answer: no Allow-Credentials beside a no_credentials (star_only
+ * among them) or "*" origin, and prepend mode's answer_unreflect turns
+ * exactly the no_credentials origins into "*".
  *
  * Prints one block per mismatch, "want" beside "got", and a last line
  * "N cases, N failed, N disagree with the documentation"; exits 1 when a
@@ -207,7 +207,9 @@ outcome(const struct answer *a, char *buf, size_t len)
 	const char	*v = a->verdict == VERDICT_ALLOWED ? "allowed" :
 			    a->verdict == VERDICT_NONE ? "none" : "refused";
 
-	if (a->verdict == VERDICT_REFUSED)
+	if (a->would_refuse)
+		snprintf(buf, len, "would-refuse %s", reason_str(a->reason));
+	else if (a->verdict == VERDICT_REFUSED)
 		snprintf(buf, len, "%s %s", v, reason_str(a->reason));
 	else
 		snprintf(buf, len, "%s", v);
@@ -265,7 +267,9 @@ invariants(struct report *r, const struct answer *a,
 	size_t		 i;
 	bool		 star = v[0] != NULL && strcmp(v[0], "*") == 0;
 
-	if (v[1] != NULL && (star || a->star_only))
+	if (a->star_only && v[0] != NULL && !a->no_credentials)
+		report_add(r, "  invariant: star_only without no_credentials\n");
+	if (v[1] != NULL && (star || a->no_credentials))
 		report_add(r, "  invariant: Allow-Credentials beside an origin "
 		    "only \"*\" allowed (Allow-Origin \"%s\")\n", v[0]);
 	if (a->verdict == VERDICT_REFUSED && a->nfields > 0 &&
@@ -276,8 +280,8 @@ invariants(struct report *r, const struct answer *a,
 	for (i = 0; i < u.nfields; i++) {
 		const char	*want = a->fields[i].value;
 
-		if (a->star_only && strcmp(a->fields[i].name, fields[0].name) ==
-		    0)
+		if (a->no_credentials && strcmp(a->fields[i].name,
+		    fields[0].name) == 0)
 			want = "*";
 		if (strcmp(u.fields[i].value, want) != 0)
 			report_add(r, "  invariant: answer_unreflect made %s "
@@ -330,6 +334,10 @@ run_case(const struct decide_case *c, struct report *r)
 	/* It qualifies an Allow-Origin: a refused answer has none. */
 	compare(r, "star_only", c->want.star_only ? "true" : "false",
 	    a.star_only && got[0] != NULL ? "true" : "false");
+	compare(r, "no_credentials", c->want.no_credentials ||
+	    c->want.star_only || strncmp(c->want.outcome, "would-", 6) == 0 ?
+	    "true" : "false", a.no_credentials && got[0] != NULL ? "true" :
+	    "false");
 	compare(r, "section", c->want.section ? c->want.section : "global",
 	    sec->name);
 	invariants(r, &a, got);

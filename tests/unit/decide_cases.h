@@ -25,7 +25,8 @@ struct case_request {
 /* The answer.  A NULL field must be absent; vary lists tokens in any
  * order, NULL for no Vary. */
 struct case_answer {
-	const char	*outcome;	/* "allowed", "none", "refused REASON" */
+	const char	*outcome;	/* "allowed", "none", "refused REASON",
+					   "would-refuse REASON" */
 	const char	*acao;		/* Access-Control-Allow-Origin */
 	const char	*acac;		/* -Allow-Credentials */
 	const char	*aceh;		/* -Expose-Headers */
@@ -36,6 +37,9 @@ struct case_answer {
 	const char	*debug;		/* X-CORS-Wrap */
 	const char	*vary;
 	bool		 star_only;	/* only the "*" entry allowed the origin */
+	bool		 no_credentials;	/* the origin may have none, not
+					   even the script's (implied by
+					   star_only and "would-refuse") */
 	const char	*section;	/* NULL: "global" */
 };
 

@@ -389,6 +389,115 @@ const struct decide_case decide_cases[] = {
 	    NULL_LISTED, {}, GET(NULL), { NONE, .acao = APP,
 	    .vary = V_ORIGIN } },
 
+	/* ---- credentials_origins: credentials for some origins only ---- */
+#define CRED_SOME	"origins = https://app.example.com https://*.example.org\n" \
+			    "credentials_origins = https://app.example.com\n"
+#define CRED_STAR	"origins = * https://app.example.com\n" \
+			    "credentials_origins = https://app.example.com " \
+			    "~https://.*\\.example\\.net\n"
+#define CRED_NULL	"origins = null https://app.example.com\n" \
+			    "credentials_origins = null\n"
+#define CRED_UNLISTED	"origins = https://app.example.com\n" \
+			    "credentials_origins = https://b.example\n"
+#define SUB		"https://a.example.org"
+	{ "credentials_origins: an origin it lists gets Allow-Credentials",
+	    CRED_SOME, {}, GET(APP),
+	    { ALLOWED(APP), .acac = "true", .vary = V_ORIGIN } },
+	{ "credentials_origins: an allowed origin it does not list gets an "
+	    "anonymous answer that varies with Origin", CRED_SOME, {}, GET(SUB),
+	    { ALLOWED(SUB), .vary = V_ORIGIN, .no_credentials = true } },
+	{ "credentials_origins: a preflight from an origin it lists gets "
+	    "Allow-Credentials", CRED_SOME, {}, PRE(APP, "PUT"),
+	    { ALLOWED(APP), .acac = "true", .acam = DEF_METHODS,
+	    .vary = V_PRE } },
+	{ "credentials_origins: a preflight from an allowed origin it does not "
+	    "list is anonymous", CRED_SOME, {}, PRE(SUB, "PUT"),
+	    { ALLOWED(SUB), .acam = DEF_METHODS, .vary = V_PRE,
+	    .no_credentials = true } },
+	{ "credentials_origins allows no origin that origins does not",
+	    CRED_UNLISTED, {}, GET("https://b.example"),
+	    { REFUSED("origin-not-allowed"), .vary = V_ORIGIN } },
+	{ "credentials_origins: an origin allowed by an exact entry beside * "
+	    "gets credentials", CRED_STAR, {}, GET(APP),
+	    { ALLOWED(APP), .acac = "true", .vary = V_ORIGIN } },
+	{ "credentials_origins: an origin only * allows gets none, though the "
+	    "list matches it", CRED_STAR, {}, GET("https://x.example.net"),
+	    { ALLOWED("https://x.example.net"), .vary = V_ORIGIN,
+	    .star_only = true } },
+	{ "credentials_origins: a listed null gets credentials", CRED_NULL, {},
+	    GET("null"), { ALLOWED("null"), .acac = "true",
+	    .vary = V_ORIGIN } },
+	{ "credentials_origins: without Origin, always_send's answer has no "
+	    "credentials", CRED_SOME, {}, GET(NULL),
+	    { NONE, .acao = APP, .vary = V_ORIGIN } },
+	{ "CORS_CREDENTIALS_ORIGINS narrows the file's origins to credentials",
+	    "origins = https://app.example.com https://*.example.org\n",
+	    { "CORS_CREDENTIALS_ORIGINS=https://*.example.org" }, GET(SUB),
+	    { ALLOWED(SUB), .acac = "true", .vary = V_ORIGIN } },
+
+	/* ---- enforce = report: what the policy refuses is answered
+	 * permissively, without credentials ---- */
+#define REPORT		"origins = https://app.example.com\nmethods = GET, PUT\n" \
+			    "allow_headers = X-A\nexpose_headers = X-E\n" \
+			    "max_age = 10m\nenforce = report\n"
+#define REPORT_CREDS	"origins = https://app.example.com\n" \
+			    "supports_credentials = yes\nenforce = report\n"
+#define REPORT_SECTION	"origins = https://app.example.com\ndebug_header = on\n" \
+			    "[new]\npath = /new/*\nenforce = report\n"
+	{ "enforce = report: an origin the policy refuses is reflected",
+	    REPORT, {}, GET(OTHER), { .outcome = "would-refuse "
+	    "origin-not-allowed", .acao = OTHER, .aceh = "X-E",
+	    .vary = V_ORIGIN } },
+	{ "enforce = report: a preflight from a refused origin gets the method "
+	    "and the header names it asks for, and no Max-Age", REPORT, {},
+	    PREH(OTHER, "DELETE", "x-b,X-A"), { .outcome = "would-refuse "
+	    "origin-not-allowed", .acao = OTHER, .aceh = "X-E",
+	    .acam = "DELETE", .acah = "X-A, x-b", .vary = V_PRE } },
+	{ "enforce = report: a method the policy refuses is allowed",
+	    REPORT, {}, PRE(APP, "DELETE"), { .outcome = "would-refuse "
+	    "method-not-allowed", .acao = APP, .aceh = "X-E",
+	    .acam = "DELETE", .vary = V_PRE } },
+	{ "enforce = report: an allowed preflight is answered as in enforcing "
+	    "mode", REPORT, {}, PREH(APP, "PUT", "x-a,x-b"),
+	    { ALLOWED(APP), .aceh = "X-E", .acam = "GET, PUT", .acah = "x-a",
+	    .acma = "600", .vary = V_PRE } },
+	{ "enforce = report: an invalid Origin is never reflected", REPORT, {},
+	    GET(APP "/"), { REFUSED("origin-invalid"), .vary = V_ORIGIN } },
+	{ "enforce = report: an invalid method stays refused", REPORT, {},
+	    PRE(OTHER, "P(T"), { REFUSED("origin-not-allowed"),
+	    .vary = V_PRE } },
+	{ "enforce = report: an invalid header name stays refused", REPORT,
+	    {}, PREH(APP, "DELETE", "x-a,x b"),
+	    { REFUSED("method-not-allowed"), .vary = V_PRE } },
+	{ "enforce = report: the opaque origin null is reflected", REPORT, {},
+	    GET("null"), { .outcome = "would-refuse origin-not-allowed",
+	    .acao = "null", .aceh = "X-E", .vary = V_ORIGIN } },
+	{ "enforce = report: an allowed origin keeps its credentials",
+	    REPORT_CREDS, {}, GET(APP),
+	    { ALLOWED(APP), .acac = "true", .vary = V_ORIGIN } },
+	{ "enforce = report: a refused origin never gets credentials",
+	    REPORT_CREDS, {}, GET(OTHER), { .outcome = "would-refuse "
+	    "origin-not-allowed", .acao = OTHER, .vary = V_ORIGIN } },
+	{ "enforce = report in a section: the debug header says report-only",
+	    REPORT_SECTION, {}, AT("/new/x", OTHER), { .outcome = "would-refuse "
+	    "origin-not-allowed", .acao = OTHER, .debug = "report-only; "
+	    "origin-not-allowed; section=new", .vary = V_ORIGIN,
+	    .section = "new" } },
+	{ "enforce = report in a section leaves the other sections enforcing",
+	    REPORT_SECTION, {}, AT("/x", OTHER),
+	    { REFUSED("origin-not-allowed"), .debug = "miss; "
+	    "origin-not-allowed; section=global", .vary = V_ORIGIN } },
+	{ "enforce = report with send_wildcard: the constant *, never a "
+	    "malformed Origin reflected", "origins = *\nsend_wildcard = yes\n"
+	    "methods = GET\nenforce = report\n", {}, PRE(APP "/", "PUT"),
+	    { .outcome = "would-refuse method-not-allowed", .acao = "*",
+	    .acam = "PUT", .vary = V_PRE_STATIC } },
+	{ "CORS_ENFORCE=report applies to every section", REPORT_SECTION,
+	    { "CORS_ENFORCE=report" }, AT("/x", OTHER),
+	    { .outcome = "would-refuse origin-not-allowed", .acao = OTHER,
+	    .debug = "report-only; origin-not-allowed; section=global",
+	    .vary = V_ORIGIN } },
+
 	/* ---- * beside other entries: star_only ---- */
 	{ "* and an exact origin: the exact one is not star_only",
 	    STAR_AND_ONE, {}, GET(APP), { ALLOWED(APP), .vary = V_ORIGIN } },
@@ -957,6 +1066,21 @@ const struct config_case config_cases[] = {
 	{ "CORS_ORIGINS=* with credentials in the file is an error",
 	    "origins = https://app.example.com\nsupports_credentials = yes\n",
 	    { "CORS_ORIGINS=*" }, "supports_credentials" },
+	{ "* in credentials_origins is an error",
+	    "origins = https://app.example.com\ncredentials_origins = *\n", {},
+	    "credentials_origins" },
+	{ "credentials_origins with supports_credentials is an error",
+	    "origins = https://app.example.com\nsupports_credentials = yes\n"
+	    "credentials_origins = https://app.example.com\n", {},
+	    "credentials_origins" },
+	{ "credentials_origins with origins * and send_wildcard is an error",
+	    "origins = *\nsend_wildcard = yes\n"
+	    "credentials_origins = https://app.example.com\n", {},
+	    "credentials_origins" },
+	{ "an invalid credentials_origins entry is an error",
+	    "credentials_origins = https://app.example.com/\n", {},
+	    "credentials_origins" },
+	{ "enforce = off is an error", "enforce = off\n", {}, "enforce" },
 	{ "an origin with a path is an error",
 	    "origins = https://app.example.com/\n", {}, "origins" },
 	{ "a * inside a host is an error",

@@ -21,9 +21,9 @@ function report(line) {
 const OTHER = `http://other.localhost:${location.port}`;
 let frames = 0;
 
-// fromOther(URL): the outcome of the same GET made by a page of origin C,
-// in an iframe, which posts it back.
-function fromOther(url) {
+// fromOther(URL, CREDS): the outcome of the same GET made by a page of
+// origin C, in an iframe, which posts it back; with credentials when CREDS.
+function fromOther(url, creds = false) {
   const id = String(++frames);
   const frame = document.createElement('iframe');
   return new Promise(resolve => {
@@ -33,7 +33,8 @@ function fromOther(url) {
       frame.remove();
       resolve(e.data.outcome);
     });
-    frame.src = `${OTHER}/other.html?id=${id}&url=${encodeURIComponent(url)}`;
+    frame.src = `${OTHER}/other.html?id=${id}&url=${encodeURIComponent(url)}` +
+      (creds ? '&creds=1' : '');
     document.body.append(frame);
   });
 }
@@ -64,6 +65,11 @@ const cases = [
   ['error-500', api => call(`${api}/b/fail`)],
   ['die-502', api => call(`${api}/b/die`)],
   ['die-502-no-intercept', api => call(`${api}/b/die-off`)],
+  // credentials_origins: the page's origin has credentials, origin C is
+  // allowed without them.
+  ['credsome', api => call(`${api}/b/credsome?c=credsome`, { credentials: 'include' })],
+  ['credsome-other', api => fromOther(`${api}/b/credsome?c=other-creds`, true)],
+  ['credsome-other-anon', api => fromOther(`${api}/b/credsome?c=other-anon`)],
 ];
 
 // Preflight caching: a PUT to /b/cache and one to /b/nocache first, the
