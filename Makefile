@@ -20,8 +20,11 @@ ALL_CFLAGS = -std=c11 $(WARN) -fPIE -fstack-protector-strong $(CFLAGS)
 LDFLAGS	+= -Wl,-z,relro,-z,now -Wl,-z,noexecstack -Wl,--as-needed
 
 # iniparser is linked statically: the CGI path starts a process per
-# request, and every shared library is a cost at each start.
-LIBS	 = -l:libiniparser.a
+# request, and every shared library is a cost at each start.  So is libpsl
+# (Debian's libpsl-dev), which only --check calls (lib/configcheck.c), with
+# the libraries it needs (libidn2-dev, libunistring-dev): its code sits
+# after cors-wrap's and a CGI request never touches it (bench/README.md).
+LIBS	 = -l:libiniparser.a -l:libpsl.a -l:libidn2.a -l:libunistring.a
 
 # So is cors-wrap as a whole (static-pie: still PIE, full RELRO).  In a
 # dynamically linked one, the loader (mapping libc, relocating it,
@@ -48,13 +51,15 @@ endif
 # Link order is layout: what a CGI request runs comes first, so that it
 # spans fewer pages of text (each one a page fault in a process that lives
 # for one request), and lib/cgi.c's buffers start .bss (see mem there).
-# The INI reader, explain mode and the FastCGI daemon come last.
+# The INI reader, explain mode, the FastCGI daemon and --check's warnings
+# come last.
 LIB_SRCS = lib/cgi.c lib/launch.c lib/config.c lib/configtype.c lib/request.c lib/exchange.c \
 	   lib/policy.c lib/origin.c lib/token.c lib/pattern.c lib/response.c \
 	   lib/script.c lib/child.c lib/cgiheader.c lib/io.c lib/log.c lib/diag.c \
 	   lib/ratelimit.c lib/inifile.c lib/confcache.c lib/explain.c \
 	   lib/fcgiconn.c lib/fcgireq.c lib/fcgichild.c lib/fcgipipe.c \
-	   lib/fcgiloop.c lib/fcgirec.c lib/spool.c lib/daemon.c lib/account.c
+	   lib/fcgiloop.c lib/fcgirec.c lib/spool.c lib/daemon.c lib/account.c \
+	   lib/configcheck.c
 SRCS	 = cors-wrap.c $(LIB_SRCS)
 OBJS	 = $(SRCS:.c=.o)
 

@@ -74,7 +74,7 @@ Version: $PKG_VERSION"
 	assert_output "cors-wrap $PKG_VERSION"
 }
 
-@test "package: the binary is a static PIE with full RELRO, and Built-Using names the glibc and iniparser it holds" {
+@test "package: the binary is a static PIE with full RELRO, and Built-Using names the glibc, iniparser, libpsl, libidn2 and libunistring it holds" {
 	built
 	local bin=$PKG_ROOT/usr/bin/cors-wrap
 	run readelf -lhd "$bin"
@@ -85,8 +85,8 @@ Version: $PKG_VERSION"
 	refute_line --partial '(NEEDED)'
 	run dpkg-deb -f "$PKG_DEB" Built-Using
 	assert_output "$(dpkg-query -W -f='${source:Package} (= ${source:Version}), ' \
-		libc6-dev libiniparser-dev | sed 's/, $//')"
-	assert_output --regexp '^glibc \(= [^)]+\), iniparser \(= [^)]+\)$'
+		libc6-dev libiniparser-dev libpsl-dev libidn2-dev libunistring-dev | sed 's/, $//')"
+	assert_output --regexp '^glibc \(= [^)]+\), libidn2 \(= [^)]+\), iniparser \(= [^)]+\), libpsl \(= [^)]+\), libunistring \(= [^)]+\)$'
 }
 
 @test "package: the build leaves no artefact in the work tree's debian/ nor beside it" {
