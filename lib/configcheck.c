@@ -1,18 +1,15 @@
 #include "configcheck.h"
 
-#include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
-
-#include <libpsl.h>
 
 #include "bounds.h"
 #include "origin.h"
 #include "policy.h"
+#include "pslquery.h"
 
 /*
  * The longest each engine keeps a preflight answer, whatever
@@ -39,8 +36,7 @@ struct check {
 	const struct section	*sec;	/* the section being checked */
 	struct diag		*w;
 	const char		*psl_file;
-	psl_ctx_t		*psl;
-	bool			 psl_tried;
+	bool			 psl_failed;	/* warned that it cannot ask */
 };
 
 /* Was key set for this section rather than inherited from the global
@@ -223,34 +219,11 @@ check_origins_with_credentials(const struct check *ck)
 	}
 }
 
-/* The list, read once, and only for a configuration with a glob. */
-static psl_ctx_t *
-psl_get(struct check *ck)
-{
-	const char	*why;
-
-	if (ck->psl_tried)
-		return ck->psl;
-	ck->psl_tried = true;
-	if (access(ck->psl_file, R_OK) == -1)
-		why = strerror(errno);
-	else if ((ck->psl = psl_load_file(ck->psl_file)) == NULL)
-		why = "libpsl cannot read it";
-	else
-		return ck->psl;
-	warn(ck, KEY_ORIGINS, KEY_COUNT, "subdomain globs not checked "
-	    "against the public suffix list: %s: %s (install Debian's "
-	    "publicsuffix package, or name the list in CORS_PSL_FILE)",
-	    ck->psl_file, why);
-	return NULL;
-}
-
 /*
  * A glob under a public suffix (github.io, co.uk) allows every site that
  * anyone registers there.  The system's list (Debian's publicsuffix,
- * updated with the system) rather than a copy of our own; its private
- * section too (github.io is there), and no implicit "*" rule, which would
- * make "*.localhost" or a company's internal top-level name public.
+ * updated with the system) rather than a copy of our own, read by libpsl
+ * (lib/pslquery.h).  When it cannot be asked, one warning says so.
  */
 static void
 check_public_suffix(struct check *ck)
@@ -258,15 +231,14 @@ check_public_suffix(struct check *ck)
 	const struct policy	*p = &ck->sec->policy;
 	char			 dom[ORIGIN_MAX + 1];
 	size_t			 i, j, n;
-	psl_ctx_t		*psl;
+	struct diag		 why = { NULL, 0, 0, 0 };
+	int			 public;
 
-	for (i = 0; i < p->norigins; i++) {
+	for (i = 0; i < p->norigins && !ck->psl_failed; i++) {
 		const struct origin_entry	*e = &p->origins[i];
 
 		if (e->kind != OENTRY_SUBDOMAIN)
 			continue;
-		if ((psl = psl_get(ck)) == NULL)
-			return;
 		/* The suffix after its leading dot, lower-cased as the
 		 * list is. */
 		n = e->suffix_len - 1;
@@ -279,13 +251,19 @@ check_public_suffix(struct check *ck)
 			    ch;
 		}
 		dom[n] = '\0';
-		if (psl_is_public_suffix2(psl, dom,
-		    PSL_TYPE_ANY | PSL_TYPE_NO_STAR_RULE))
+		if ((public = pslquery(ck->psl_file, dom, &why)) == -1) {
+			warn(ck, KEY_ORIGINS, KEY_COUNT, "subdomain globs not "
+			    "checked against the public suffix list: %s "
+			    "(install Debian's publicsuffix package, or name "
+			    "the list in CORS_PSL_FILE)", diag_text(&why));
+			ck->psl_failed = true;
+		} else if (public)
 			warn(ck, KEY_ORIGINS, KEY_COUNT, "\"%s\": %s is a public "
 			    "suffix (%s): anyone can register a site under it, "
 			    "and this entry allows them all; list your own "
 			    "sites", e->text, dom, ck->psl_file);
 	}
+	diag_free(&why);
 }
 
 /* Chrome 142 (2025) replaced Private Network Access with the Local
@@ -323,6 +301,5 @@ configcheck(const struct config *c, const char *psl_file, struct diag *w)
 		check_public_suffix(&ck);
 		check_private_network(&ck);
 	}
-	psl_free(ck.psl);
 	return w->count - before;
 }

@@ -6,8 +6,8 @@
  * readable by others, a header Chrome no longer sends).  None of them is an
  * error: the configuration works, only not as its author may think.
  *
- * Not on any request's path: --check alone calls it, and it alone reads the
- * public suffix list (libpsl).
+ * Not on any request's path: --check alone calls it, and it alone asks the
+ * public suffix list (lib/pslquery.h).
  */
 #ifndef CORS_CONFIGCHECK_H
 #define CORS_CONFIGCHECK_H

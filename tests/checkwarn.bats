@@ -187,6 +187,23 @@ expose_headers = *'
 		CORS_PSL_FILE="$BATS_TEST_TMPDIR/none.dafsa"
 }
 
+@test "a subdomain glob with cors-wrap-psl missing warns that it was not checked" {
+	local bin=$BATS_TEST_TMPDIR/bin
+	mkdir -p "$bin"
+	cp "$CORS_WRAP" "$bin/cors-wrap"
+	ini 'origins = https://*.github.io'
+	CORS_WRAP=$bin/cors-wrap warning "$INI:1" origins "not checked against the public suffix list: cors-wrap-psl is neither in $bin nor in $bin/../libexec/cors-wrap"
+}
+
+@test "cors-wrap-psl is found in ../libexec/cors-wrap, where make install puts it" {
+	local root=$BATS_TEST_TMPDIR/root
+	mkdir -p "$root/bin" "$root/libexec/cors-wrap"
+	cp "$CORS_WRAP" "$root/bin/cors-wrap"
+	cp "$(dirname "$CORS_WRAP")/cors-wrap-psl" "$root/libexec/cors-wrap/"
+	ini 'origins = https://*.github.io'
+	CORS_WRAP=$root/bin/cors-wrap warning "$INI:1" origins 'github.io is a public suffix'
+}
+
 @test "no subdomain glob: a missing public suffix list is not read and gives no warning" {
 	ini 'origins = https://a.example'
 	no_warning CORS_PSL_FILE="$BATS_TEST_TMPDIR/none.dafsa"

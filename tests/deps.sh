@@ -21,8 +21,7 @@
 # bench, make demo and .ci/run.
 set -eu
 
-build='build-essential pkg-config libfcgi-dev libiniparser-dev libpsl-dev
-	libidn2-dev libunistring-dev'
+build='build-essential pkg-config libfcgi-dev libiniparser-dev libpsl-dev'
 check="$build bats bats-assert bats-support bats-file apache2 lighttpd nginx
 	spawn-fcgi fcgiwrap libfcgi-bin curl procps ca-certificates chromium wrk
 	valgrind apache2-utils perl clang libclang-rt-14-dev publicsuffix"

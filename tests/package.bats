@@ -107,7 +107,8 @@ Version: $PKG_VERSION"
 	built
 	run dpkg-deb -c "$PKG_DEB"
 	local f
-	for f in ./usr/bin/cors-wrap ./usr/share/man/man1/cors-wrap.1.gz \
+	for f in ./usr/bin/cors-wrap ./usr/libexec/cors-wrap/cors-wrap-psl \
+		./usr/share/man/man1/cors-wrap.1.gz \
 		./usr/share/man/man5/cors-wrap.ini.5.gz ./etc/cors-wrap.ini \
 		./lib/systemd/system/cors-wrap.service ./lib/systemd/system/cors-wrap.socket \
 		./usr/share/doc/cors-wrap/copyright ./usr/share/doc/cors-wrap/README.Debian \
