@@ -10,6 +10,7 @@
 #include "origin.h"
 #include "policy.h"
 #include "pslquery.h"
+#include "token.h"
 
 /*
  * The longest each engine keeps a preflight answer, whatever
@@ -244,12 +245,8 @@ check_public_suffix(struct check *ck)
 		n = e->suffix_len - 1;
 		if (n >= sizeof(dom))
 			continue;
-		for (j = 0; j < n; j++) {
-			char	 ch = e->text[e->suffix_off + 1 + j];
-
-			dom[j] = ch >= 'A' && ch <= 'Z' ? (char)(ch - 'A' + 'a') :
-			    ch;
-		}
+		for (j = 0; j < n; j++)
+			dom[j] = tok_lower(e->text[e->suffix_off + 1 + j]);
 		dom[n] = '\0';
 		if ((public = pslquery(ck->psl_file, dom, &why)) == -1) {
 			warn(ck, KEY_ORIGINS, KEY_COUNT, "subdomain globs not "
