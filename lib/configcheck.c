@@ -235,6 +235,9 @@ check_public_suffix(struct check *ck)
 	struct diag		 why = { NULL, 0, 0, 0 };
 	int			 public;
 
+	/* An inherited list was asked about for the global part. */
+	if (ck->sec != ck->global && !own(ck, KEY_ORIGINS))
+		return;
 	for (i = 0; i < p->norigins && !ck->psl_failed; i++) {
 		const struct origin_entry	*e = &p->origins[i];
 

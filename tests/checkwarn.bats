@@ -176,6 +176,15 @@ expose_headers = *'
 	warning "$INI:1" origins 'co.uk is a public suffix'
 }
 
+@test "a section's own subdomain glob on a public suffix warns naming the section" {
+	ini 'origins = https://*.example.com
+[pages]
+path = /pages/*
+origins = https://*.github.io'
+	warning "$INI:4" origins 'github.io is a public suffix'
+	assert_line --partial "$INI:4: [pages] origins:"
+}
+
 @test "a subdomain glob on a registered domain gives no warning" {
 	ini 'origins = https://*.example.com https://*.alice.github.io http://*.localhost'
 	no_warning
