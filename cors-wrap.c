@@ -20,6 +20,7 @@
 #include "lib/account.h"
 #include "lib/cgi.h"
 #include "lib/config.h"
+#include "lib/configcheck.h"
 #include "lib/daemon.h"
 #include "lib/explain.h"
 #include "lib/launch.h"
@@ -41,7 +42,7 @@ usage(int status)
 	    "           [-T life-limit] [-i idle] [-b spool] [-B worker-spool]\n"
 	    "           [--config file] [-u user]\n"
 	    "           [-s socket [-U user] [-G group] [-M mode]]\n"
-	    "       cors-wrap --check [--config file]\n"
+	    "       cors-wrap --check [--strict] [--config file]\n"
 	    "       cors-wrap --explain [--config file] [method] path "
 	    "['Name: value' ...]\n"
 	    "       cors-wrap --explain [--config file] - < raw-http-request\n"
@@ -50,32 +51,44 @@ usage(int status)
 	exit(status);
 }
 
+/* Prints a diag's lines, each after prefix. */
+static void
+print_lines(const struct diag *d, const char *prefix)
+{
+	const char	*p, *nl;
+
+	for (p = d->text; p != NULL && *p != '\0'; p = nl != NULL ? nl + 1 :
+	    NULL) {
+		nl = strchr(p, '\n');
+		fprintf(stderr, "%s%.*s\n", prefix,
+		    (int)(nl != NULL ? nl - p : (long)strlen(p)), p);
+	}
+}
+
 static int
 load_or_report(struct config *cfg, const char *ini)
 {
 	struct diag	 d = { NULL, 0, 0, 0 };
-	const char	*p, *nl;
 
 	if (ini == NULL)
 		ini = getenv("CORS_CONFIG");
 	if (config_load(cfg, ini, environ, &d) == 0)
 		return 0;
-	for (p = d.text; p != NULL && *p != '\0'; p = nl != NULL ? nl + 1 :
-	    NULL) {
-		nl = strchr(p, '\n');
-		fprintf(stderr, "cors-wrap: %.*s\n",
-		    (int)(nl != NULL ? nl - p : (long)strlen(p)), p);
-	}
+	print_lines(&d, "cors-wrap: ");
 	diag_free(&d);
 	return -1;
 }
 
-/* Like nginx -t: every error with its place, or the effective policy. */
+/* Like nginx -t: every error with its place, or the effective policy and
+ * what browsers make of it (lib/configcheck.h); with strict, a warning
+ * fails the test as an error does. */
 static int
-check(const char *ini)
+check(const char *ini, bool strict)
 {
 	struct config	 cfg;
+	struct diag	 w = { NULL, 0, 0, 0 };
 	struct stat	 st;
+	unsigned	 nwarn;
 	int		 rc = 0;
 
 	if (load_or_report(&cfg, ini) == -1) {
@@ -95,9 +108,20 @@ check(const char *ini)
 		rc = 1;
 	}
 	config_print(&cfg, stdout);
+	fflush(stdout);
+	nwarn = configcheck(&cfg, getenv("CORS_PSL_FILE"), &w);
+	print_lines(&w, "cors-wrap: warning: ");
+	diag_free(&w);
 	config_free(&cfg);
-	fprintf(stderr, "cors-wrap: configuration test %s\n",
-	    rc == 0 ? "successful" : "failed");
+	if (strict && nwarn > 0)
+		rc = 1;
+	if (nwarn == 0)
+		fprintf(stderr, "cors-wrap: configuration test %s\n",
+		    rc == 0 ? "successful" : "failed");
+	else
+		fprintf(stderr, "cors-wrap: configuration test %s, %u "
+		    "warning%s%s\n", rc == 0 ? "successful" : "failed", nwarn,
+		    nwarn == 1 ? "" : "s", strict ? " (--strict)" : "");
 	return rc;
 }
 
@@ -318,6 +342,8 @@ main(int argc, char *argv[])
 		{ "life-limit", required_argument, NULL, 'T' },
 		{ "max-scripts", required_argument, NULL, 'j' },
 		{ "queue", required_argument, NULL, 'Q' },
+		/* --check: warnings fail the test too. */
+		{ "strict", no_argument, NULL, 'S' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -328,6 +354,7 @@ main(int argc, char *argv[])
 	const char		*config = NULL, *run_user = NULL;
 	unsigned		 workers = 1;
 	int			 ch, do_check = 0, do_explain = 0, rc;
+	bool			 strict = false;
 	int			 fcgi_opt = 0, sd = -1;
 
 	if (argc < 1)
@@ -416,6 +443,9 @@ main(int argc, char *argv[])
 		case 'e':
 			do_explain = 1;
 			break;
+		case 'S':
+			strict = true;
+			break;
 		case 'K':
 			config_print_keys(stdout);
 			launch_free(&l);
@@ -435,8 +465,12 @@ main(int argc, char *argv[])
 			usage(1);
 		}
 	}
+	if (strict && !do_check) {
+		fprintf(stderr, "cors-wrap: --strict goes with --check\n");
+		usage(1);
+	}
 	if (do_check || do_explain) {
-		rc = do_check ? check(config) : explain_main(config,
+		rc = do_check ? check(config, strict) : explain_main(config,
 		    l.argv + optind, l.argc - optind);
 		launch_free(&l);
 		return rc;

@@ -19,6 +19,7 @@ static const struct {
 	const char	*syntax;
 } env_other[] = {
 	{ "CORS_CONFIG", "path of the INI file" },
+	{ "CORS_PSL_FILE", "path of the public suffix list --check reads" },
 };
 
 static char *

@@ -686,6 +686,6 @@ check_values() {
 	sed 's/^;//' "$TOP/etc/cors-wrap.ini" >"$enabled"
 	run env -i PATH=/usr/bin:/bin "$CORS_WRAP" --check --config "$enabled"
 	assert_success
-	assert_equal "$(policy_of public max_age)" 86400
+	assert_equal "$(policy_of public max_age)" 600
 	assert_equal "$(policy_of account supports_credentials)" true
 }

@@ -107,7 +107,8 @@ Version: $PKG_VERSION"
 	built
 	run dpkg-deb -c "$PKG_DEB"
 	local f
-	for f in ./usr/bin/cors-wrap ./usr/share/man/man1/cors-wrap.1.gz \
+	for f in ./usr/bin/cors-wrap ./usr/libexec/cors-wrap/cors-wrap-psl \
+		./usr/share/man/man1/cors-wrap.1.gz \
 		./usr/share/man/man5/cors-wrap.ini.5.gz ./etc/cors-wrap.ini \
 		./lib/systemd/system/cors-wrap.service ./lib/systemd/system/cors-wrap.socket \
 		./usr/share/doc/cors-wrap/copyright ./usr/share/doc/cors-wrap/README.Debian \
@@ -139,6 +140,17 @@ Version: $PKG_VERSION"
 	assert_success
 	assert_output --partial 'configuration test successful'
 	assert_output --partial 'origins = *'
+}
+
+@test "package: the unpacked cors-wrap --check asks /usr/libexec/cors-wrap/cors-wrap-psl, and the package depends on libpsl and the list" {
+	built
+	printf 'origins = https://*.github.io\n' >"$BATS_TEST_TMPDIR/psl.ini"
+	run clean_env "$PKG_ROOT/usr/bin/cors-wrap" --check --config "$BATS_TEST_TMPDIR/psl.ini"
+	assert_success
+	assert_line --partial 'github.io is a public suffix'
+	run dpkg-deb -f "$PKG_DEB" Depends
+	assert_output --regexp '(^|, )libpsl5( |,|$)'
+	assert_output --regexp '(^|, )publicsuffix(,|$)'
 }
 
 @test "package: the installed recipes, units and man pages name /usr/bin/cors-wrap, never /usr/local" {

@@ -1,0 +1,108 @@
+#include "pslquery.h"
+
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#define PROGRAM		"cors-wrap-psl"
+#define ANSWER_MAX	1024	/* a domain, or a line saying why not */
+
+/* Where cors-wrap-psl is, from where this cors-wrap is; -1 with why in d. */
+static int
+program_path(char *path, size_t size, struct diag *d)
+{
+	static const char *const	 rel[] = { "/" PROGRAM,
+					    "/../libexec/cors-wrap/" PROGRAM };
+	char				 dir[PATH_MAX];
+	char				*slash;
+	ssize_t				 n;
+	size_t				 i;
+
+	if ((n = readlink("/proc/self/exe", dir, sizeof(dir) - 1)) == -1) {
+		diag_add(d, "cannot find %s: /proc/self/exe: %s", PROGRAM,
+		    strerror(errno));
+		return -1;
+	}
+	dir[n] = '\0';
+	if ((slash = strrchr(dir, '/')) != NULL)
+		*slash = '\0';
+	for (i = 0; i < sizeof(rel) / sizeof(rel[0]); i++)
+		if ((size_t)snprintf(path, size, "%s%s", dir, rel[i]) < size &&
+		    access(path, X_OK) == 0)
+			return 0;
+	diag_add(d, "%s is neither in %s nor in %s/../libexec/cors-wrap",
+	    PROGRAM, dir, dir);
+	return -1;
+}
+
+int
+pslquery(const char *file, const char *domain, struct diag *d)
+{
+	posix_spawn_file_actions_t	 fa;
+	char				 path[PATH_MAX + 64];
+	char				 out[ANSWER_MAX + 1], rest[512];
+	char *const			 argv[] = { PROGRAM, (char *)file,
+					    (char *)domain, NULL };
+	char *const			 envp[] = { NULL };
+	pid_t				 pid = -1;
+	ssize_t				 got;
+	size_t				 len = 0;
+	int				 fds[2], e, st;
+
+	if (program_path(path, sizeof(path), d) == -1)
+		return -1;
+	if (pipe2(fds, O_CLOEXEC) == -1) {
+		diag_add(d, "%s: pipe: %s", PROGRAM, strerror(errno));
+		return -1;
+	}
+	if ((e = posix_spawn_file_actions_init(&fa)) == 0) {
+		if ((e = posix_spawn_file_actions_adddup2(&fa, fds[1], 1)) ==
+		    0 && (e = posix_spawn_file_actions_adddup2(&fa, fds[1],
+		    2)) == 0 && (e = posix_spawn_file_actions_addopen(&fa, 0,
+		    "/dev/null", O_RDONLY, 0)) == 0)
+			e = posix_spawn(&pid, path, &fa, NULL, argv, envp);
+		posix_spawn_file_actions_destroy(&fa);
+	}
+	(void)close(fds[1]);
+	if (e != 0) {
+		diag_add(d, "%s: %s", path, strerror(e));
+		(void)close(fds[0]);
+		return -1;
+	}
+	/* To the end, what does not fit into rest: the program must not die
+	 * of SIGPIPE before its exit status says what its words mean. */
+	for (;;) {
+		got = len < ANSWER_MAX ? read(fds[0], out + len,
+		    ANSWER_MAX - len) : read(fds[0], rest, sizeof(rest));
+		if (got == 0 || (got == -1 && errno != EINTR))
+			break;
+		if (got > 0 && len < ANSWER_MAX)
+			len += (size_t)got;
+	}
+	(void)close(fds[0]);
+	while (waitpid(pid, &st, 0) == -1)
+		if (errno != EINTR) {
+			diag_add(d, "%s: waitpid: %s", PROGRAM,
+			    strerror(errno));
+			return -1;
+		}
+	while (len > 0 && out[len - 1] == '\n')
+		len--;
+	out[len] = '\0';
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return strcmp(out, domain) == 0;
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 1 && len > 0)
+		diag_add(d, "%s", out);
+	else if (WIFEXITED(st))
+		diag_add(d, "%s failed (exit status %d)", path,
+		    WEXITSTATUS(st));
+	else
+		diag_add(d, "%s killed by signal %d", path, WTERMSIG(st));
+	return -1;
+}
