@@ -133,7 +133,10 @@ exchange_log(const struct logger *lg, const struct config *cfg,
 {
 	const char	*kind = r->preflight ? "preflight" : "request";
 	int		 olen = (int)(r->origin_len > 256 ? 256 : r->origin_len);
+	struct logger	 rl = *lg;
 
+	exchange_log_fields(&rl, r, sec, a);	/* for JSON lines */
+	lg = &rl;
 	if (a->verdict == VERDICT_REFUSED) {
 		if (!budget_allows(lg, cfg, b))
 			return;
@@ -191,4 +194,21 @@ exchange_log_diag(const struct logger *lg, const struct diag *d)
 		    (int)(nl != NULL ? nl - p : (long)strlen(p)), p);
 		p = nl != NULL ? nl + 1 : NULL;
 	}
+}
+
+void
+exchange_log_fields(struct logger *lg, const struct request *r,
+    const struct section *sec, const struct answer *a)
+{
+	struct log_fields	*f = &lg->req;
+
+	f->event = a->verdict == VERDICT_REFUSED ? "refused" :
+	    a->would_refuse ? "would_refuse" : "decided";
+	f->kind = r->preflight ? "preflight" : "request";
+	f->method = r->method;
+	f->path = r->path;
+	f->origin = r->origin;
+	f->origin_len = r->origin != NULL ? r->origin_len : 0;
+	f->section = sec->name;
+	f->reason = reason_str(a->reason);
 }

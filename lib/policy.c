@@ -80,6 +80,7 @@ answer_init(const struct policy *p, const struct request *r,
 {
 	a->preflight = r->preflight;
 	a->star_only = false;
+	a->would_refuse = false;
 	a->verdict = VERDICT_NONE;
 	a->reason = REASON_ALLOWED;
 	a->detail = NULL;

@@ -104,6 +104,7 @@ struct answer {
 	bool		 star_only;	/* Allow-Origin reflects an Origin that
 					   only the "*" entry allowed: never
 					   to go out with credentials */
+	bool		 would_refuse;	/* enforce = report: the policy refused; the answer is permissive */
 	enum verdict	 verdict;
 	enum reason	 reason;
 	const char	*detail;	/* the offending method/header, or NULL */
