@@ -5,6 +5,7 @@
 # client put in the values it holds: quotes, backslashes, control
 # characters, CR and LF, invalid UTF-8, very long values.
 
+# shellcheck disable=SC2154 # $body and $log are set by cgi (lib/common.bash)
 load lib/common
 load lib/servers
 
