@@ -282,6 +282,7 @@ cgi_serve(const struct cgi_opts *o)
 		config_free(&cfg);
 		return rc == 0 ? 0 : 1;
 	}
+	exchange_log_fields(&lg, &mem.req, x.sec, &mem.ans);	/* JSON lines */
 
 	if (exchange_script(&x, &pr, request_env_get, env, &s) == -1) {
 		respond(s.status != 0 ? s.status : 500, &mem.ans);

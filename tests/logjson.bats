@@ -24,9 +24,11 @@ setup_file() {
 	server_init nginx
 	SOCK=$(fcgi_dir)/cw.sock
 	OK=$CGI_BIN/ok.cgi
-	export SOCK OK
+	FAIL=$CGI_BIN/fail.cgi
+	export SOCK OK FAIL
 	printf '#!/bin/sh\nprintf '"'"'Content-Type: text/plain\\n\\nok\\n'"'"'\n' >"$OK"
-	chmod 755 "$OK"
+	printf '#!/bin/sh\nexit 3\n' >"$FAIL"
+	chmod 755 "$OK" "$FAIL"
 	cors_wrap_start "$SOCK" CORS_LOG_FORMAT=json CORS_LOG_LEVEL=debug CORS_LOG_RATE=0 -c 1
 }
 
@@ -124,6 +126,20 @@ field() {
 		CORS_EXEC="$OK" REQUEST_METHOD=GET REQUEST_URI=/p HTTP_ORIGIN=https://evil.example
 	assert_equal "$body" ok
 	[[ $log == 'cors-wrap: info: refused request GET /p '* ]]
+}
+
+@test "logjson: a line about the script (its 502), in CGI and in FastCGI mode, carries the request's fields too" {
+	json_cgi CORS_EXEC="$FAIL" REQUEST_METHOD=GET REQUEST_URI=/p HTTP_ORIGIN="$APP"
+	assert_status 502
+	assert_equal "$(field 'exit' section)" global
+	assert_equal "$(field 'exit' origin)" "$APP"
+	assert_equal "$(field 'exit' level)" error
+	CW_MODE=fastcgi CW_FCGI_SOCKET=$SOCK cgi CORS_ORIGINS="$APP" CORS_EXEC="$FAIL" \
+		REQUEST_METHOD=GET REQUEST_URI=/p HTTP_ORIGIN="$APP"
+	assert_status 502
+	err=$BATS_TEST_TMPDIR/cgi.err
+	assert_equal "$(field 'exit' section)" global
+	assert_equal "$(field 'exit' path)" /p
 }
 
 @test "logjson: log_format is text or json: another value is a configuration error naming the key, and a 500" {

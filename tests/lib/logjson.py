@@ -7,9 +7,9 @@
                                  "message"; the file ends with a newline.
                                  Prints each line as the text form says it,
                                  LEVEL: MESSAGE.  Exits 1 at the first fault.
-    logjson.py field FILE PREFIX KEY  the value of KEY in the first line whose
-                                 message starts with PREFIX, as the object
-                                 holds it; "(none)" when it has none.
+    logjson.py field FILE TEXT KEY  the value of KEY in the first line whose
+                                 message holds TEXT, as the object holds
+                                 it; "(none)" when it has none.
     logjson.py text FILE         the lines of a text-form log, LEVEL: MESSAGE.
 """
 import json
@@ -56,7 +56,7 @@ def main(argv):
                 print('%s: %s' % (o['level'], o['message']))
             return 0
         if len(argv) == 5 and argv[1] == 'field':
-            o = [o for o in objects(argv[2]) if o['message'].startswith(argv[3])][0]
+            o = [o for o in objects(argv[2]) if argv[3] in o['message']][0]
             print(o.get(argv[4], '(none)'))
             return 0
         if len(argv) == 3 and argv[1] == 'text':
