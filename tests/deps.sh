@@ -4,7 +4,8 @@
 #   build  compile cors-wrap
 #   check  build, plus what the test suite drives (bats, the servers, curl,
 #          Debian's Chromium for tests/browser.bats, wrk, ab and valgrind
-#          for tests/soak.bats, clang and libFuzzer for tests/fuzz.bats)
+#          for tests/soak.bats, clang and libFuzzer for tests/fuzz.bats, python3
+#          for the strict JSON and Prometheus format checks of tests/lib/)
 #          and the package set
 #   lint   make lint and make analyze: cppcheck, clang-tidy, scan-build
 #   fuzz   make fuzz: clang and libFuzzer
@@ -23,7 +24,7 @@ set -eu
 build='build-essential pkg-config libfcgi-dev libiniparser-dev'
 check="$build bats bats-assert bats-support bats-file apache2 lighttpd nginx
 	spawn-fcgi fcgiwrap libfcgi-bin curl procps ca-certificates chromium wrk
-	valgrind apache2-utils perl clang libclang-rt-14-dev"
+	valgrind apache2-utils perl python3 clang libclang-rt-14-dev"
 lint="$build clang clang-tools clang-tidy cppcheck"
 fuzz="$build clang libclang-rt-14-dev"
 demo='lighttpd curl'
