@@ -56,8 +56,8 @@ LIB_SRCS = lib/cgi.c lib/launch.c lib/config.c lib/configtype.c lib/request.c li
 	   lib/script.c lib/child.c lib/cgiheader.c lib/io.c lib/log.c lib/diag.c \
 	   lib/ratelimit.c lib/inifile.c lib/confcache.c lib/explain.c \
 	   lib/fcgiconn.c lib/fcgireq.c lib/fcgichild.c lib/fcgipipe.c \
-	   lib/fcgiloop.c lib/fcgirec.c lib/spool.c lib/daemon.c lib/account.c \
-	   lib/configcheck.c lib/pslquery.c
+	   lib/fcgiloop.c lib/fcgirec.c lib/spool.c lib/daemon.c lib/orphans.c \
+	   lib/metrics.c lib/account.c lib/configcheck.c lib/pslquery.c
 SRCS	 = cors-wrap.c $(LIB_SRCS)
 OBJS	 = $(SRCS:.c=.o)
 
@@ -95,7 +95,8 @@ deps-build:
 	@bash tests/deps.sh build
 
 check: deps-check
-	$(MAKE) cors-wrap cors-wrap-psl build/cors-wrap-shared build/tests/decide_cases
+	$(MAKE) cors-wrap cors-wrap-psl build/cors-wrap-shared build/tests/decide_cases \
+	    build/tests/metrics_check
 	bash tests/run
 
 deps-check:
@@ -152,6 +153,13 @@ build/tests/decide_cases: $(UNIT_SRCS) tests/unit/decide_cases.h $(LIB_OBJS) .fl
 	@mkdir -p build/tests
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -pie -o $@ $(UNIT_SRCS) \
 	    $(LIB_OBJS) $(LIBS)
+
+# The counters' unit check (tests/unit/metrics_check.c), run by
+# tests/metrics.bats.
+build/tests/metrics_check: tests/unit/metrics_check.c $(LIB_OBJS) .flags
+	@mkdir -p build/tests
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -pie -o $@ \
+	    tests/unit/metrics_check.c $(LIB_OBJS) $(LIBS)
 
 unit: build/tests/decide_cases
 	build/tests/decide_cases

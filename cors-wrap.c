@@ -295,6 +295,7 @@ fastcgi(struct fastcgi_opts *fo, struct socket_opts *so, unsigned workers,
 	if (load_or_report(&cfg, fo->config) == -1)
 		return 1;
 	fo->log_level = cfg.log_level;
+	fo->log_format = cfg.log_format;
 	if (cfg.script_root != NULL &&
 	    (fo->root_ceiling = strdup(cfg.script_root)) == NULL) {
 		fprintf(stderr, "cors-wrap: out of memory\n");

@@ -247,7 +247,7 @@ relay(const struct exchange *x, const struct script *s, char **env)
 int
 cgi_serve(const struct cgi_opts *o)
 {
-	struct logger		 lg = { LOG_WARN, STDERR_FILENO, NULL, NULL };
+	struct logger		 lg = { .level = LOG_WARN, .fd = STDERR_FILENO };
 	struct config		 cfg;
 	struct diag		 d = { NULL, 0, 0, 0 };
 	struct exchange		 x = { &cfg, &lg, { NULL, true }, &mem.req,
@@ -272,6 +272,7 @@ cgi_serve(const struct cgi_opts *o)
 		return 1;
 	}
 	lg.level = cfg.log_level;
+	lg.format = cfg.log_format;
 	if (o->argv_ignored)
 		log_msg(&lg, LOG_DEBUG, "arguments that do not name "
 		    "SCRIPT_FILENAME were not used to choose the program");
@@ -281,6 +282,7 @@ cgi_serve(const struct cgi_opts *o)
 		config_free(&cfg);
 		return rc == 0 ? 0 : 1;
 	}
+	exchange_log_fields(&lg, &mem.req, x.sec, &mem.ans);	/* JSON lines */
 
 	if (exchange_script(&x, &pr, request_env_get, env, &s) == -1) {
 		respond(s.status != 0 ? s.status : 500, &mem.ans);

@@ -20,6 +20,7 @@ static const struct {
 } env_other[] = {
 	{ "CORS_CONFIG", "path of the INI file" },
 	{ "CORS_PSL_FILE", "path of the public suffix list --check reads" },
+	{ "CORS_METRICS", "1: the daemon's counters instead of a script" },
 };
 
 static char *
@@ -193,6 +194,9 @@ const struct config_keydef config_keys[KEY_COUNT] = {
 	[KEY_LOG_RATE] = { "log_rate", "CORS_LOG_RATE", NULL, NULL, "60",
 	    "at most this many refused-request lines a minute, 0 for no limit",
 	    SCOPE_GLOBAL, &configtype_log_rate, CONFIG(log_rate) },
+	[KEY_LOG_FORMAT] = { "log_format", "CORS_LOG_FORMAT", NULL, NULL,
+	    "text", "text or json", SCOPE_GLOBAL, &configtype_log_format,
+	    CONFIG(log_format) },
 	[KEY_PATH] = { "path", NULL, NULL, NULL, NULL,
 	    "glob over the request path", SCOPE_SECTION, &configtype_path, 0 },
 };

@@ -39,6 +39,7 @@ enum config_key {
 	KEY_LOG_LEVEL,
 	KEY_LOG_REFUSED,
 	KEY_LOG_RATE,
+	KEY_LOG_FORMAT,
 	/* sections only */
 	KEY_PATH,
 	KEY_COUNT
@@ -101,6 +102,7 @@ struct config {
 	enum log_level	 log_level;
 	enum log_level	 log_refused;	/* level of "refused ..." lines */
 	unsigned	 log_rate;	/* such lines a minute; 0: no limit */
+	enum log_format	 log_format;
 };
 
 /*

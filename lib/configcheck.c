@@ -87,6 +87,8 @@ credentials_key(const struct section *s)
 {
 	if (s->policy.supports_credentials)
 		return KEY_SUPPORTS_CREDENTIALS;
+	if (s->policy.ncredentials_origins > 0)
+		return KEY_CREDENTIALS_ORIGINS;
 	return KEY_COUNT;
 }
 

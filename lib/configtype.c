@@ -221,6 +221,20 @@ show_log_level(struct shown *v)
 }
 
 static int
+compile_log_format(const struct config_keydef *k, const struct setting *s,
+    void *dst, struct diag *d)
+{
+	return log_format_parse(s->value, dst) == -1 ? not_a_choice(k, s, d) :
+	    0;
+}
+
+static const char *
+show_log_format(struct shown *v)
+{
+	return log_format_str(*(const enum log_format *)v->field);
+}
+
+static int
 compile_log_rate(const struct config_keydef *k, const struct setting *s,
     void *dst, struct diag *d)
 {
@@ -634,6 +648,7 @@ TYPE(enforce);
 TYPE(mode);
 TYPE(log_level);
 TYPE(log_rate);
+TYPE(log_format);
 TYPE(abs_path);
 TYPE(methods);
 TYPE(expose);

@@ -24,10 +24,10 @@
 #include <unistd.h>
 
 #include "account.h"
-#include "child.h"
-#include "clock.h"
 #include "leakcheck.h"
 #include "log.h"
+#include "metrics.h"
+#include "orphans.h"
 
 #define WORKERS_MAX	256
 
@@ -35,132 +35,6 @@
  * close-on-exec: a limit of 2^30 (some containers) would take minutes. */
 #define INHERITED_FD_SCAN_MAX	65536
 #define RESPAWN_MIN_S	1	/* a worker dying faster is restarted late */
-#define ORPHAN_RESCAN_MS 100	/* after the grace, until none is left */
-#define ORPHAN_HUNT_MS	30000	/* then the master stops looking */
-
-/*
- * A worker that dies (a crash, the OOM killer, kill -9) leaves its
- * scripts running with nobody to answer to.  The master is the child
- * subreaper (PR_SET_CHILD_SUBREAPER), so they become its children, and so
- * do their own children once their parent is gone: every child of the
- * master that is not a worker is an orphan.  The master keeps no list of
- * them (a list has a size, and a killed script's children, adopted in
- * turn, once filled it before every script was seen): it finds them in
- * /proc each time.  SIGTERM to each one's process group (each script
- * leads its own) when the worker dies, then, after the grace, SIGKILL to
- * every orphan and group found, scanning again until a scan finds none.
- */
-struct orphans {
-	long	 kill_at;		/* ms; 0: nothing pending */
-	long	 next_scan;		/* ms, once past kill_at */
-	long	 give_up;
-};
-
-/* Signals every orphan and its process group; returns how many there
- * were (zombies, about to be reaped, not counted). */
-static size_t
-orphans_signal(const pid_t *workers, unsigned nworkers, int sig)
-{
-	DIR		*d;
-	struct dirent	*de;
-	char		 path[64], buf[512], *p, state;
-	pid_t		 self = getpid(), own = getpgrp(), pid;
-	long		 ppid, pgrp;
-	unsigned	 i;
-	size_t		 found = 0;
-	ssize_t		 n;
-	int		 fd;
-
-	if ((d = opendir("/proc")) == NULL)
-		return 0;
-	while ((de = readdir(d)) != NULL) {
-		if ((pid = (pid_t)strtol(de->d_name, &p, 10)) <= 0 ||
-		    *p != '\0')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
-		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-			continue;
-		n = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		/* "pid (comm) state ppid pgrp ...": comm may hold anything. */
-		if (n <= 0)
-			continue;
-		buf[n] = '\0';
-		if ((p = strrchr(buf, ')')) == NULL || p[1] != ' ' ||
-		    p[2] == '\0' || p[3] != ' ')
-			continue;
-		state = p[2];
-		ppid = strtol(p + 4, &p, 10);
-		if (*p != ' ' || ppid != self || state == 'Z')
-			continue;
-		pgrp = strtol(p + 1, &p, 10);
-		for (i = 0; i < nworkers && workers[i] != pid; i++)
-			;
-		if (i < nworkers)
-			continue;
-		found++;
-		kill(pid, sig);
-		/* Its group: the script and whatever it started.  Never the
-		 * master's own, which holds the workers (and maybe a shell). */
-		if (*p == ' ' && pgrp > 1 && pgrp != (long)own)
-			kill(-(pid_t)pgrp, sig);
-	}
-	closedir(d);
-	return found;
-}
-
-/* A worker died: its scripts are the master's now. */
-static void
-orphans_stop(struct orphans *o, const pid_t *workers, unsigned nworkers)
-{
-	enum child_stage	 stage = CHILD_RUNS;
-	long			 kill_at;
-	int			 sig = child_stop_step(&stage, (long)clock_ms(),
-				    &kill_at);
-
-	if (orphans_signal(workers, nworkers, sig) == 0 && o->kill_at == 0)
-		return;
-	o->kill_at = kill_at;
-	o->next_scan = o->kill_at;
-	o->give_up = o->kill_at + ORPHAN_HUNT_MS;
-}
-
-/* Past the grace: SIGKILL to every orphan, again and again, until a scan
- * finds none (processes adopted meanwhile, from groups of their own,
- * included). */
-static void
-orphans_kill(struct orphans *o, const pid_t *workers, unsigned nworkers,
-    const struct logger *lg)
-{
-	long	 now = (long)clock_ms();
-	size_t	 n;
-
-	if (o->kill_at == 0 || now < o->next_scan)
-		return;
-	if ((n = orphans_signal(workers, nworkers, SIGKILL)) == 0) {
-		o->kill_at = 0;
-		return;
-	}
-	if (now >= o->give_up) {
-		log_msg(lg, LOG_ERROR, "%zu processes left by a dead worker "
-		    "survive SIGKILL; no longer trying", n);
-		o->kill_at = 0;
-		return;
-	}
-	o->next_scan = now + ORPHAN_RESCAN_MS;
-}
-
-/* ms until the next step, for poll(2); -1: none. */
-static int
-orphans_wait(const struct orphans *o)
-{
-	long	 left;
-
-	if (o->kill_at == 0)
-		return -1;
-	left = o->next_scan - (long)clock_ms();
-	return left > 0 ? (int)left : 0;
-}
 
 bool
 daemon_fd0_is_listener(void)
@@ -483,11 +357,14 @@ daemon_listen(const struct socket_opts *o, char *err, size_t errlen)
 	return fd;
 }
 
+/* The worker of slot i: its counters are the slot's, which a worker
+ * started in place of a dead one continues. */
 static pid_t
 spawn_worker(const struct fastcgi_opts *o, pid_t master,
-    const sigset_t *blocked)
+    const sigset_t *blocked, struct metrics *m, unsigned i)
 {
-	pid_t	 pid;
+	struct fastcgi_opts	 wo;
+	pid_t			 pid;
 
 	if ((pid = fork()) != 0)
 		return pid;
@@ -501,8 +378,11 @@ spawn_worker(const struct fastcgi_opts *o, pid_t master,
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
 		_exit(1);
 	sigprocmask(SIG_UNBLOCK, blocked, NULL);
+	wo = *o;
+	wo.metrics = m;
+	wo.metrics_slot = metrics_slot(m, i);
 	{
-		int	 rc = fastcgi_serve(o);
+		int	 rc = fastcgi_serve(&wo);
 
 		leak_check();
 		_exit(rc);
@@ -519,8 +399,8 @@ spawn_worker(const struct fastcgi_opts *o, pid_t master,
  */
 static unsigned
 start_workers(const struct fastcgi_opts *o, pid_t master,
-    const sigset_t *blocked, pid_t *pids, time_t *born, unsigned n,
-    const struct logger *lg, time_t *retry_at)
+    const sigset_t *blocked, struct metrics *m, pid_t *pids, time_t *born,
+    unsigned n, const struct logger *lg, time_t *retry_at)
 {
 	unsigned	 i, started = 0;
 
@@ -528,7 +408,7 @@ start_workers(const struct fastcgi_opts *o, pid_t master,
 	for (i = 0; i < n; i++) {
 		if (pids[i] > 0)
 			continue;
-		pids[i] = spawn_worker(o, master, blocked);
+		pids[i] = spawn_worker(o, master, blocked, m, i);
 		born[i] = time(NULL);
 		if (pids[i] > 0) {
 			started++;
@@ -547,9 +427,11 @@ start_workers(const struct fastcgi_opts *o, pid_t master,
 int
 daemon_run(const struct fastcgi_opts *o, unsigned nworkers)
 {
-	struct logger		 lg = { LOG_WARN, STDERR_FILENO, NULL, NULL };
+	struct logger		 lg = { .level = LOG_WARN,
+				    .fd = STDERR_FILENO, .format = o->log_format };
 	struct signalfd_siginfo	 si;
 	struct orphans		 orph;
+	struct metrics		*m;
 	struct pollfd		 pfd;
 	pid_t			 pids[WORKERS_MAX], master = getpid(), pid;
 	time_t			 born[WORKERS_MAX], retry_at = 0;
@@ -576,7 +458,11 @@ daemon_run(const struct fastcgi_opts *o, unsigned nworkers)
 	memset(&orph, 0, sizeof(orph));
 	for (i = 0; i < nworkers; i++)
 		pids[i] = 0;
-	alive = start_workers(o, master, &set, pids, born, nworkers, &lg,
+	/* Before the first fork: every worker maps the same region. */
+	if ((m = metrics_create(nworkers)) == NULL)
+		log_msg(&lg, LOG_WARN, "no counters for CORS_METRICS: %s",
+		    strerror(errno));
+	alive = start_workers(o, master, &set, m, pids, born, nworkers, &lg,
 	    &retry_at);
 	while (!stopping || alive > 0) {
 		int	 wait = orphans_wait(&orph);
@@ -595,7 +481,7 @@ daemon_run(const struct fastcgi_opts *o, unsigned nworkers)
 		(void)poll(&pfd, 1, wait);
 		orphans_kill(&orph, pids, nworkers, &lg);
 		if (retry_at != 0 && !stopping && time(NULL) >= retry_at)
-			alive += start_workers(o, master, &set, pids, born,
+			alive += start_workers(o, master, &set, m, pids, born,
 			    nworkers, &lg, &retry_at);
 		if ((pfd.revents & POLLIN) == 0 ||
 		    read(sfd, &si, sizeof(si)) != sizeof(si))
@@ -634,13 +520,13 @@ daemon_run(const struct fastcgi_opts *o, unsigned nworkers)
 				    WEXITSTATUS(st));
 				if (time(NULL) - born[i] < RESPAWN_MIN_S)
 					sleep(RESPAWN_MIN_S);
-				alive += start_workers(o, master, &set, pids,
+				alive += start_workers(o, master, &set, m, pids,
 				    born, nworkers, &lg, &retry_at);
 			}
 			break;
 		}
 	}
-	if (orph.kill_at != 0)
-		(void)orphans_signal(pids, 0, SIGKILL);
+	orphans_finish(&orph);
+	metrics_free(m);
 	return 0;
 }

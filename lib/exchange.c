@@ -133,12 +133,15 @@ exchange_log(const struct logger *lg, const struct config *cfg,
 {
 	const char	*kind = r->preflight ? "preflight" : "request";
 	int		 olen = (int)(r->origin_len > 256 ? 256 : r->origin_len);
+	struct logger	 rl = *lg;
 
 	/* What enforce = report is for: at warn, the default log_level,
 	 * unless log_refused is more severe. */
 	enum log_level	 would = cfg->log_refused < LOG_WARN ?
 			    cfg->log_refused : LOG_WARN;
 
+	exchange_log_fields(&rl, r, sec, a);	/* for JSON lines */
+	lg = &rl;
 	if (a->would_refuse) {
 		if (!budget_allows(lg, cfg, b, would))
 			return;
@@ -212,4 +215,21 @@ exchange_log_diag(const struct logger *lg, const struct diag *d)
 		    (int)(nl != NULL ? nl - p : (long)strlen(p)), p);
 		p = nl != NULL ? nl + 1 : NULL;
 	}
+}
+
+void
+exchange_log_fields(struct logger *lg, const struct request *r,
+    const struct section *sec, const struct answer *a)
+{
+	struct log_fields	*f = &lg->req;
+
+	f->event = a->verdict == VERDICT_REFUSED ? "refused" :
+	    a->would_refuse ? "would_refuse" : "decided";
+	f->kind = r->preflight ? "preflight" : "request";
+	f->method = r->method;
+	f->path = r->path;
+	f->origin = r->origin;
+	f->origin_len = r->origin != NULL ? r->origin_len : 0;
+	f->section = sec->name;
+	f->reason = reason_str(a->reason);
 }

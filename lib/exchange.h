@@ -93,6 +93,11 @@ void	exchange_log_merged(const struct logger *, const struct config *,
 	    const struct log_budget *, const struct request *,
 	    const struct cgi_headers *, const struct answer *);
 
+/* The fields a JSON log line gives of the request (lib/log.h), into
+ * lg->req: for every line logged about it. */
+void	exchange_log_fields(struct logger *, const struct request *,
+	    const struct section *, const struct answer *);
+
 /* One log line per configuration error. */
 void	exchange_log_diag(const struct logger *, const struct diag *);
 

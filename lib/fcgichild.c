@@ -17,6 +17,7 @@
 
 #include "child.h"
 #include "clock.h"
+#include "metrics.h"
 #include "script.h"
 
 /* No script: what fcgichild_start starts from.  Its descriptors, if any,
@@ -298,6 +299,7 @@ fcgichild_start(struct conn *c, const struct config *cfg)
 		return;
 	}
 	w->nscripts++;
+	metrics_script(w->o->metrics_slot);
 	w->spawned++;
 	if (!(flags & SPAWN_PIPE_ERR))
 		c->ch.serr = -1;

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "metrics.h"
 
 /* On SIGTERM, a connection whose request has not started (no request, or
  * PARAMS unfinished) waits for its peer this long at most, not -i. */
@@ -416,7 +417,9 @@ fastcgi_serve(const struct fastcgi_opts *o)
 	w.o = o;
 	memcpy(w.default_path, DEFAULT_PATH, sizeof(DEFAULT_PATH));
 	w.lg.level = o->log_level;
+	w.lg.format = o->log_format;
 	w.lg.fd = STDERR_FILENO;
+	metrics_worker_start(o->metrics_slot);
 	if (confcache_init(&w.cache, o->config, o->environ) == -1 ||
 	    worker_setup(&w) == -1) {
 		log_msg(&w.lg, LOG_ERROR, "worker setup: %s", strerror(errno));

@@ -11,6 +11,7 @@
 
 #include "clock.h"
 #include "exchange.h"
+#include "metrics.h"
 
 #define PARAMS_MAX	((size_t)1024 * 1024)	/* FCGI_PARAMS, all records */
 /*
@@ -132,6 +133,7 @@ fcgireq_respond(struct conn *c, int status, const struct answer *a)
 void
 fcgireq_fail(struct conn *c, int status, bool cors)
 {
+	metrics_gateway(c->w->o->metrics_slot, status);
 	fcgireq_respond(c, status, cors ? &c->rq.ans : NULL);
 	fcgireq_end(c, 0);
 }
@@ -149,6 +151,7 @@ answer_add(struct conn *c, const void *data, size_t n)
 			    "answer: %s", c->ch.prog, strerror(errno));
 			return -1;
 		}
+		metrics_spooled(c->w->o->metrics_slot, n);
 		return 0;
 	}
 	conn_send_stdout(c, data, n);
@@ -284,6 +287,7 @@ fcgireq_dequeue(struct conn *c)
 	c->rq.qprev = c->rq.qnext = NULL;
 	c->rq.queued = false;
 	w->nqueued--;
+	metrics_queue(w->o->metrics_slot, w->nqueued);
 }
 
 /* More scripts than -j and --queue allow: 503, with the CORS headers so
@@ -338,6 +342,7 @@ fcgireq_run_or_queue(struct conn *c, const struct config *cfg)
 		w->qhead = c;
 	w->qtail = c;
 	w->nqueued++;
+	metrics_queue(w->o->metrics_slot, w->nqueued);
 }
 
 /* Starts what waits, SPAWN_BATCH at a time; true when more could start
@@ -361,6 +366,30 @@ fcgireq_queue_run(struct worker *w)
 			conn_close(c);
 	}
 	return w->qhead != NULL && w->nscripts < w->o->max_scripts;
+}
+
+static void
+fcgireq_metrics_out(void *ctx, const char *s, size_t n)
+{
+	conn_send_stdout(ctx, s, n);
+}
+
+/* The daemon's counters, asked for by the server (CORS_METRICS=1): no
+ * configuration, no decision, no script. */
+static void
+fcgireq_metrics(struct conn *c)
+{
+	static const char	 head[] = "Status: 200 OK\r\nContent-Type: "
+				    METRICS_CONTENT_TYPE "\r\n\r\n";
+
+	if (c->w->o->metrics == NULL) {
+		fcgireq_fail(c, 503, false);
+		return;
+	}
+	conn_send_stdout(c, head, sizeof(head) - 1);
+	metrics_write(c->w->o->metrics, c->w->pbuf, sizeof(c->w->pbuf),
+	    fcgireq_metrics_out, c);
+	fcgireq_end(c, 0);
 }
 
 /* FCGI_PARAMS is complete: decide, then answer or start the script. */
@@ -390,6 +419,10 @@ fcgireq_start(struct conn *c)
 		fcgireq_fail(c, 500, false);
 		return;
 	}
+	if (metrics_asked(c->rq.envp)) {
+		fcgireq_metrics(c);
+		return;
+	}
 	if ((c->rq.ce = confcache_get(&w->cache, c->rq.envp, &d)) == NULL) {
 		log_msg(&c->rq.lg, LOG_ERROR, "cannot load the configuration: %s",
 		    diag_text(&d));
@@ -405,9 +438,12 @@ fcgireq_start(struct conn *c)
 	}
 	cfg = &c->rq.ce->cfg;
 	c->rq.lg.level = cfg->log_level;
+	c->rq.lg.format = cfg->log_format;
 	request_read(&c->rq.req, request_env_get, c->rq.envp);
 	sec = exchange_decide(cfg, &c->rq.req, &c->rq.ans);
 	c->rq.pol = &sec->policy;
+	metrics_request(w->o->metrics_slot, sec->name, &c->rq.ans);
+	exchange_log_fields(&c->rq.lg, &c->rq.req, sec, &c->rq.ans);
 	{
 		struct log_budget	 b = { &w->budget, false };
 

@@ -13,6 +13,9 @@
 
 #include "log.h"
 
+struct metrics;
+struct metrics_slot;
+
 /*
  * Defaults of the bounds on what a peer can make a worker hold (cors-wrap(1)
  * and SECURITY.md give the reasons).  The spool holds only what a script
@@ -47,12 +50,17 @@ struct fastcgi_opts {
 	 * params may also name CORS_EXEC and CORS_SCRIPT_ROOT. */
 	char		*root_ceiling;
 	enum log_level	 log_level;	/* for the daemon's own lines */
+	enum log_format	 log_format;
 	/* systemd's socket: it keeps the socket and queues connections for
 	 * the next start, so a stop leaves it open.  Ours otherwise (bound
 	 * with -s, or fd 0, which spawn-fcgi hands over keeping no copy):
 	 * closed first on a stop, so new connections are refused at once,
 	 * not reset when the last process exits. */
 	bool		 listen_keep;
+	/* The daemon's counters (lib/metrics.h), and this worker's slot;
+	 * NULL: none. */
+	struct metrics	*metrics;
+	struct metrics_slot *metrics_slot;
 };
 
 /* Closes the listening socket on a stop, unless listen_keep; descriptor 0

@@ -10,18 +10,7 @@ load lib/common
 DECIDE_CASES=$TOP/build/tests/decide_cases
 
 setup_file() {
-	# make check builds it with its own flags (SANITIZE=1 too); a run of
-	# this file alone rebuilds it only when a source is newer, so that it
-	# never relinks the objects of a sanitizer run with other flags.  Not
-	# a sub-make of make check's: its jobserver is not ours to use.
-	if [ ! -x "$DECIDE_CASES" ] || [ -n "$(find "$TOP/lib" "$TOP/tests/unit" \
-		-newer "$DECIDE_CASES" -name '*.[ch]' -print -quit)" ]; then
-		env -u MAKEFLAGS -u MFLAGS make -C "$TOP" build/tests/decide_cases \
-			>"$BATS_FILE_TMPDIR/build.log" 2>&1 || {
-			cat "$BATS_FILE_TMPDIR/build.log" >&2
-			return 1
-		}
-	fi
+	unit_build decide_cases
 }
 
 # Under make check SANITIZE=1 the program is built with ASan and UBSan.

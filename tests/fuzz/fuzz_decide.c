@@ -461,7 +461,8 @@ check_log(const struct config *c, const struct request *r,
     const struct section *sec, const struct answer *a)
 {
 	unsigned	 lines = 0;
-	struct logger	 lg = { LOG_DEBUG, -1, log_line, &lines };
+	struct logger	 lg = { .level = LOG_DEBUG, .fd = -1, .sink = log_line,
+			    .ctx = &lines };
 
 	exchange_log(&lg, c, NULL, r, sec, a);
 	CHECK(lines == 1);

@@ -173,3 +173,20 @@ script() {
 	chmod 755 "$f"
 	printf '%s\n' "$f"
 }
+
+# unit_build NAME: build/tests/NAME, a test program linked with cors-wrap's
+# objects, rebuilt only when a source is newer, so that a run of one file
+# never relinks the objects of a make check SANITIZE=1 with other flags.
+# make check builds it with its own flags; this is not a sub-make of its:
+# its jobserver is not ours to use.  For setup_file.
+unit_build() {
+	local bin=$TOP/build/tests/$1
+	if [ ! -x "$bin" ] || [ -n "$(find "$TOP/lib" "$TOP/tests/unit" \
+		-newer "$bin" -name '*.[ch]' -print -quit)" ]; then
+		env -u MAKEFLAGS -u MFLAGS make -C "$TOP" "build/tests/$1" \
+			>"$BATS_FILE_TMPDIR/build.log" 2>&1 || {
+			cat "$BATS_FILE_TMPDIR/build.log" >&2
+			return 1
+		}
+	fi
+}
