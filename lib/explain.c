@@ -382,6 +382,13 @@ explain_answer(FILE *out, const struct config *cfg, const struct request *r,
 	for (i = 0; i < n; i++)
 		if (buf[i] != '\r')
 			fputc(buf[i], out);
+	if (a->expose_script && !(r->preflight && p->automatic_options))
+		fprintf(out, "expose_headers *: beside credentials a browser "
+		    "reads \"*\" as a name; %s\n", cfg->mode == MODE_PREPEND ?
+		    "prepend mode cannot see the script's fields, so only the "
+		    "names listed beside it are sent" : "the script's header "
+		    "names are listed instead (but those a browser exposes or "
+		    "hides anyway)");
 }
 
 int
