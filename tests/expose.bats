@@ -165,3 +165,12 @@ exit 3')
 	assert_header Access-Control-Allow-Credentials true
 	assert_header Access-Control-Expose-Headers X-Extra
 }
+
+@test "--explain says the script's header names take the place of * beside credentials" {
+	[ "${CW_MODE:-cgi}" = cgi ] || skip "--explain is a command"
+	run env -i CORS_ORIGINS=https://a.example CORS_SUPPORTS_CREDENTIALS=yes \
+		CORS_EXPOSE_HEADERS='* X-A' "$CORS_WRAP" --explain GET /x 'Origin: https://a.example'
+	assert_success
+	assert_line 'Access-Control-Expose-Headers: X-A'
+	assert_line --partial 'expose_headers *: beside credentials a browser reads "*" as a name; the script'"'"'s header names are listed instead'
+}

@@ -198,3 +198,27 @@ fails_closed() {
 	assert_status 204
 	assert_header Cache-Control "$v"
 }
+
+@test "--explain shows Cache-Control on the preflight and Timing-Allow-Origin on the request" {
+	[ "${CW_MODE:-cgi}" = cgi ] || skip "--explain is a command"
+	local -a v=(CORS_ORIGINS=https://a.example CORS_TIMING_ALLOW_ORIGIN=on
+		CORS_PREFLIGHT_CACHE_CONTROL='public, max-age=600')
+	run env -i "${v[@]}" "$CORS_WRAP" --explain OPTIONS /x 'Origin: https://a.example' \
+		'Access-Control-Request-Method: PUT'
+	assert_success
+	assert_line 'Cache-Control: public, max-age=600'
+	refute_line --partial 'Timing-Allow-Origin'
+	run env -i "${v[@]}" "$CORS_WRAP" --explain GET /x 'Origin: https://a.example'
+	assert_success
+	assert_line 'Timing-Allow-Origin: https://a.example'
+	refute_line --partial 'Cache-Control'
+}
+
+@test "--check prints timing_allow_origin and preflight_cache_control with their sources" {
+	[ "${CW_MODE:-cgi}" = cgi ] || skip "--check is a command"
+	ini $'timing_allow_origin = on\npreflight_cache_control = max-age=60'
+	run env -i CORS_CONFIG="$INI" "$CORS_WRAP" --check
+	assert_success
+	assert_line "timing_allow_origin = true	# $INI:1"
+	assert_line "preflight_cache_control = max-age=60	# $INI:2"
+}
