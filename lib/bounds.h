@@ -31,5 +31,11 @@
 #define CONFIG_VALUE_MAX	65536	/* bytes of one value */
 #define CONFIG_SECTIONS_MAX	256
 #define MAX_AGE_MAX		2147483647L	/* delta-seconds, RFC 9111 1.2.2 */
+#define CONFIG_FIELD_MAX	256	/* a header field value sent as set */
+
+/* Access-Control-Expose-Headers listing a script's header names (expose_headers
+ * * with credentials): a server's buffer for the whole header block may be
+ * 4 KiB (nginx's fastcgi_buffer_size). */
+#define EXPOSE_LIST_MAX		2048
 
 #endif

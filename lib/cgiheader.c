@@ -197,6 +197,173 @@ adds_anything(const struct cgi_headers *h)
 	return !h->has_acao && !h->local_redirect;
 }
 
+/* The fields that let a page of an origin read the answer, or its
+ * timing: none may go out when the Allow-Origin is withheld. */
+static bool
+grants(const char *name)
+{
+	return strncmp(name, "Access-Control-", 15) == 0 ||
+	    strcmp(name, "Timing-Allow-Origin") == 0;
+}
+
+static bool
+script_sets(const struct cgi_headers *h, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < h->nlines; i++)
+		if (name_is(&h->lines[i], name))
+			return true;
+	return false;
+}
+
+/*
+ * Names not worth listing in Access-Control-Expose-Headers: Fetch's
+ * CORS-safelisted response-header names, which every CORS answer exposes;
+ * the forbidden response-header names, which none does; the CORS fields;
+ * and CGI's Status, which the server consumes.
+ */
+static bool
+expose_skips(const struct cgi_line *l)
+{
+	static const char *const names[] = {
+		"Cache-Control", "Content-Language", "Content-Length",
+		"Content-Type", "Expires", "Last-Modified", "Pragma",
+		"Set-Cookie", "Set-Cookie2", "Status"
+	};
+	size_t	 i;
+
+	if (l->name_len > 15 && tok_eq_nocase(l->name, 15, "Access-Control-",
+	    15))
+		return true;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (name_is(l, names[i]))
+			return true;
+	return false;
+}
+
+/* Is line i's name listed: not skipped, and its first line of that name? */
+static bool
+expose_line(const struct cgi_headers *h, size_t i)
+{
+	const struct cgi_line	*l = &h->lines[i];
+	size_t			 j;
+
+	if (expose_skips(l))
+		return false;
+	for (j = 0; j < i; j++)
+		if (tok_eq_nocase(h->lines[j].name, h->lines[j].name_len,
+		    l->name, l->name_len))
+			return false;
+	return true;
+}
+
+/* Appends a list element at *o, or counts its bytes when out is NULL. */
+static bool
+expose_put1(char *out, size_t cap, size_t *o, bool first, const char *s,
+    size_t n)
+{
+	if (out == NULL) {
+		*o += (first ? 0 : 2) + n;
+		return true;
+	}
+	return (first || outbuf_put(out, cap, o, ", ", 2)) &&
+	    outbuf_put(out, cap, o, s, n);
+}
+
+/*
+ * The list of an Expose-Headers value v in an answer with credentials:
+ * with script, the script's header names first, each once as it first
+ * spelled it; then v's own names, "*" and those already listed left out.
+ * Appends it at *o, or counts its bytes when out is NULL.
+ */
+static bool
+expose_put(const struct cgi_headers *h, const char *v, bool script,
+    char *out, size_t cap, size_t *o)
+{
+	struct tok_iter	 it;
+	const char	*s;
+	size_t		 n, i, start = *o;
+
+	for (i = 0; script && i < h->nlines; i++)
+		if (expose_line(h, i) && !expose_put1(out, cap, o, *o == start,
+		    h->lines[i].name, h->lines[i].name_len))
+			return false;
+	tok_iter_init(&it, v, strlen(v));
+	while (tok_next_field(&it, &s, &n)) {
+		if (n == 1 && *s == '*')
+			continue;
+		for (i = 0; script && i < h->nlines; i++)
+			if (!expose_skips(&h->lines[i]) &&
+			    tok_eq_nocase(h->lines[i].name,
+			    h->lines[i].name_len, s, n))
+				break;
+		if ((!script || i == h->nlines) &&
+		    !expose_put1(out, cap, o, *o == start, s, n))
+			return false;
+	}
+	return true;
+}
+
+static size_t
+expose_len(const struct cgi_headers *h, const char *v, bool script)
+{
+	size_t	 n = 0;
+
+	expose_put(h, v, script, NULL, 0, &n);
+	return n;
+}
+
+/*
+ * The answer's Expose-Headers value when cgiheader_merge turns it into a
+ * list of names, else NULL: in an answer with credentials "*" is no
+ * wildcard (Fetch, "CORS-exposed header-name list"), whether the
+ * credentials are cors-wrap's (expose_script) or the script's own.
+ */
+static const char *
+expose_listed(const struct cgi_headers *h, const struct answer *a)
+{
+	const char	*v = NULL;
+	size_t		 i;
+
+	for (i = 0; i < a->nfields; i++)
+		if (strcmp(a->fields[i].name, "Access-Control-Expose-Headers") ==
+		    0)
+			v = a->fields[i].value;
+	if (v == NULL || !(a->expose_script ||
+	    (h->has_acac && list_has(v, strlen(v), "*", 1))))
+		return NULL;
+	if (!adds_anything(h) || cgiheader_withholds(h, a) ||
+	    script_sets(h, "Access-Control-Expose-Headers"))
+		return NULL;
+	return v;
+}
+
+bool
+cgiheader_expose_cut(const struct cgi_headers *h, const struct answer *a)
+{
+	const char	*v = expose_listed(h, a);
+
+	return v != NULL && expose_len(h, v, true) > EXPOSE_LIST_MAX;
+}
+
+/* The Expose-Headers field of expose_listed: the script's names while
+ * they fit in EXPOSE_LIST_MAX, no field for an empty list. */
+static bool
+put_expose(const struct cgi_headers *h, const char *v, char *out,
+    size_t outlen, size_t *o, const char *eol, size_t el)
+{
+	static const char	 name[] = "Access-Control-Expose-Headers: ";
+	bool			 script = expose_len(h, v, true) <=
+				    EXPOSE_LIST_MAX;
+
+	if (expose_len(h, v, script) == 0)
+		return true;
+	return outbuf_put(out, outlen, o, name, sizeof(name) - 1) &&
+	    expose_put(h, v, script, out, outlen, o) &&
+	    outbuf_put(out, outlen, o, eol, el);
+}
+
 bool
 cgiheader_withholds(const struct cgi_headers *h, const struct answer *a)
 {
@@ -228,10 +395,11 @@ cgiheader_merge(const struct cgi_headers *h, const struct answer *a,
     char *out, size_t outlen)
 {
 	const char	*eol = h->crlf ? "\r\n" : "\n";
-	size_t		 el = strlen(eol), i, j, o = 0;
+	size_t		 el = strlen(eol), i, o = 0;
 	char		 vary[160];
 	bool		 add = adds_anything(h);
 	bool		 withhold = cgiheader_withholds(h, a);
+	const char	*expose = expose_listed(h, a);
 	const struct cgi_line	*l;
 
 	if (add)
@@ -269,13 +437,17 @@ cgiheader_merge(const struct cgi_headers *h, const struct answer *a,
 	for (i = 0; add && i < a->nfields; i++) {
 		/* A field the script set itself is its own choice; adding
 		 * ours would make the server fold them into "a, b". */
-		for (j = 0; j < h->nlines; j++)
-			if (name_is(&h->lines[j], a->fields[i].name))
-				break;
-		if (j < h->nlines)
+		if (script_sets(h, a->fields[i].name))
 			continue;
-		if (withhold && strncmp(a->fields[i].name, "Access-Control-",
-		    15) == 0)
+		if (withhold && grants(a->fields[i].name))
+			continue;
+		if (expose != NULL && strcmp(a->fields[i].name,
+		    "Access-Control-Expose-Headers") == 0) {
+			if (!put_expose(h, expose, out, outlen, &o, eol, el))
+				return 0;
+			continue;
+		}
+		if (a->fields[i].value[0] == '\0')
 			continue;
 		if (!outbuf_put(out, outlen, &o, a->fields[i].name,
 		    strlen(a->fields[i].name)) ||

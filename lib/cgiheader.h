@@ -62,6 +62,11 @@ bool	cgiheader_withholds(const struct cgi_headers *, const struct answer *);
  * Access-Control-Allow-Credentials from a local redirect?  Callers log it. */
 bool	cgiheader_drops_credentials(const struct cgi_headers *);
 
+/* Does cgiheader_merge leave the script's header names out of an
+ * Access-Control-Expose-Headers it lists them in, for they would take more
+ * than EXPOSE_LIST_MAX bytes?  Callers log it. */
+bool	cgiheader_expose_cut(const struct cgi_headers *, const struct answer *);
+
 /*
  * Writes the merged header block (ending with the blank line) into out.
  * Returns its length, or 0 if out is too small.  The script's fields are
@@ -74,8 +79,12 @@ bool	cgiheader_drops_credentials(const struct cgi_headers *);
  *   the answer reflects an Origin that may have no credentials (only "*"
  *   allowed it, credentials_origins does not match it, or only
  *   enforce = report let it through: no_credentials), no
- *   Access-Control-* field, only Vary (cgiheader_withholds);
- * - otherwise each field of the answer the script did not set itself;
+ *   Access-Control-* field and no Timing-Allow-Origin, only Vary
+ *   (cgiheader_withholds);
+ * - otherwise each field of the answer the script did not set itself,
+ *   but for one with an empty value; and where credentials are allowed
+ *   (cors-wrap's or the script's own), an Access-Control-Expose-Headers
+ *   of "*" lists the script's header names instead (cgiheader_expose_cut);
  * - and the answer's Vary tokens the script's first Vary lacks.
  */
 size_t	cgiheader_merge(const struct cgi_headers *, const struct answer *,

@@ -282,6 +282,34 @@ show_abs_path(struct shown *v)
 	return path != NULL ? path : "";
 }
 
+/*
+ * A header field value sent as configured (preflight_cache_control):
+ * printable ASCII only, for a control character would end the field (CR,
+ * LF) or be refused by the server; empty means none.
+ */
+static int
+compile_field_value(const struct config_keydef *k, const struct setting *s,
+    void *dst, struct diag *d)
+{
+	const unsigned char	*c;
+
+	if (s->value == NULL || s->value[0] == '\0')
+		return 0;
+	if (strlen(s->value) > CONFIG_FIELD_MAX) {
+		diag_add(d, "%s: %s: longer than %d bytes", s->source, k->ini,
+		    CONFIG_FIELD_MAX);
+		return -1;
+	}
+	for (c = (const unsigned char *)s->value; *c != '\0'; c++)
+		if (*c < 0x20 || *c > 0x7e) {
+			diag_add(d, "%s: %s: byte 0x%02x is not printable "
+			    "ASCII, which a header field value must be",
+			    s->source, k->ini, *c);
+			return -1;
+		}
+	return (*(char **)dst = strdup(s->value)) == NULL ? -1 : 0;
+}
+
 /* The lists whose compiled form --check does not show: as written. */
 static const char *
 show_as_written(struct shown *v)
@@ -570,6 +598,21 @@ compile_expose(const struct config_keydef *k, const struct setting *s,
 		if ((p->expose_value = join(v, nv)) == NULL)
 			rc = -1;
 	}
+	/* The names without "*", for an answer with credentials, where "*"
+	 * is no wildcard (policy.c, expose_credentialed). */
+	for (i = 0, n = 0; rc == 0 && i < nv; i++) {
+		char	*t = v[i];
+
+		if (strcmp(t, "*") == 0) {
+			p->expose_any = true;
+			continue;
+		}
+		v[i] = v[n];	/* a "*" moves behind, to be freed */
+		v[n++] = t;
+	}
+	if (rc == 0 && p->expose_any && n > 0 &&
+	    (p->expose_named = join(v, n)) == NULL)
+		rc = -1;
 	for (i = 0; i < nv; i++)
 		free(v[i]);
 	free(v);
@@ -659,4 +702,7 @@ const struct config_type configtype_credentials_origins =
     { compile_credentials_origins, show_as_written };
 const struct config_type configtype_allow_headers =
     { compile_allow_headers, show_as_written };
+/* Shown as a path is: the string, or nothing. */
+const struct config_type configtype_field_value =
+    { compile_field_value, show_abs_path };
 #undef TYPE

@@ -31,6 +31,7 @@ extern const struct config_type configtype_abs_path;
 extern const struct config_type configtype_bool;
 extern const struct config_type configtype_expose;
 extern const struct config_type configtype_log_format;
+extern const struct config_type configtype_field_value;
 extern const struct config_type configtype_log_level;
 extern const struct config_type configtype_log_rate;
 extern const struct config_type configtype_max_age;

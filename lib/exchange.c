@@ -166,6 +166,10 @@ exchange_log(const struct logger *lg, const struct config *cfg,
 		    reason_str(a->reason));
 }
 
+/* A bound's value in a string literal. */
+#define BOUND_(n)	#n
+#define BOUND(n)	BOUND_(n)
+
 /* A refusal caused by the script's own fields, not by the policy: why
  * says which, within the same budget as the policy's refusals. */
 static void
@@ -202,6 +206,11 @@ exchange_log_merged(const struct logger *lg, const struct config *cfg,
 		    "Access-Control-Allow-Credentials on a local redirect "
 		    "without its own Access-Control-Allow-Origin; the field "
 		    "dropped");
+	if (cgiheader_expose_cut(h, a))
+		log_script_refusal(lg, cfg, b, r, "expose_headers *: the "
+		    "script's header names take more than "
+		    BOUND(EXPOSE_LIST_MAX) " bytes; Access-Control-Expose-"
+		    "Headers lists only the configured names");
 }
 
 void

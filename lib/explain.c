@@ -422,6 +422,13 @@ explain_answer(FILE *out, const struct config *cfg, const struct request *r,
 	for (i = 0; i < n; i++)
 		if (buf[i] != '\r')
 			fputc(buf[i], out);
+	if (a->expose_script && !(r->preflight && p->automatic_options))
+		fprintf(out, "expose_headers *: beside credentials a browser "
+		    "reads \"*\" as a name; %s\n", cfg->mode == MODE_PREPEND ?
+		    "prepend mode cannot see the script's fields: only the "
+		    "other names of expose_headers are sent" : "the script's "
+		    "header names are listed instead, but for those a browser "
+		    "exposes or hides anyway");
 }
 
 int

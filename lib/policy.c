@@ -26,6 +26,8 @@ policy_free(struct policy *p)
 	}
 	free(p->allow_headers);
 	free(p->expose_value);
+	free(p->expose_named);
+	free(p->preflight_cache_control);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -81,6 +83,7 @@ answer_init(const struct policy *p, const struct request *r,
 	a->star_only = false;
 	a->would_refuse = false;
 	a->no_credentials = false;
+	a->expose_script = false;
 	a->verdict = VERDICT_NONE;
 	a->reason = REASON_ALLOWED;
 	a->detail = NULL;
@@ -385,13 +388,48 @@ answer_permissive(const struct policy *p, const struct request *r,
 	a->star_only = false;
 	add(a, "Access-Control-Allow-Origin", acao);
 	add(a, "Access-Control-Expose-Headers", p->expose_value);
-	if (!r->preflight)
+	if (!r->preflight) {
+		if (p->timing_allow_origin)
+			add(a, "Timing-Allow-Origin", acao);
 		return;
+	}
 	if (r->acrpn && p->allow_private_network)
 		add(a, "Access-Control-Allow-Private-Network", "true");
 	if (a->acah[0] != '\0')
 		add(a, "Access-Control-Allow-Headers", a->acah);
 	add(a, "Access-Control-Allow-Methods", r->acrm);
+}
+
+static struct field *
+find_field(struct answer *a, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < a->nfields; i++)
+		if (strcmp(a->fields[i].name, name) == 0)
+			return &a->fields[i];
+	return NULL;
+}
+
+/*
+ * Fetch, "CORS-exposed header-name list": "*" is a wildcard only for a
+ * request without credentials, and an answer that allows credentials is
+ * read by credentialed requests.  Its Expose-Headers keeps the names of
+ * its own, and cgiheader_merge adds the script's header names.  Whether
+ * the answer allows credentials is read from the answer, whatever
+ * decided it.
+ */
+static void
+expose_credentialed(const struct policy *p, struct answer *a)
+{
+	struct field	*f;
+
+	if (!p->expose_any ||
+	    find_field(a, "Access-Control-Allow-Credentials") == NULL ||
+	    (f = find_field(a, "Access-Control-Expose-Headers")) == NULL)
+		return;
+	f->value = p->expose_named != NULL ? p->expose_named : "";
+	a->expose_script = true;
 }
 
 void
@@ -435,7 +473,15 @@ policy_decide(const struct policy *p, const struct request *r,
 	add(a, "Access-Control-Expose-Headers", p->expose_value);
 	if (credentials(p, r, a, acao))
 		add(a, "Access-Control-Allow-Credentials", "true");
-	if (!r->preflight || a->verdict != VERDICT_ALLOWED)
+	expose_credentialed(p, a);
+	if (!r->preflight) {
+		/* Resource Timing checks the actual response only: a
+		 * preflight's timing is part of its request's entry. */
+		if (p->timing_allow_origin)
+			add(a, "Timing-Allow-Origin", acao);
+		return;
+	}
+	if (a->verdict != VERDICT_ALLOWED)
 		return;
 	if (r->acrpn && p->allow_private_network)
 		add(a, "Access-Control-Allow-Private-Network", "true");
@@ -444,6 +490,10 @@ policy_decide(const struct policy *p, const struct request *r,
 	if (p->max_age >= 0)
 		add(a, "Access-Control-Max-Age", p->max_age_value);
 	add(a, "Access-Control-Allow-Methods", acam);
+	/* For shared caches, on what cors-wrap answers itself; a browser
+	 * caches only a preflight that succeeded, and so may a CDN. */
+	if (p->automatic_options)
+		add(a, "Cache-Control", p->preflight_cache_control);
 }
 
 void
@@ -455,7 +505,7 @@ answer_unreflect(struct answer *a)
 		return;
 	for (i = 0; i < a->nfields; i++)
 		if (strcmp(a->fields[i].name, "Access-Control-Allow-Origin") ==
-		    0)
+		    0 || strcmp(a->fields[i].name, "Timing-Allow-Origin") == 0)
 			a->fields[i].value = "*";
 	a->star_only = false;
 	a->no_credentials = false;
@@ -519,6 +569,8 @@ answer_format(const struct answer *a, const char *eol, char *buf, size_t len)
 		return 0;
 	/* cap keeps room for the NUL. */
 	for (i = 0; i < a->nfields; i++) {
+		if (a->fields[i].value[0] == '\0')
+			continue;
 		if (!outbuf_put(buf, cap, &o, a->fields[i].name,
 		    strlen(a->fields[i].name)) ||
 		    !outbuf_put(buf, cap, &o, ": ", 2) ||

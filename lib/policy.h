@@ -42,6 +42,8 @@ struct policy {
 	bool			 allow_headers_any;
 
 	char			*expose_value;	/* sorted, ", "-joined; or NULL */
+	char			*expose_named;	/* the same without "*"; or NULL */
+	bool			 expose_any;	/* "*" listed */
 
 	bool			 supports_credentials;
 	bool			 send_wildcard;
@@ -51,6 +53,8 @@ struct policy {
 	bool			 allow_private_network;
 	bool			 intercept_exceptions;
 	bool			 debug_header;	/* X-CORS-Wrap: hit/miss */
+	bool			 timing_allow_origin;
+	char			*preflight_cache_control;	/* or NULL */
 	long			 max_age;	/* -1: not sent */
 	char			 max_age_value[24];
 	int			 preflight_status;	/* 204 or 200 */
@@ -90,7 +94,7 @@ const char	*reason_str(enum reason);
 #define VARY_ACRH	0x4u
 #define VARY_ACRPN	0x8u
 
-#define ANSWER_FIELDS_MAX	8
+#define ANSWER_FIELDS_MAX	10
 
 struct field {
 	const char	*name;
@@ -110,6 +114,10 @@ struct answer {
 					   only the "*" entry allowed: never
 					   to go out with credentials */
 	bool		 would_refuse;	/* enforce = report: the policy refused; the answer is permissive */
+	bool		 expose_script;	/* Expose-Headers is to list the
+					   script's header names: "*" would
+					   be read literally beside
+					   credentials (cgiheader_merge) */
 	enum verdict	 verdict;
 	enum reason	 reason;
 	const char	*detail;	/* the offending method/header, or NULL */
@@ -136,7 +144,8 @@ void	policy_refuse(const struct policy *, const struct request *,
 /* Prepend mode cannot see the script's own Access-Control-Allow-Credentials:
  * an Allow-Origin reflected for an Origin that may have no credentials
  * (no_credentials) becomes "*", which a browser reads the same way for
- * every request that carries no credentials. */
+ * every request that carries no credentials; so does the
+ * Timing-Allow-Origin that mirrors it. */
 void	answer_unreflect(struct answer *);
 
 /* Adds the debugging field "X-CORS-Wrap: hit|miss[; reason]; section=S"
@@ -147,8 +156,9 @@ void	answer_debug(struct answer *, const char *section);
 /* The Vary tokens of an answer, ", "-joined, into buf; returns length. */
 size_t	answer_vary(const struct answer *, char *, size_t);
 
-/* Formats the answer's fields and Vary as header lines ending in eol.
- * Returns the length, or 0 if it did not fit. */
+/* Formats the answer's fields and Vary as header lines ending in eol; a
+ * field with an empty value (expose_script with no name of its own) is
+ * left out.  Returns the length, or 0 if it did not fit. */
 size_t	answer_format(const struct answer *, const char *eol, char *, size_t);
 
 #endif

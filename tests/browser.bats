@@ -100,6 +100,7 @@ assert_count() {
 	for s in $SETUPS; do
 		for c in simple simple-other-origin json-post method-refused header-allowed \
 			header-refused login creds creds-off creds-wildcard wildcard expose \
+			expose-creds expose-literal \
 			error-500 die-502 die-502-no-intercept sleep cache nocache; do
 			[ -n "$(outcome "$REPORT" "$s" "$c")" ] || {
 				printf 'no outcome for %s %s; the report:\n%s\n' "$s" "$c" "$(cat "$REPORT")" >&2
@@ -203,6 +204,20 @@ assert_count() {
 		assert_http_status 200
 		assert_header X-Unlisted unlisted
 		assert_header Access-Control-Expose-Headers X-Listed
+	done
+}
+
+@test "with expose_headers * and credentials a credentialed fetch reads the header a literal * hides" {
+	for s in $SETUPS; do
+		use "$s"
+		assert_outcome "$REPORT" "$s" expose-creds 'allowed 200 expose X-Custom=[custom]'
+		http GET /b/expose-creds -H "Origin: $PAGE"
+		assert_header Access-Control-Expose-Headers X-Custom
+		# The program's own "*" beside credentials: Chromium hides it.
+		assert_outcome "$REPORT" "$s" expose-literal 'allowed 200 expose X-Custom=[null]'
+		http GET /b/expose-literal -H "Origin: $PAGE"
+		assert_header Access-Control-Expose-Headers '*'
+		assert_header X-Custom custom
 	done
 }
 

@@ -80,6 +80,9 @@ static char *env4[] = {
 	"CORS_ALLOW_HEADERS=* ~x-.*",
 	"CORS_SUPPORTS_CREDENTIALS=yes",
 	"CORS_ALWAYS_SEND=false",
+	"CORS_EXPOSE_HEADERS=* X-A",
+	"CORS_TIMING_ALLOW_ORIGIN=on",
+	"CORS_PREFLIGHT_CACHE_CONTROL=public, max-age=60",
 	NULL
 };
 
@@ -305,7 +308,7 @@ static void
 check_answer(const struct policy *p, const struct request *r,
     const struct answer *a)
 {
-	const char	*acah = NULL, *acam = NULL;
+	const char	*acah = NULL, *acam = NULL, *tao = NULL, *ao = NULL;
 	size_t		 i, n;
 	bool		 acao = false, cors = false;
 	char		 vary[160];
@@ -332,6 +335,23 @@ check_answer(const struct policy *p, const struct request *r,
 			CHECK(p->debug_header);
 			continue;
 		}
+		/* It mirrors Allow-Origin: checked below. */
+		if (strcmp(nm, "Timing-Allow-Origin") == 0) {
+			CHECK(p->timing_allow_origin && !a->preflight);
+			tao = v;
+			continue;
+		}
+		if (strcmp(nm, "Cache-Control") == 0) {
+			CHECK(a->preflight && a->verdict == VERDICT_ALLOWED &&
+			    p->automatic_options &&
+			    v == p->preflight_cache_control);
+			continue;
+		}
+		/* Beside credentials "*" is a name, not a wildcard. */
+		if (strcmp(nm, "Access-Control-Expose-Headers") == 0)
+			CHECK(!a->expose_script || (p->expose_any &&
+			    strcmp(v, p->expose_named != NULL ?
+			    p->expose_named : "") == 0));
 		cors = true;
 		CHECK(strncmp(nm, "Access-Control-", 15) == 0);
 		/* A refused request gets no CORS field at all. */
@@ -339,6 +359,7 @@ check_answer(const struct policy *p, const struct request *r,
 		if (strcmp(nm, "Access-Control-Allow-Origin") == 0) {
 			CHECK(!acao);
 			acao = true;
+			ao = v;
 			check_acao(p, r, a, v);
 		} else if (strcmp(nm, "Access-Control-Allow-Headers") == 0) {
 			CHECK(n <= REQ_HEADERS_MAX);
@@ -370,6 +391,8 @@ check_answer(const struct policy *p, const struct request *r,
 	/* Fields without Allow-Origin would be meaningless. */
 	if (cors)
 		CHECK(acao);
+	if (tao != NULL)
+		CHECK(ao != NULL && strcmp(tao, ao) == 0);
 	if (a->verdict == VERDICT_ALLOWED)
 		CHECK(acao);
 	/* Without a CORS verdict, only always_send's static answer. */

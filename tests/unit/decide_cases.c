@@ -5,8 +5,10 @@
  * request_read over CGI variables, exchange_decide) and every field of the
  * answer is compared with the row.  Beside the rows, invariants that hold for
  * every answer: no Allow-Credentials beside a no_credentials (star_only
- * among them) or "*" origin, and prepend mode's answer_unreflect turns
- * exactly the no_credentials origins into "*".
+ * among them) or "*" origin, nor beside a "*" in Expose-Headers;
+ * Timing-Allow-Origin the same as Allow-Origin; and prepend mode's
+ * answer_unreflect turns exactly the no_credentials origins (and the
+ * Timing-Allow-Origin beside them) into "*".
  *
  * Prints one block per mismatch, "want" beside "got", and a last line
  * "N cases, N failed, N disagree with the documentation"; exits 1 when a
@@ -104,7 +106,7 @@ member(const void *base, size_t off)
 	return p;
 }
 
-#define NFIELDS	8
+#define NFIELDS	10
 static const struct {
 	const char	*name;
 	size_t		 off;	/* in struct case_answer */
@@ -119,6 +121,8 @@ static const struct {
 	{ "Access-Control-Allow-Private-Network",
 	    offsetof(struct case_answer, acapn) },
 	{ "X-CORS-Wrap", offsetof(struct case_answer, debug) },
+	{ "Timing-Allow-Origin", offsetof(struct case_answer, tao) },
+	{ "Cache-Control", offsetof(struct case_answer, cache_control) },
 };
 
 /* The mismatches of one row, as lines, in a buffer. */
@@ -258,6 +262,22 @@ read_request(const struct case_request *q, struct request *r)
 	request_read(r, request_env_get, env);
 }
 
+/* Does the ", "-joined list v hold the element "*"? */
+static bool
+lists_star(const char *v)
+{
+	size_t	 n;
+
+	while (v != NULL && *v != '\0') {
+		n = strcspn(v, ",");
+		if (n == 1 && *v == '*')
+			return true;
+		v += n;
+		v += strspn(v, ", ");
+	}
+	return false;
+}
+
 /* The invariants every answer keeps, whatever the row says. */
 static void
 invariants(struct report *r, const struct answer *a,
@@ -272,6 +292,14 @@ invariants(struct report *r, const struct answer *a,
 	if (v[1] != NULL && (star || a->no_credentials))
 		report_add(r, "  invariant: Allow-Credentials beside an origin "
 		    "only \"*\" allowed (Allow-Origin \"%s\")\n", v[0]);
+	/* Fetch: beside credentials "*" is a name, not a wildcard.  (In
+	 * Allow-Headers it is only ever a requested name echoed.) */
+	if (v[1] != NULL && lists_star(v[2]))
+		report_add(r, "  invariant: \"*\" in Expose-Headers beside "
+		    "Allow-Credentials\n");
+	if (v[8] != NULL && (v[0] == NULL || strcmp(v[8], v[0]) != 0))
+		report_add(r, "  invariant: Timing-Allow-Origin \"%s\" is not "
+		    "the Allow-Origin\n", v[8]);
 	if (a->verdict == VERDICT_REFUSED && a->nfields > 0 &&
 	    strcmp(a->fields[0].name, "X-CORS-Wrap") != 0)
 		report_add(r, "  invariant: a refused answer carries %s\n",
@@ -280,8 +308,10 @@ invariants(struct report *r, const struct answer *a,
 	for (i = 0; i < u.nfields; i++) {
 		const char	*want = a->fields[i].value;
 
-		if (a->no_credentials && strcmp(a->fields[i].name,
-		    fields[0].name) == 0)
+		/* Timing-Allow-Origin mirrors Allow-Origin. */
+		if (a->no_credentials && (strcmp(a->fields[i].name,
+		    fields[0].name) == 0 || strcmp(a->fields[i].name,
+		    "Timing-Allow-Origin") == 0))
 			want = "*";
 		if (strcmp(u.fields[i].value, want) != 0)
 			report_add(r, "  invariant: answer_unreflect made %s "

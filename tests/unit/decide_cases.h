@@ -35,6 +35,8 @@ struct case_answer {
 	const char	*acma;		/* -Max-Age */
 	const char	*acapn;		/* -Allow-Private-Network */
 	const char	*debug;		/* X-CORS-Wrap */
+	const char	*tao;		/* Timing-Allow-Origin */
+	const char	*cache_control;	/* Cache-Control (preflights) */
 	const char	*vary;
 	bool		 star_only;	/* only the "*" entry allowed the origin */
 	bool		 no_credentials;	/* the origin may have none, not

@@ -44,6 +44,22 @@
 #define HEADERS_NONE	"allow_headers =\n"
 #define HEADERS_ALIAS	"headers = X-A\n"
 #define EXPOSE		"expose_headers = X-Total, ETag X-B\n"
+#define EXPOSE_ANY	"expose_headers = *\n"
+#define EXPOSE_ANY_CREDS	"origins = https://app.example.com\n" \
+			    "expose_headers = X-Listed * X-B\n" \
+			    "supports_credentials = yes\n"
+#define EXPOSE_ONLY_ANY_CREDS	"origins = https://app.example.com\n" \
+			    "expose_headers = *\nsupports_credentials = yes\n"
+#define HEADERS_ANY_CREDS	"origins = https://app.example.com\n" \
+			    "allow_headers = *\nsupports_credentials = yes\n"
+#define TIMING		"origins = https://app.example.com\n" \
+			    "timing_allow_origin = on\n"
+#define TIMING_ANY	"timing_allow_origin = on\n"
+#define TIMING_WILD	"origins = *\nsend_wildcard = yes\n" \
+			    "timing_allow_origin = on\n"
+#define CACHE		"origins = https://app.example.com\n" \
+			    "preflight_cache_control = public, max-age=600\n"
+#define CACHE_AUTO_OFF	CACHE "automatic_options = no\n"
 #define AGE_10M		"max_age = 10m\n"
 #define AGE_0		"max_age = 0\n"
 #define AGE_1D		"max_age = 1d\n"
@@ -116,6 +132,9 @@ static char	 names_129[258];
 static char	 method_64[65];		/* the longest method allowed */
 static char	 method_65[66];
 static char	 methods_65_ini[96];
+static char	 cache_256[257];	/* the longest preflight_cache_control */
+static char	 cache_256_ini[320];
+static char	 cache_257_ini[320];
 
 #define ORIGIN_512	origin_512
 #define ORIGIN_513	origin_513
@@ -147,6 +166,11 @@ decide_table_init(void)
 	snprintf(method_65, sizeof(method_65), "%sM", method_64);
 	snprintf(methods_65_ini, sizeof(methods_65_ini), "methods = %s\n",
 	    method_65);
+	snprintf(cache_256, sizeof(cache_256), "max-age=%0248d", 0);
+	snprintf(cache_256_ini, sizeof(cache_256_ini),
+	    "preflight_cache_control = %s\n", cache_256);
+	snprintf(cache_257_ini, sizeof(cache_257_ini),
+	    "preflight_cache_control = %s0\n", cache_256);
 }
 
 const struct decide_case decide_cases[] = {
@@ -746,6 +770,84 @@ const struct decide_case decide_cases[] = {
 	    { NONE, .acao = "*", .aceh = "ETag, X-B, X-Total",
 	    .vary = V_ORIGIN } },
 
+	{ "expose_headers *: an answer without credentials sends * as written",
+	    EXPOSE_ANY, {}, GET(APP), { ALLOWED(APP), .aceh = "*",
+	    .vary = V_ORIGIN, .star_only = true } },
+	/* Fetch: beside credentials "*" is a header name; the merge lists
+	 * the script's names after the configured ones left here. */
+	{ "expose_headers *: with credentials only the names listed beside *",
+	    EXPOSE_ANY_CREDS, {}, GET(APP), { ALLOWED(APP), .acac = "true",
+	    .aceh = "X-B, X-Listed", .vary = V_ORIGIN } },
+	{ "expose_headers * alone with credentials: an empty value, for the "
+	    "script's names", EXPOSE_ONLY_ANY_CREDS, {}, GET(APP),
+	    { ALLOWED(APP), .acac = "true", .aceh = "", .vary = V_ORIGIN } },
+	{ "expose_headers * with credentials: a preflight gets no *",
+	    EXPOSE_ANY_CREDS, {}, PRE(APP, "GET"), { ALLOWED(APP),
+	    .acac = "true", .aceh = "X-B, X-Listed", .acam = DEF_METHODS,
+	    .vary = V_PRE } },
+	{ "expose_headers * with credentials: always_send's answer gets no *",
+	    EXPOSE_ANY_CREDS, {}, GET(NULL), { NONE, .acao = APP,
+	    .acac = "true", .aceh = "X-B, X-Listed", .vary = V_ORIGIN } },
+
+	/* ---- allow_headers * with credentials ---- */
+	/* Fetch: beside credentials "*" is a name and never covers
+	 * Authorization: the requested names are echoed, as always. */
+	{ "allow_headers * with credentials: the requested names are echoed, "
+	    "not *", HEADERS_ANY_CREDS, {},
+	    PREH(APP, "PUT", "x-custom, content-type"), { ALLOWED(APP),
+	    .acac = "true", .acam = DEF_METHODS,
+	    .acah = "content-type, x-custom", .vary = V_PRE } },
+	{ "allow_headers * with credentials: Authorization is echoed by name",
+	    HEADERS_ANY_CREDS, {}, PREH(APP, "PUT", "authorization, x-b"),
+	    { ALLOWED(APP), .acac = "true", .acam = DEF_METHODS,
+	    .acah = "authorization, x-b", .vary = V_PRE } },
+	{ "allow_headers * with credentials: an invalid name still refuses",
+	    HEADERS_ANY_CREDS, {}, PREH(APP, "PUT", "authorization, x b"),
+	    { REFUSED("header-invalid"), .vary = V_PRE } },
+
+	/* ---- timing_allow_origin ---- */
+	{ "timing_allow_origin: an allowed request gets its Allow-Origin",
+	    TIMING, {}, GET(APP), { ALLOWED(APP), .tao = APP,
+	    .vary = V_ORIGIN } },
+	{ "timing_allow_origin: a refused origin gets none", TIMING, {},
+	    GET(OTHER), { REFUSED("origin-not-allowed"), .vary = V_ORIGIN } },
+	/* Resource Timing checks the actual response only. */
+	{ "timing_allow_origin: a preflight gets none", TIMING, {},
+	    PRE(APP, "GET"), { ALLOWED(APP), .acam = DEF_METHODS,
+	    .vary = V_PRE } },
+	{ "timing_allow_origin: * when Allow-Origin is *", TIMING_WILD, {},
+	    GET(APP), { ALLOWED("*"), .tao = "*" } },
+	{ "timing_allow_origin: an origin only * allowed is mirrored",
+	    TIMING_ANY, {}, GET(OTHER), { ALLOWED(OTHER), .tao = OTHER,
+	    .vary = V_ORIGIN, .star_only = true } },
+	{ "timing_allow_origin: always_send's origin without Origin", TIMING,
+	    {}, GET(NULL), { NONE, .acao = APP, .tao = APP,
+	    .vary = V_ORIGIN } },
+	{ "timing_allow_origin: off by default", ONE, {}, GET(APP),
+	    { ALLOWED(APP), .vary = V_ORIGIN } },
+
+	/* ---- preflight_cache_control ---- */
+	{ "preflight_cache_control: on an allowed preflight", CACHE, {},
+	    PRE(APP, "GET"), { ALLOWED(APP), .acam = DEF_METHODS,
+	    .cache_control = "public, max-age=600", .vary = V_PRE } },
+	/* A browser caches no failed preflight; nor should a CDN. */
+	{ "preflight_cache_control: not on a refused preflight", CACHE, {},
+	    PRE(OTHER, "GET"), { REFUSED("origin-not-allowed"),
+	    .vary = V_PRE } },
+	{ "preflight_cache_control: not on an actual request", CACHE, {},
+	    GET(APP), { ALLOWED(APP), .vary = V_ORIGIN } },
+	{ "preflight_cache_control: not when the script answers preflights",
+	    CACHE_AUTO_OFF, {}, PRE(APP, "GET"), { ALLOWED(APP),
+	    .acam = DEF_METHODS, .vary = V_PRE } },
+	{ "preflight_cache_control: a value of 256 bytes is sent",
+	    cache_256_ini, {}, PRE(APP, "GET"), { ALLOWED(APP),
+	    .acam = DEF_METHODS, .cache_control = cache_256, .vary = V_PRE,
+	    .star_only = true } },
+	{ "preflight_cache_control from the environment",
+	    ONE, { "CORS_PREFLIGHT_CACHE_CONTROL=max-age=60" },
+	    PRE(APP, "GET"), { ALLOWED(APP), .acam = DEF_METHODS,
+	    .cache_control = "max-age=60", .vary = V_PRE } },
+
 	/* ---- max_age ---- */
 	{ "max_age 10m is sent as 600 seconds", AGE_10M, {}, PRE(APP, "GET"),
 	    { ALLOWED(APP), .acma = "600", .acam = DEF_METHODS, .vary = V_PRE,
@@ -1133,6 +1235,17 @@ const struct config_case config_cases[] = {
 	    "allow_headers = X-A\nheaders = X-B\n", {}, "headers" },
 	{ "both CORS_ALLOW_HEADERS and CORS_HEADERS is an error", "",
 	    { "CORS_ALLOW_HEADERS=X-A", "CORS_HEADERS=X-B" }, "CORS_HEADERS" },
+	{ "a preflight_cache_control with CR LF is an error", "",
+	    { "CORS_PREFLIGHT_CACHE_CONTROL=max-age=1\r\nSet-Cookie: a=b" },
+	    "CORS_PREFLIGHT_CACHE_CONTROL: preflight_cache_control" },
+	{ "a preflight_cache_control with a tab is an error", "",
+	    { "CORS_PREFLIGHT_CACHE_CONTROL=max-age=1,\tpublic" },
+	    "preflight_cache_control" },
+	{ "a preflight_cache_control in UTF-8 is an error",
+	    "preflight_cache_control = max-age=\xc3\xa9\n", {},
+	    ".ini:1: preflight_cache_control" },
+	{ "a preflight_cache_control over 256 bytes is an error",
+	    cache_257_ini, {}, ".ini:1: preflight_cache_control" },
 	{ "a key set twice is an error",
 	    "origins = https://a.example\norigins = https://b.example\n", {},
 	    "origins" },

@@ -16,6 +16,11 @@ case ${PATH_INFO:-} in
 	echo 'logged in' ;;
 /expose)
 	printf 'Content-Type: text/plain\nX-Listed: listed\nX-Unlisted: unlisted\n\nexpose\n' ;;
+/expose-creds)
+	printf 'Content-Type: text/plain\nX-Custom: custom\n\nexpose\n' ;;
+/expose-literal)
+	printf 'Content-Type: text/plain\nAccess-Control-Allow-Origin: %s\nAccess-Control-Allow-Credentials: true\nAccess-Control-Expose-Headers: *\nVary: Origin\nX-Custom: custom\n\nexpose\n' \
+		"$HTTP_ORIGIN" ;;
 /fail)
 	printf 'Status: 500 Internal Server Error\nContent-Type: text/plain\n\nthe script failed\n' ;;
 /die | /die-off)
