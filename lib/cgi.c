@@ -101,8 +101,9 @@ static struct {
 static int
 respond(int status, const struct answer *a)
 {
-	return io_write_all(STDOUT_FILENO, mem.out,
-	    exchange_format(mem.out, sizeof(mem.out), status, a));
+	ssize_t	 n = exchange_format(mem.out, sizeof(mem.out), status, a);
+
+	return n == -1 ? -1 : io_write_all(STDOUT_FILENO, mem.out, (size_t)n);
 }
 
 /* Waits for the script to end, then reaps and forgets it (see
@@ -258,7 +259,7 @@ cgi_serve(const struct cgi_opts *o)
 	void			*env = (void *)o->envp;
 	const char		*ini;
 	char			**senv;
-	size_t			 n;
+	ssize_t			 n;
 	int			 rc;
 
 	catch_signals();
@@ -299,7 +300,7 @@ cgi_serve(const struct cgi_opts *o)
 		 * nothing to copy, nothing to wait for. */
 		answer_unreflect(&mem.ans);
 		n = answer_format(&mem.ans, "\r\n", mem.out, sizeof(mem.out));
-		if (n > 0 && io_write_all(STDOUT_FILENO, mem.out, n) == -1)
+		if (n > 0 && io_write_all(STDOUT_FILENO, mem.out, (size_t)n) == -1)
 			return 1;
 		script_exec(&s, senv);
 		log_msg(&lg, LOG_ERROR, "%s: cannot run: %s", s.argv[0],

@@ -354,7 +354,8 @@ explain_answer(FILE *out, const struct config *cfg, const struct request *r,
 {
 	const struct policy	*p = &sec->policy;
 	char			 buf[RESPONSE_MAX];
-	size_t			 n, i;
+	ssize_t			 n;
+	size_t			 i;
 
 	fprintf(out, "decision: %s (%s)\n", a->verdict == VERDICT_ALLOWED ?
 	    "allowed" : a->verdict == VERDICT_REFUSED ? "refused: no CORS "
@@ -379,7 +380,7 @@ explain_answer(FILE *out, const struct config *cfg, const struct request *r,
 		return;
 	}
 	/* The bytes on the wire end lines with CRLF; a terminal wants LF. */
-	for (i = 0; i < n; i++)
+	for (i = 0; n > 0 && i < (size_t)n; i++)
 		if (buf[i] != '\r')
 			fputc(buf[i], out);
 }

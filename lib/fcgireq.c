@@ -122,11 +122,9 @@ static void
 fcgireq_respond(struct conn *c, int status, const struct answer *a)
 {
 	struct worker	*w = c->w;
-	size_t		 n;
+	ssize_t		 n = exchange_format(w->resp, sizeof(w->resp), status, a);
 
-	if ((n = response_format(w->resp, sizeof(w->resp), status, a)) == 0)
-		n = response_format(w->resp, sizeof(w->resp), status, NULL);
-	conn_send_stdout(c, w->resp, n);
+	conn_send_stdout(c, w->resp, n == -1 ? 0 : (size_t)n);
 }
 
 void
@@ -294,7 +292,8 @@ answer_busy(struct conn *c)
 	struct worker	*w = c->w;
 	static const char retry[] = RETRY_AFTER;
 	uint64_t	 dropped;
-	size_t		 n;
+	ssize_t		 f;
+	size_t		 n = 0;
 	char		*eol;
 
 	if (ratelimit_take(&w->busy_budget, c->rq.ce->cfg.log_rate,
@@ -303,8 +302,10 @@ answer_busy(struct conn *c)
 		    "most -j and --queue allow: answering 503 (%llu more such "
 		    "requests not logged)", w->nscripts, w->nqueued,
 		    (unsigned long long)dropped);
-	n = response_format(w->resp, sizeof(w->resp) - sizeof(retry), 503,
+	f = response_format(w->resp, sizeof(w->resp) - sizeof(retry), 503,
 	    c->rq.pol->intercept_exceptions ? &c->rq.ans : NULL);
+	if (f != -1)
+		n = (size_t)f;
 	if (n > 0 && (eol = strstr(w->resp, "\r\n")) != NULL) {
 		eol += 2;
 		memmove(eol + sizeof(retry) - 1, eol,

@@ -413,14 +413,14 @@ answer_vary(const struct answer *a, char *buf, size_t len)
 	return o;
 }
 
-size_t
+ssize_t
 answer_format(const struct answer *a, const char *eol, char *buf, size_t len)
 {
 	char	 vary[160];
 	size_t	 i, o = 0, el = strlen(eol), vl, cap = len - 1;
 
 	if (len == 0)
-		return 0;
+		return -1;
 	/* cap keeps room for the NUL. */
 	for (i = 0; i < a->nfields; i++) {
 		if (!outbuf_put(buf, cap, &o, a->fields[i].name,
@@ -429,14 +429,14 @@ answer_format(const struct answer *a, const char *eol, char *buf, size_t len)
 		    !outbuf_put(buf, cap, &o, a->fields[i].value,
 		    strlen(a->fields[i].value)) ||
 		    !outbuf_put(buf, cap, &o, eol, el))
-			return 0;
+			return -1;
 	}
 	if ((vl = answer_vary(a, vary, sizeof(vary))) > 0) {
 		if (!outbuf_put(buf, cap, &o, "Vary: ", 6) ||
 		    !outbuf_put(buf, cap, &o, vary, vl) ||
 		    !outbuf_put(buf, cap, &o, eol, el))
-			return 0;
+			return -1;
 	}
 	buf[o] = '\0';
-	return o;
+	return (ssize_t)o;
 }

@@ -9,6 +9,7 @@
 #include <regex.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "bounds.h"
 #include "origin.h"
@@ -134,7 +135,7 @@ void	answer_debug(struct answer *, const char *section);
 size_t	answer_vary(const struct answer *, char *, size_t);
 
 /* Formats the answer's fields and Vary as header lines ending in eol.
- * Returns the length, or 0 if it did not fit. */
-size_t	answer_format(const struct answer *, const char *eol, char *, size_t);
+ * Returns the length (0: no field), or -1 if they did not fit. */
+ssize_t	answer_format(const struct answer *, const char *eol, char *, size_t);
 
 #endif
