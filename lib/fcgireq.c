@@ -398,13 +398,13 @@ fcgireq_start(struct conn *c)
 		fcgireq_fail(c, 500, false);
 		return;
 	}
-	if (!c->rq.ce->ok) {
+	if ((cfg = confcache_config(c->rq.ce, &d)) == NULL) {
 		/* Fail closed, as in CGI mode. */
-		exchange_log_diag(&c->rq.lg, &c->rq.ce->diag);
+		exchange_log_diag(&c->rq.lg, &d);
+		diag_free(&d);
 		fcgireq_fail(c, 500, false);
 		return;
 	}
-	cfg = &c->rq.ce->cfg;
 	c->rq.lg.level = cfg->log_level;
 	request_read(&c->rq.req, request_env_get, c->rq.envp);
 	sec = exchange_decide(cfg, &c->rq.req, &c->rq.ans);
