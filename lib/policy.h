@@ -93,9 +93,6 @@ struct field {
 	const char	*value;
 };
 
-/* The storage comes first: an actual request leaves it untouched, and a
- * caller that puts a struct request right after (lib/cgi.c) then finds
- * both decisions on one page. */
 struct answer {
 	/* Storage for computed values: Allow-Headers, Allow-Methods. */
 	char		 acah[REQ_HEADERS_MAX + 1];
