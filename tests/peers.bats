@@ -70,6 +70,7 @@ teardown_file() {
 # Each test's daemon, and what is left of its process group, goes with it.
 teardown() {
 	local pid
+	fcgi_session_stop
 	# Long requests of a failed test end, and their clients with them.
 	[ -z "${SERVER_VAR:-}" ] || : >"$SERVER_VAR/go"
 	for pid in ${LONG_PIDS:-}; do
@@ -136,7 +137,7 @@ id_bg() {
 
 # id_answered NAME PID: request NAME's client, PID, got its own answer.
 id_answered() {
-	wait "$2"
+	fcgi_wait "$2"
 	fcgi_result "$BATS_TEST_TMPDIR/id.$1"
 	assert_status 200
 	assert_header Access-Control-Allow-Origin $O
@@ -302,7 +303,8 @@ write_ini() {
 # (64), each started after a reload (HOW: hup, or touch: a changed INI file),
 # so that each holds a configuration no new request may use.  New requests
 # and preflights get the new configuration meanwhile, and the long ones
-# finish with their answers.
+# finish with their answers.  Some 200 requests: one fcgi.pl session sends
+# them all, and waits for each script in it.
 reloads() {
 	local how=$1 n=66 i k pids=()
 	INI=$SERVER_VAR/reload.ini
@@ -311,20 +313,25 @@ reloads() {
 	# -j above n: every long request runs at once, none waits in the queue.
 	daemon_s "reload-$how" --config "$INI" -j 100
 	rm -f "$SERVER_VAR"/go "$SERVER_VAR"/gate.*
+	fcgi_session_start
 	for ((i = 1; i <= n; i++)); do
 		max_age_is $((1000 + i - 1))
 		fcgi_request_bg "$BATS_TEST_TMPDIR/long$i" SCRIPT_FILENAME="$CGI_BIN/gate.cgi" \
 			QUERY_STRING=$i HTTP_ORIGIN=$O -- --timeout 150
 		pids+=("$fcgi_pid")
 		LONG_PIDS="${LONG_PIDS:-} $fcgi_pid"
-		wait_for_path "$SERVER_VAR/gate.$i" 10
+		fcgi_session path "$SERVER_VAR/gate.$i" 10
+		[ "$REPLY" = 0 ] || {
+			echo "the script of long request $i did not start within 10 s" >&2
+			return 1
+		}
 		write_ini "$i" "$how"
 		[ "$how" = hup ] || continue
 		kill -HUP "$CW_PID"
 		# Until the worker has it (a bounded wait, not a timing).
-		for ((k = 0; k < 50; k++)); do
+		for ((k = 0; k < 100; k++)); do
 			max_age_is $((1000 + i)) 2>/dev/null && break
-			sleep 0.1
+			fcgi_session sleep 0.05
 		done
 	done
 	max_age_is $((1000 + n))
@@ -334,7 +341,7 @@ reloads() {
 	assert_equal "$body" hello
 	: >"$SERVER_VAR/go"
 	for ((i = 1; i <= n; i++)); do
-		wait "${pids[i - 1]}"
+		fcgi_wait "${pids[i - 1]}"
 		fcgi_result "$BATS_TEST_TMPDIR/long$i"
 		assert_status 200
 		assert_header Access-Control-Allow-Origin $O
