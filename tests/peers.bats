@@ -56,6 +56,18 @@ i=0
 while [ ! -e '$v/go' ] && [ \$i -lt 100 ]; do sleep 1; i=\$((i + 1)); done
 printf 'Content-Type: text/plain\n\nid=%s\n' "\$QUERY_STRING"
 EOF
+	# Holds its request until the file go.NAME (or go) appears, at most
+	# 30 s, NAME its QUERY_STRING: in flight for as long as a test needs.
+	cat >"$CGI_BIN/hold.cgi" <<EOF
+#!/bin/sh
+echo \$\$ >'$v/hold.'"\$QUERY_STRING"
+i=0
+while [ ! -e '$v/go.'"\$QUERY_STRING" ] && [ ! -e '$v/go' ] && [ \$i -lt 600 ]; do
+	sleep 0.05
+	i=\$((i + 1))
+done
+printf 'Content-Type: text/plain\n\nid=%s\n' "\$QUERY_STRING"
+EOF
 	chmod 755 "$CGI_BIN"/*.cgi
 	# A record of another request, ignored, that fills one --pace piece
 	# (4096 bytes): a delay inside a spec.
@@ -133,6 +145,19 @@ id_bg() {
 	fcgi_request_bg "$BATS_TEST_TMPDIR/id.$1" SCRIPT_FILENAME="$CGI_BIN/id.cgi" \
 		QUERY_STRING="$1" HTTP_X_SLEEP="$2" HTTP_ORIGIN=$O
 	wait_for_path "$SERVER_VAR/id.$1" 5
+}
+
+# hold_bg NAME: in the background ($fcgi_pid), a request of hold.cgi called
+# NAME, in flight until release NAME; returns once its script runs.
+hold_bg() {
+	rm -f "$SERVER_VAR/go" "$SERVER_VAR/go.$1" "$SERVER_VAR/hold.$1"
+	fcgi_request_bg "$BATS_TEST_TMPDIR/id.$1" SCRIPT_FILENAME="$CGI_BIN/hold.cgi" \
+		QUERY_STRING="$1" HTTP_ORIGIN=$O -- --timeout 40
+	wait_for_path "$SERVER_VAR/hold.$1" 5
+}
+
+release() {
+	: >"$SERVER_VAR/go.$1"
 }
 
 # id_answered NAME PID: request NAME's client, PID, got its own answer.
@@ -405,20 +430,21 @@ refused_soon() {
 		exit 1' "$FCGI_SOCK"
 }
 
-# stop_in_flight: SIGTERM to the master while a request runs (for 5 s):
-# new connections are refused at once, while that request finishes with
-# its answer; then every process exits.
+# stop_in_flight: SIGTERM to the master while a request is held in flight:
+# new connections are refused at once, while that request, released then,
+# finishes with its answer; then every process exits.
 stop_in_flight() {
 	local f w
 	w=$(children "$CW_PID" | paste -sd' ')
-	id_bg F 5
+	hold_bg F
 	f=$fcgi_pid
 	kill -TERM "$CW_PID"
 	refused_soon
-	alive "$(cat "$SERVER_VAR/id.F")" || {
+	alive "$(cat "$SERVER_VAR/hold.F")" || {
 		echo 'the request in flight ended before the check' >&2
 		return 1
 	}
+	release F
 	id_answered F "$f"
 	# shellcheck disable=SC2086 # the workers' pids
 	wait_gone 5 "$CW_PID" $w
@@ -450,7 +476,7 @@ stop_in_flight() {
 	CW_PID=$SPAWN_PID
 	TEST_PIDS="${TEST_PIDS:-} $CW_PID"
 	worker_init
-	id_bg F 3
+	hold_bg F
 	f=$fcgi_pid
 	kill -TERM "$CW_PID"
 	# Time for the worker to take the signal (what must not happen
@@ -463,6 +489,7 @@ stop_in_flight() {
 		}
 	done
 	unix_listening "$FCGI_SOCK"
+	release F
 	id_answered F "$f"
 	wait_gone 5 "$CW_PID" "$WORKER"
 }
