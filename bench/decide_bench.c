@@ -123,7 +123,7 @@ bench_request(const struct config *cfg, char **env, char *buf, size_t len)
 
 	request_read(&r, request_env_get, env);
 	(void)exchange_decide(cfg, &r, &a);
-	sink += answer_format(&a, "\r\n", buf, len);
+	sink += (size_t)answer_format(&a, "\r\n", buf, len);
 }
 
 /* ns per call of the pure decision; allocations per call in *allocs. */

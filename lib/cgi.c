@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,17 +77,32 @@ catch_signals(void)
 }
 
 /*
- * Everything a CGI request writes to, in one static block whose order is
- * chosen for page faults: a CGI process lives for one request, and on a
- * virtual machine each page it first touches costs more than the rest of
- * its work (bench/run counts them).  Only the first bytes of each buffer
- * are used on a common request, so the block is ordered to put the used
- * parts next to each other:
+ * Page faults.  A CGI process lives for one request, and on a virtual
+ * machine each page it first touches costs more than the rest of its work
+ * (bench/README.md; bench/run counts them).  What keeps the count down is
+ * explained here, once:
+ * - everything a request writes is the static block mem below, ordered so
+ *   that the used parts of its buffers share pages;
+ * - buffers a common request never needs are on the stack only of a
+ *   function of their own, kept out of line (noinline) so that its frame
+ *   is not part of its caller's: path_from_script (lib/request.c), 16 KiB
+ *   for a path without REQUEST_URI; copy_rw (lib/io.c), whose buffer in
+ *   the splice paths' frames would have stack-clash protection probe it
+ *   page by page;
+ * - no printf where a request that logs nothing passes (response_format,
+ *   budget_file in lib/exchange.c), paths normalised in place, _exit
+ *   rather than exit handlers (cors-wrap.c);
+ * - the objects a CGI request runs are linked first, and mem starts .bss
+ *   (Makefile, LIB_SRCS).
+ *
+ * Only the first bytes of each buffer of mem are used on a common
+ * request, so the block puts the used parts next to each other:
  * - out (the header block cors-wrap writes, in one write(2); the merged
  *   block in merging mode) comes first, so its start shares the page the
  *   linker puts the libc copies (stdout, environ) in, touched before main;
  * - ans ends with its decision and req begins with its own, so that both
- *   lie on one page (struct answer keeps its value storage first);
+ *   lie on one page: the asserts below hold struct answer and struct
+ *   request to that, and fail when a field moves;
  * - then what only merging mode uses: the script's header index and the
  *   bytes it was parsed from.
  */
@@ -98,11 +114,30 @@ static struct {
 	char			 in[CGI_HEADER_MAX];
 } mem;
 
+/* What policy_decide writes of every answer is in its last bytes, after
+ * the value storage (acah, acam, debug) that only a preflight or
+ * debug_header fills; what request_read writes first is at the start of
+ * a request. */
+#define MEM_NEAR	256
+#define ANSWER_TAIL(f)	(sizeof(struct answer) - offsetof(struct answer, f))
+_Static_assert(ANSWER_TAIL(preflight) <= MEM_NEAR &&
+    ANSWER_TAIL(star_only) <= MEM_NEAR && ANSWER_TAIL(verdict) <= MEM_NEAR &&
+    ANSWER_TAIL(reason) <= MEM_NEAR && ANSWER_TAIL(detail) <= MEM_NEAR &&
+    ANSWER_TAIL(fields) <= MEM_NEAR && ANSWER_TAIL(nfields) <= MEM_NEAR &&
+    ANSWER_TAIL(vary) <= MEM_NEAR,
+    "struct answer: the decision's fields must come after its storage "
+    "(lib/cgi.c, page faults)");
+_Static_assert(offsetof(struct request, path) <= MEM_NEAR,
+    "struct request: its path must follow its few other fields "
+    "(lib/cgi.c, page faults)");
+#undef ANSWER_TAIL
+
 static int
 respond(int status, const struct answer *a)
 {
-	return io_write_all(STDOUT_FILENO, mem.out,
-	    exchange_format(mem.out, sizeof(mem.out), status, a));
+	ssize_t	 n = exchange_format(mem.out, sizeof(mem.out), status, a);
+
+	return n == -1 ? -1 : io_write_all(STDOUT_FILENO, mem.out, (size_t)n);
 }
 
 /* Waits for the script to end, then reaps and forgets it (see
@@ -258,7 +293,7 @@ cgi_serve(const struct cgi_opts *o)
 	void			*env = (void *)o->envp;
 	const char		*ini;
 	char			**senv;
-	size_t			 n;
+	ssize_t			 n;
 	int			 rc;
 
 	catch_signals();
@@ -301,7 +336,7 @@ cgi_serve(const struct cgi_opts *o)
 		 * nothing to copy, nothing to wait for. */
 		answer_unreflect(&mem.ans);
 		n = answer_format(&mem.ans, "\r\n", mem.out, sizeof(mem.out));
-		if (n > 0 && io_write_all(STDOUT_FILENO, mem.out, n) == -1)
+		if (n > 0 && io_write_all(STDOUT_FILENO, mem.out, (size_t)n) == -1)
 			return 1;
 		script_exec(&s, senv);
 		log_msg(&lg, LOG_ERROR, "%s: cannot run: %s", s.argv[0],

@@ -390,7 +390,7 @@ cgiheader_drops_credentials(const struct cgi_headers *h)
 	return h->local_redirect && h->has_acac && !h->has_acao;
 }
 
-size_t
+ssize_t
 cgiheader_merge(const struct cgi_headers *h, const struct answer *a,
     char *out, size_t outlen)
 {
@@ -417,7 +417,7 @@ cgiheader_merge(const struct cgi_headers *h, const struct answer *a,
 	    (!outbuf_put(out, outlen, &o, "Status: ", 8) ||
 	    !outbuf_put(out, outlen, &o, h->status_line, h->status_line_len) ||
 	    !outbuf_put(out, outlen, &o, eol, el)))
-		return 0;
+		return -1;
 	for (i = 0; i < h->nlines; i++) {
 		l = &h->lines[i];
 		if (cgiheader_drops_credentials(h) &&
@@ -425,14 +425,14 @@ cgiheader_merge(const struct cgi_headers *h, const struct answer *a,
 			continue;
 		if (!outbuf_put(out, outlen, &o, l->name, l->name_len) ||
 		    !outbuf_put(out, outlen, &o, ": ", 2))
-			return 0;
+			return -1;
 		if ((int)i == h->vary && vary[0] != '\0') {
 			if (!put_vary(out, outlen, &o, l, vary))
-				return 0;
+				return -1;
 		} else if (!outbuf_put(out, outlen, &o, l->value, l->value_len))
-			return 0;
+			return -1;
 		if (!outbuf_put(out, outlen, &o, eol, el))
-			return 0;
+			return -1;
 	}
 	for (i = 0; add && i < a->nfields; i++) {
 		/* A field the script set itself is its own choice; adding
@@ -444,7 +444,7 @@ cgiheader_merge(const struct cgi_headers *h, const struct answer *a,
 		if (expose != NULL && strcmp(a->fields[i].name,
 		    "Access-Control-Expose-Headers") == 0) {
 			if (!put_expose(h, expose, out, outlen, &o, eol, el))
-				return 0;
+				return -1;
 			continue;
 		}
 		if (a->fields[i].value[0] == '\0')
@@ -455,15 +455,15 @@ cgiheader_merge(const struct cgi_headers *h, const struct answer *a,
 		    !outbuf_put(out, outlen, &o, a->fields[i].value,
 		    strlen(a->fields[i].value)) ||
 		    !outbuf_put(out, outlen, &o, eol, el))
-			return 0;
+			return -1;
 	}
 	if (h->vary < 0 && vary[0] != '\0') {
 		if (!outbuf_put(out, outlen, &o, "Vary: ", 6) ||
 		    !put_vary(out, outlen, &o, NULL, vary) ||
 		    !outbuf_put(out, outlen, &o, eol, el))
-			return 0;
+			return -1;
 	}
 	if (!outbuf_put(out, outlen, &o, eol, el))
-		return 0;
-	return o;
+		return -1;
+	return (ssize_t)o;
 }

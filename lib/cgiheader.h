@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "bounds.h"
 #include "policy.h"
@@ -69,7 +70,7 @@ bool	cgiheader_expose_cut(const struct cgi_headers *, const struct answer *);
 
 /*
  * Writes the merged header block (ending with the blank line) into out.
- * Returns its length, or 0 if out is too small.  The script's fields are
+ * Returns its length, or -1 if out is too small.  The script's fields are
  * kept as written; what is added (man/cors-wrap.1, "Merge mode"):
  * - after a local redirect, nothing; and the script's own
  *   Access-Control-Allow-Credentials goes unless it sets its own
@@ -87,7 +88,7 @@ bool	cgiheader_expose_cut(const struct cgi_headers *, const struct answer *);
  *   of "*" lists the script's header names instead (cgiheader_expose_cut);
  * - and the answer's Vary tokens the script's first Vary lacks.
  */
-size_t	cgiheader_merge(const struct cgi_headers *, const struct answer *,
+ssize_t	cgiheader_merge(const struct cgi_headers *, const struct answer *,
 	    char *out, size_t outlen);
 
 /* Room cgiheader_merge needs beyond the script's block. */

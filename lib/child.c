@@ -146,6 +146,7 @@ child_header_feed(const char *buf, size_t len, bool eof,
 	enum cgihdr_result	 r;
 	const char		*bad;
 	size_t			 l;
+	ssize_t			 m;
 
 	r = cgiheader_parse(buf, len, eof, h, &bad);
 	if (r == CGIHDR_INCOMPLETE && !eof)
@@ -160,10 +161,11 @@ child_header_feed(const char *buf, size_t len, bool eof,
 		snprintf(cause, causelen, "%s", cgihdr_str(r));
 		return CHILD_HEADER_BAD;
 	}
-	if ((*outn = cgiheader_merge(h, a, out, outlen)) == 0) {
+	if ((m = cgiheader_merge(h, a, out, outlen)) == -1) {
 		snprintf(cause, causelen, "merged header block too large");
 		return CHILD_HEADER_BAD;
 	}
+	*outn = (size_t)m;
 	return CHILD_HEADER_MERGED;
 }
 

@@ -18,8 +18,7 @@ confcache_init(struct confcache *c, const char *config, char *const *environ)
 static void
 entry_free(struct confcache_entry *e)
 {
-	if (e->ok)
-		config_free(&e->cfg);
+	config_free(&e->cfg);	/* zeroed by a load that failed */
 	diag_free(&e->diag);
 	free(e->ini);
 	free(e->key);
@@ -236,7 +235,7 @@ confcache_get(struct confcache *c, char *const *params, struct diag *d)
 	    "CORS_CONFIG");
 	/* Stat before reading: a change while loading shows next time. */
 	remember_file(e, ini);
-	e->ok = config_load(&e->cfg, ini, env, &e->diag) == 0;
+	(void)config_load(&e->cfg, ini, env, &e->diag);
 	free(env);
 	e->used = c->clock;
 	e->users = 1;
@@ -244,6 +243,15 @@ confcache_get(struct confcache *c, char *const *params, struct diag *d)
 	evict(c, i);
 	c->slot[i] = e;
 	return e;
+}
+
+const struct config *
+confcache_config(const struct confcache_entry *e, struct diag *d)
+{
+	if (e->diag.count == 0)
+		return &e->cfg;
+	diag_copy(d, &e->diag);
+	return NULL;
 }
 
 void

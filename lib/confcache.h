@@ -22,12 +22,15 @@
 #define CONFCACHE_SLOTS		64
 #define CONFCACHE_KEY_MAX	65536
 
+/* An entry holds a configuration, or the diag of one that did not load
+ * (config_load adds a line exactly when it fails): a broken file is read
+ * again when it changes, not on every request.  Read it through
+ * confcache_config. */
 struct confcache_entry {
 	char		*key;
 	size_t		 keylen;
-	bool		 ok;
-	struct config	 cfg;		/* when ok */
-	struct diag	 diag;		/* when not */
+	struct config	 cfg;		/* when diag has no line */
+	struct diag	 diag;
 	unsigned	 users;		/* requests holding it */
 	bool		 evicted;	/* out of the cache: freed by the last
 					   confcache_release */
@@ -55,13 +58,18 @@ void	confcache_clear(struct confcache *);	/* every entry, on SIGHUP */
 void	confcache_free(struct confcache *);
 
 /*
- * The configuration for a request's params ("NAME=VALUE", NULL-
- * terminated), loading it on a miss.  Returns NULL, with the reason in d,
- * when out of memory or the CORS_* params are too large (a configuration
- * that does not load is an entry: not ok, its reasons in its diag).  The
- * entry stays valid until released, whatever the cache does meanwhile.
+ * The entry for a request's params ("NAME=VALUE", NULL-terminated),
+ * loading its configuration on a miss.  Returns NULL, with the reason in
+ * d, when out of memory or the CORS_* params are too large: no
+ * configuration could be tried (one that does not load is an entry, see
+ * confcache_config).  The entry stays valid until released, whatever the
+ * cache does meanwhile.
  */
 struct confcache_entry	*confcache_get(struct confcache *, char *const *params,
+			    struct diag *);
+/* The entry's configuration; NULL, with the lines saying why it did not
+ * load added to d, for one that did not. */
+const struct config	*confcache_config(const struct confcache_entry *,
 			    struct diag *);
 void			 confcache_release(struct confcache_entry *);
 

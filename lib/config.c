@@ -151,7 +151,7 @@ const struct config_keydef config_keys[KEY_COUNT] = {
 	    &configtype_credentials_origins, 0 },
 	[KEY_ENFORCE] = { "enforce", "CORS_ENFORCE", NULL, NULL, "on",
 	    "on or report", SCOPE_ANY, &configtype_enforce,
-	    POLICY(report_only) },
+	    POLICY(enforce) },
 	[KEY_MAX_AGE] = { "max_age", "CORS_MAX_AGE", NULL, NULL, NULL,
 	    "seconds, or a number with s, m, h, d", SCOPE_ANY,
 	    &configtype_max_age, 0 },

@@ -132,80 +132,6 @@ not_a_choice(const struct config_keydef *k, const struct setting *s,
 	return -1;
 }
 
-static const char *const statuses[] = { "204", "200" };
-static const char *const enforces[] = { "on", "report" };
-static const char *const modes[] = {
-	[MODE_MERGE] = "merge",
-	[MODE_PREPEND] = "prepend"
-};
-
-/* The index of the setting's value among n choices, or -1. */
-static int
-choice(const struct setting *s, const char *const *names, size_t n)
-{
-	size_t	 i;
-
-	for (i = 0; i < n; i++)
-		if (strcmp(s->value, names[i]) == 0)
-			return (int)i;
-	return -1;
-}
-
-static int
-compile_status(const struct config_keydef *k, const struct setting *s,
-    void *dst, struct diag *d)
-{
-	int	 i = choice(s, statuses, 2);
-
-	if (i == -1)
-		return not_a_choice(k, s, d);
-	*(int *)dst = i == 0 ? 204 : 200;
-	return 0;
-}
-
-static const char *
-show_status(struct shown *v)
-{
-	snprintf(v->num, sizeof(v->num), "%d", *(const int *)v->field);
-	return v->num;
-}
-
-static int
-compile_enforce(const struct config_keydef *k, const struct setting *s,
-    void *dst, struct diag *d)
-{
-	int	 i = choice(s, enforces, 2);
-
-	if (i == -1)
-		return not_a_choice(k, s, d);
-	*(bool *)dst = i == 1;
-	return 0;
-}
-
-static const char *
-show_enforce(struct shown *v)
-{
-	return enforces[*(const bool *)v->field];
-}
-
-static int
-compile_mode(const struct config_keydef *k, const struct setting *s,
-    void *dst, struct diag *d)
-{
-	int	 i = choice(s, modes, 2);
-
-	if (i == -1)
-		return not_a_choice(k, s, d);
-	*(enum run_mode *)dst = (enum run_mode)i;
-	return 0;
-}
-
-static const char *
-show_mode(struct shown *v)
-{
-	return modes[*(const enum run_mode *)v->field];
-}
-
 static int
 compile_log_level(const struct config_keydef *k, const struct setting *s,
     void *dst, struct diag *d)
@@ -316,6 +242,47 @@ show_as_written(struct shown *v)
 {
 	return v->set->value;
 }
+
+/* The types whose value is one of a few names, each compiled to an int
+ * (an enum's fields are ints, as the assert says). */
+static const struct {
+	const struct config_type	*type;
+	const char			*name;
+	int				 value;
+} choices[] = {
+	{ &configtype_status, "204", 204 },
+	{ &configtype_status, "200", 200 },
+	{ &configtype_mode, "merge", MODE_MERGE },
+	{ &configtype_mode, "prepend", MODE_PREPEND },
+	{ &configtype_enforce, "on", ENFORCE_ON },
+	{ &configtype_enforce, "report", ENFORCE_REPORT },
+};
+_Static_assert(sizeof(enum run_mode) == sizeof(int), "mode is an int");
+_Static_assert(sizeof(enum enforce) == sizeof(int), "enforce is an int");
+
+/* A choice is shown as written: only a name that matched exactly
+ * compiles. */
+static int
+compile_choice(const struct config_keydef *k, const struct setting *s,
+    void *dst, struct diag *d)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(choices) / sizeof(choices[0]); i++)
+		if (choices[i].type == k->type &&
+		    strcmp(s->value, choices[i].name) == 0) {
+			*(int *)dst = choices[i].value;
+			return 0;
+		}
+	return not_a_choice(k, s, d);
+}
+
+const struct config_type configtype_status =
+    { compile_choice, show_as_written };
+const struct config_type configtype_mode =
+    { compile_choice, show_as_written };
+const struct config_type configtype_enforce =
+    { compile_choice, show_as_written };
 
 static int
 count_list(const struct setting *s, const char *key, size_t *n,
@@ -686,9 +653,6 @@ show_path(struct shown *v)
 			    { compile_##name, show_##name }
 TYPE(bool);
 TYPE(max_age);
-TYPE(status);
-TYPE(enforce);
-TYPE(mode);
 TYPE(log_level);
 TYPE(log_rate);
 TYPE(log_format);

@@ -101,6 +101,19 @@ diag_errno(struct diag *d, const char *fmt, ...)
 	errno = e;
 }
 
+void
+diag_copy(struct diag *to, const struct diag *from)
+{
+	const char	*p = from->text, *end = from->text + from->len, *nl;
+
+	while (p != NULL && p < end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		add_line(to, p, nl != NULL ? (size_t)(nl - p) :
+		    (size_t)(end - p));
+		p = nl != NULL ? nl + 1 : NULL;
+	}
+}
+
 const char *
 diag_text(const struct diag *d)
 {

@@ -32,6 +32,8 @@ void	diag_add(struct diag *, const char *, ...)
 /* diag_add, then ": " and strerror(errno) of the errno at the call. */
 void	diag_errno(struct diag *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
+/* Adds every line of the second diag to the first. */
+void	diag_copy(struct diag *, const struct diag *);
 /* The lines, joined by newlines (none after the last); "" when there are
  * none.  Valid until the next diag_add or diag_free. */
 const char *diag_text(const struct diag *);

@@ -71,12 +71,12 @@ exchange_script(const struct exchange *x, const struct exchange_prog *p,
 	return -1;
 }
 
-size_t
+ssize_t
 exchange_format(char *buf, size_t len, int status, const struct answer *a)
 {
-	size_t	 n;
+	ssize_t	 n;
 
-	if ((n = response_format(buf, len, status, a)) == 0)
+	if ((n = response_format(buf, len, status, a)) == -1)
 		n = response_format(buf, len, status, NULL);
 	return n;
 }

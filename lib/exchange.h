@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "cgiheader.h"
 #include "config.h"
@@ -75,8 +76,9 @@ int	exchange_script(const struct exchange *, const struct exchange_prog *,
 	    request_getter, void *ctx, struct script *s);
 
 /* An answer cors-wrap makes itself (a preflight, an error) into buf; when
- * the answer's fields do not fit, the status alone.  Returns the length. */
-size_t	exchange_format(char *buf, size_t len, int status,
+ * the answer's fields do not fit, the status alone.  Returns the length,
+ * or -1 when not even that fits. */
+ssize_t	exchange_format(char *buf, size_t len, int status,
 	    const struct answer *);
 
 /* Logs the outcome: refused requests at the configured level (log_refused)

@@ -384,7 +384,8 @@ explain_answer(FILE *out, const struct config *cfg, const struct request *r,
 {
 	const struct policy	*p = &sec->policy;
 	char			 buf[RESPONSE_MAX];
-	size_t			 n, i;
+	ssize_t			 n;
+	size_t			 i;
 
 	if (a->would_refuse)
 		fprintf(out, "decision: report-only: the policy refuses it "
@@ -419,7 +420,7 @@ explain_answer(FILE *out, const struct config *cfg, const struct request *r,
 		return;
 	}
 	/* The bytes on the wire end lines with CRLF; a terminal wants LF. */
-	for (i = 0; i < n; i++)
+	for (i = 0; n > 0 && i < (size_t)n; i++)
 		if (buf[i] != '\r')
 			fputc(buf[i], out);
 	if (a->expose_script && !(r->preflight && p->automatic_options))

@@ -123,11 +123,9 @@ static void
 fcgireq_respond(struct conn *c, int status, const struct answer *a)
 {
 	struct worker	*w = c->w;
-	size_t		 n;
+	ssize_t		 n = exchange_format(w->resp, sizeof(w->resp), status, a);
 
-	if ((n = response_format(w->resp, sizeof(w->resp), status, a)) == 0)
-		n = response_format(w->resp, sizeof(w->resp), status, NULL);
-	conn_send_stdout(c, w->resp, n);
+	conn_send_stdout(c, w->resp, n == -1 ? 0 : (size_t)n);
 }
 
 void
@@ -298,7 +296,8 @@ answer_busy(struct conn *c)
 	struct worker	*w = c->w;
 	static const char retry[] = RETRY_AFTER;
 	uint64_t	 dropped;
-	size_t		 n;
+	ssize_t		 f;
+	size_t		 n = 0;
 	char		*eol;
 
 	if (ratelimit_take(&w->busy_budget, c->rq.ce->cfg.log_rate,
@@ -307,8 +306,10 @@ answer_busy(struct conn *c)
 		    "most -j and --queue allow: answering 503 (%llu more such "
 		    "requests not logged)", w->nscripts, w->nqueued,
 		    (unsigned long long)dropped);
-	n = response_format(w->resp, sizeof(w->resp) - sizeof(retry), 503,
+	f = response_format(w->resp, sizeof(w->resp) - sizeof(retry), 503,
 	    c->rq.pol->intercept_exceptions ? &c->rq.ans : NULL);
+	if (f != -1)
+		n = (size_t)f;
 	if (n > 0 && (eol = strstr(w->resp, "\r\n")) != NULL) {
 		eol += 2;
 		memmove(eol + sizeof(retry) - 1, eol,
@@ -430,13 +431,13 @@ fcgireq_start(struct conn *c)
 		fcgireq_fail(c, 500, false);
 		return;
 	}
-	if (!c->rq.ce->ok) {
+	if ((cfg = confcache_config(c->rq.ce, &d)) == NULL) {
 		/* Fail closed, as in CGI mode. */
-		exchange_log_diag(&c->rq.lg, &c->rq.ce->diag);
+		exchange_log_diag(&c->rq.lg, &d);
+		diag_free(&d);
 		fcgireq_fail(c, 500, false);
 		return;
 	}
-	cfg = &c->rq.ce->cfg;
 	c->rq.lg.level = cfg->log_level;
 	c->rq.lg.format = cfg->log_format;
 	request_read(&c->rq.req, request_env_get, c->rq.envp);

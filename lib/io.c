@@ -87,8 +87,7 @@ io_write2(int fd, const void *a, size_t alen, const void *b, size_t blen)
 	    blen - (done - alen));
 }
 
-/* Out of line: its buffer stays off the stack of the splice paths, which
- * stack-clash protection would otherwise probe page by page. */
+/* Out of line for page faults: lib/cgi.c explains. */
 static __attribute__((noinline)) int
 copy_rw(int from, int to, int *write_failed)
 {

@@ -453,7 +453,7 @@ policy_decide(const struct policy *p, const struct request *r,
 			return;
 	} else if (acao == NULL) {
 		refuse(a, why, NULL, 0);
-		if (p->report_only)
+		if (p->enforce == ENFORCE_REPORT)
 			answer_permissive(p, r, a);
 		return;
 	} else {
@@ -463,7 +463,7 @@ policy_decide(const struct policy *p, const struct request *r,
 	if (r->preflight && a->verdict == VERDICT_ALLOWED) {
 		if (!allow_method(p, r, a, &acam) ||
 		    !allow_headers(p, r, false, a)) {
-			if (p->report_only)
+			if (p->enforce == ENFORCE_REPORT)
 				answer_permissive(p, r, a);
 			return;
 		}
@@ -559,14 +559,14 @@ answer_vary(const struct answer *a, char *buf, size_t len)
 	return o;
 }
 
-size_t
+ssize_t
 answer_format(const struct answer *a, const char *eol, char *buf, size_t len)
 {
 	char	 vary[160];
 	size_t	 i, o = 0, el = strlen(eol), vl, cap = len - 1;
 
 	if (len == 0)
-		return 0;
+		return -1;
 	/* cap keeps room for the NUL. */
 	for (i = 0; i < a->nfields; i++) {
 		if (a->fields[i].value[0] == '\0')
@@ -577,14 +577,14 @@ answer_format(const struct answer *a, const char *eol, char *buf, size_t len)
 		    !outbuf_put(buf, cap, &o, a->fields[i].value,
 		    strlen(a->fields[i].value)) ||
 		    !outbuf_put(buf, cap, &o, eol, el))
-			return 0;
+			return -1;
 	}
 	if ((vl = answer_vary(a, vary, sizeof(vary))) > 0) {
 		if (!outbuf_put(buf, cap, &o, "Vary: ", 6) ||
 		    !outbuf_put(buf, cap, &o, vary, vl) ||
 		    !outbuf_put(buf, cap, &o, eol, el))
-			return 0;
+			return -1;
 	}
 	buf[o] = '\0';
-	return o;
+	return (ssize_t)o;
 }

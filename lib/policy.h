@@ -9,6 +9,7 @@
 #include <regex.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "bounds.h"
 #include "origin.h"
@@ -18,6 +19,12 @@ struct header_entry {
 	char		*name;		/* literal, or the regex source */
 	bool		 regex;
 	regex_t		 re;
+};
+
+/* enforce: what a refusal is answered with. */
+enum enforce {
+	ENFORCE_ON,		/* the refusal */
+	ENFORCE_REPORT		/* a permissive answer, and a log line */
 };
 
 struct policy {
@@ -30,7 +37,7 @@ struct policy {
 	 * credentials (supports_credentials: all of them). */
 	struct origin_entry	*credentials_origins;
 	size_t			 ncredentials_origins;
-	bool			 report_only;	/* enforce = report */
+	enum enforce		 enforce;
 
 	char			**methods;	/* upper-cased, sorted, unique */
 	size_t			 nmethods;
@@ -101,9 +108,6 @@ struct field {
 	const char	*value;
 };
 
-/* The storage comes first: an actual request leaves it untouched, and a
- * caller that puts a struct request right after (lib/cgi.c) then finds
- * both decisions on one page. */
 struct answer {
 	/* Storage for computed values: Allow-Headers, Allow-Methods. */
 	char		 acah[REQ_HEADERS_MAX + 1];
@@ -158,7 +162,7 @@ size_t	answer_vary(const struct answer *, char *, size_t);
 
 /* Formats the answer's fields and Vary as header lines ending in eol; a
  * field with an empty value (expose_script with no name of its own) is
- * left out.  Returns the length, or 0 if it did not fit. */
-size_t	answer_format(const struct answer *, const char *eol, char *, size_t);
+ * left out.  Returns the length (0: no field), or -1 if they did not fit. */
+ssize_t	answer_format(const struct answer *, const char *eol, char *, size_t);
 
 #endif

@@ -6,8 +6,8 @@
 
 /*
  * Decodes into out, then removes dot segments in place (what is written
- * never overtakes what is read): no second 4 KiB buffer, which in a CGI
- * process was one more stack page, one more page fault (bench/run).
+ * never overtakes what is read): no second 4 KiB buffer, one stack page
+ * fewer (page faults: lib/cgi.c).
  */
 bool
 request_normalise_path(const char *in, size_t len, char *out, size_t outlen)
@@ -63,9 +63,8 @@ request_normalise_path(const char *in, size_t len, char *out, size_t outlen)
 }
 
 /*
- * SCRIPT_NAME + PATH_INFO, when there is no REQUEST_URI.  A function of its
- * own so that its 16 KiB of buffers are on the stack only in this rare
- * case: a CGI process pays a page fault for every stack page it touches.
+ * SCRIPT_NAME + PATH_INFO, when there is no REQUEST_URI.  Out of line for
+ * page faults: lib/cgi.c explains.
  */
 static bool __attribute__((noinline))
 path_from_script(const char *sn, const char *pi, char *out, size_t outlen)

@@ -37,37 +37,37 @@ response_reason(int status)
  * printf's code is a few more page faults in a process that lives for one
  * request (bench/run row 2).
  */
-size_t
+ssize_t
 response_format(char *buf, size_t len, int status, const struct answer *a)
 {
 	const char	*reason = response_reason(status);
 	char		 code[4];
-	size_t		 o = 0, n, cap = len - 1;
+	size_t		 o = 0, cap = len - 1;
+	ssize_t		 n;
 
 	if (status < 100 || status > 999 || len == 0)
-		return 0;
+		return -1;
 	code[0] = (char)('0' + status / 100);
 	code[1] = (char)('0' + status / 10 % 10);
 	code[2] = (char)('0' + status % 10);
 	code[3] = '\0';
 	if (!PUT("Status: ") || !PUT(code) || !PUT(" ") || !PUT(reason) ||
 	    !PUT("\r\n"))
-		return 0;
+		return -1;
 	if (a != NULL) {
-		if ((n = answer_format(a, "\r\n", buf + o, len - o)) == 0 &&
-		    (a->nfields > 0 || a->vary != 0))
-			return 0;
-		o += n;
+		if ((n = answer_format(a, "\r\n", buf + o, len - o)) == -1)
+			return -1;
+		o += (size_t)n;
 	}
 	if (status >= 400) {
 		if (!PUT("Content-Type: text/plain\r\n\r\n") || !PUT(code) ||
 		    !PUT(" ") || !PUT(reason) || !PUT("\n"))
-			return 0;
+			return -1;
 	} else if (status == 200) {
 		if (!PUT("Content-Length: 0\r\n\r\n"))
-			return 0;
+			return -1;
 	} else if (!PUT("\r\n"))
-		return 0;
+		return -1;
 	buf[o] = '\0';
-	return o;
+	return (ssize_t)o;
 }

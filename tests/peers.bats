@@ -56,6 +56,18 @@ i=0
 while [ ! -e '$v/go' ] && [ \$i -lt 100 ]; do sleep 1; i=\$((i + 1)); done
 printf 'Content-Type: text/plain\n\nid=%s\n' "\$QUERY_STRING"
 EOF
+	# Holds its request until the file go.NAME (or go) appears, at most
+	# 30 s, NAME its QUERY_STRING: in flight for as long as a test needs.
+	cat >"$CGI_BIN/hold.cgi" <<EOF
+#!/bin/sh
+echo \$\$ >'$v/hold.'"\$QUERY_STRING"
+i=0
+while [ ! -e '$v/go.'"\$QUERY_STRING" ] && [ ! -e '$v/go' ] && [ \$i -lt 600 ]; do
+	sleep 0.05
+	i=\$((i + 1))
+done
+printf 'Content-Type: text/plain\n\nid=%s\n' "\$QUERY_STRING"
+EOF
 	chmod 755 "$CGI_BIN"/*.cgi
 	# A record of another request, ignored, that fills one --pace piece
 	# (4096 bytes): a delay inside a spec.
@@ -70,6 +82,7 @@ teardown_file() {
 # Each test's daemon, and what is left of its process group, goes with it.
 teardown() {
 	local pid
+	fcgi_session_stop
 	# Long requests of a failed test end, and their clients with them.
 	[ -z "${SERVER_VAR:-}" ] || : >"$SERVER_VAR/go"
 	for pid in ${LONG_PIDS:-}; do
@@ -134,9 +147,22 @@ id_bg() {
 	wait_for_path "$SERVER_VAR/id.$1" 5
 }
 
+# hold_bg NAME: in the background ($fcgi_pid), a request of hold.cgi called
+# NAME, in flight until release NAME; returns once its script runs.
+hold_bg() {
+	rm -f "$SERVER_VAR/go" "$SERVER_VAR/go.$1" "$SERVER_VAR/hold.$1"
+	fcgi_request_bg "$BATS_TEST_TMPDIR/id.$1" SCRIPT_FILENAME="$CGI_BIN/hold.cgi" \
+		QUERY_STRING="$1" HTTP_ORIGIN=$O -- --timeout 40
+	wait_for_path "$SERVER_VAR/hold.$1" 5
+}
+
+release() {
+	: >"$SERVER_VAR/go.$1"
+}
+
 # id_answered NAME PID: request NAME's client, PID, got its own answer.
 id_answered() {
-	wait "$2"
+	fcgi_wait "$2"
 	fcgi_result "$BATS_TEST_TMPDIR/id.$1"
 	assert_status 200
 	assert_header Access-Control-Allow-Origin $O
@@ -302,7 +328,8 @@ write_ini() {
 # (64), each started after a reload (HOW: hup, or touch: a changed INI file),
 # so that each holds a configuration no new request may use.  New requests
 # and preflights get the new configuration meanwhile, and the long ones
-# finish with their answers.
+# finish with their answers.  Some 200 requests: one fcgi.pl session sends
+# them all, and waits for each script in it.
 reloads() {
 	local how=$1 n=66 i k pids=()
 	INI=$SERVER_VAR/reload.ini
@@ -311,20 +338,25 @@ reloads() {
 	# -j above n: every long request runs at once, none waits in the queue.
 	daemon_s "reload-$how" --config "$INI" -j 100
 	rm -f "$SERVER_VAR"/go "$SERVER_VAR"/gate.*
+	fcgi_session_start
 	for ((i = 1; i <= n; i++)); do
 		max_age_is $((1000 + i - 1))
 		fcgi_request_bg "$BATS_TEST_TMPDIR/long$i" SCRIPT_FILENAME="$CGI_BIN/gate.cgi" \
 			QUERY_STRING=$i HTTP_ORIGIN=$O -- --timeout 150
 		pids+=("$fcgi_pid")
 		LONG_PIDS="${LONG_PIDS:-} $fcgi_pid"
-		wait_for_path "$SERVER_VAR/gate.$i" 10
+		fcgi_session path "$SERVER_VAR/gate.$i" 10
+		[ "$REPLY" = 0 ] || {
+			echo "the script of long request $i did not start within 10 s" >&2
+			return 1
+		}
 		write_ini "$i" "$how"
 		[ "$how" = hup ] || continue
 		kill -HUP "$CW_PID"
 		# Until the worker has it (a bounded wait, not a timing).
-		for ((k = 0; k < 50; k++)); do
+		for ((k = 0; k < 100; k++)); do
 			max_age_is $((1000 + i)) 2>/dev/null && break
-			sleep 0.1
+			fcgi_session sleep 0.05
 		done
 	done
 	max_age_is $((1000 + n))
@@ -334,7 +366,7 @@ reloads() {
 	assert_equal "$body" hello
 	: >"$SERVER_VAR/go"
 	for ((i = 1; i <= n; i++)); do
-		wait "${pids[i - 1]}"
+		fcgi_wait "${pids[i - 1]}"
 		fcgi_result "$BATS_TEST_TMPDIR/long$i"
 		assert_status 200
 		assert_header Access-Control-Allow-Origin $O
@@ -398,20 +430,21 @@ refused_soon() {
 		exit 1' "$FCGI_SOCK"
 }
 
-# stop_in_flight: SIGTERM to the master while a request runs (for 5 s):
-# new connections are refused at once, while that request finishes with
-# its answer; then every process exits.
+# stop_in_flight: SIGTERM to the master while a request is held in flight:
+# new connections are refused at once, while that request, released then,
+# finishes with its answer; then every process exits.
 stop_in_flight() {
 	local f w
 	w=$(children "$CW_PID" | paste -sd' ')
-	id_bg F 5
+	hold_bg F
 	f=$fcgi_pid
 	kill -TERM "$CW_PID"
 	refused_soon
-	alive "$(cat "$SERVER_VAR/id.F")" || {
+	alive "$(cat "$SERVER_VAR/hold.F")" || {
 		echo 'the request in flight ended before the check' >&2
 		return 1
 	}
+	release F
 	id_answered F "$f"
 	# shellcheck disable=SC2086 # the workers' pids
 	wait_gone 5 "$CW_PID" $w
@@ -443,7 +476,7 @@ stop_in_flight() {
 	CW_PID=$SPAWN_PID
 	TEST_PIDS="${TEST_PIDS:-} $CW_PID"
 	worker_init
-	id_bg F 3
+	hold_bg F
 	f=$fcgi_pid
 	kill -TERM "$CW_PID"
 	# Time for the worker to take the signal (what must not happen
@@ -456,6 +489,7 @@ stop_in_flight() {
 		}
 	done
 	unix_listening "$FCGI_SOCK"
+	release F
 	id_answered F "$f"
 	wait_gone 5 "$CW_PID" "$WORKER"
 }

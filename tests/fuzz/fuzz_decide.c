@@ -318,7 +318,7 @@ check_answer(const struct policy *p, const struct request *r,
 		CHECK(a->reason != REASON_ALLOWED);
 	/* Only what a permissive policy allows is let through. */
 	if (a->would_refuse)
-		CHECK(p->report_only && a->verdict == VERDICT_ALLOWED &&
+		CHECK(p->enforce == ENFORCE_REPORT && a->verdict == VERDICT_ALLOWED &&
 		    (a->reason == REASON_ORIGIN_NOT_ALLOWED ||
 		    a->reason == REASON_METHOD_NOT_ALLOWED));
 	if (a->detail != NULL)
@@ -423,10 +423,13 @@ check_format(const struct answer *a)
 	static const char *const eols[] = { "\r\n", "\n" };
 	static char full[RESPONSE_MAX];	/* static: not filled per call */
 	char	*buf;
-	size_t	 n, m, i, k;
+	size_t	 n, i, k;
+	ssize_t	 got;
 
 	for (k = 0; k < 2; k++) {
-		n = answer_format(a, eols[k], full, RESPONSE_MAX);
+		got = answer_format(a, eols[k], full, RESPONSE_MAX);
+		CHECK(got >= 0);
+		n = (size_t)got;
 		CHECK(n == strlen(full));
 		if (n == 0)
 			CHECK(a->nfields == 0 && a->vary == 0);
@@ -440,12 +443,12 @@ check_format(const struct answer *a)
 		if (n > 0)
 			CHECK(full[n - 1] == '\n');
 		buf = fz_malloc(n + 1);		/* just enough */
-		m = answer_format(a, eols[k], buf, n + 1);
-		CHECK(m == n && memcmp(buf, full, n) == 0);
+		got = answer_format(a, eols[k], buf, n + 1);
+		CHECK(got == (ssize_t)n && memcmp(buf, full, n) == 0);
 		free(buf);
 		if (n > 0) {
 			buf = fz_malloc(n);	/* one byte short */
-			CHECK(answer_format(a, eols[k], buf, n) == 0);
+			CHECK(answer_format(a, eols[k], buf, n) == -1);
 			free(buf);
 		}
 	}
@@ -454,15 +457,16 @@ check_format(const struct answer *a)
 	for (i = 0; i < 2; i++) {
 		int	 st = statuses[(a->nfields + a->vary + 2 * i) % 5];
 
-		n = response_format(full, RESPONSE_MAX, st, a);
-		CHECK(n > 0 && n < RESPONSE_MAX);
+		got = response_format(full, RESPONSE_MAX, st, a);
+		CHECK(got > 0 && got < RESPONSE_MAX);
+		n = (size_t)got;
 		CHECK(memcmp(full, "Status: ", 8) == 0);
 		CHECK(memchr(full, '\0', n) == NULL);
 		buf = fz_malloc(n + 1);
-		CHECK(response_format(buf, n + 1, st, a) == n);
+		CHECK(response_format(buf, n + 1, st, a) == (ssize_t)n);
 		free(buf);
 		buf = fz_malloc(n);
-		CHECK(response_format(buf, n, st, a) == 0);
+		CHECK(response_format(buf, n, st, a) == -1);
 		free(buf);
 	}
 }

@@ -31,12 +31,12 @@ fcgi_talk() {
 # afterwards as fcgi_talk.
 fcgi_request() {
 	fcgi_request_bg "$BATS_TEST_TMPDIR/fcgi" "$@"
-	wait "$fcgi_pid" || return 1
+	fcgi_wait "$fcgi_pid" || return 1
 	fcgi_result "$BATS_TEST_TMPDIR/fcgi"
 }
 
 # fcgi_request_bg PREFIX [NAME=VALUE ...] [-- TALK_ARG ...]: the same in the
-# background ($fcgi_pid); fcgi_result PREFIX once it is done.
+# background ($fcgi_pid, for fcgi_wait); fcgi_result PREFIX once it is done.
 fcgi_request_bg() {
 	local prefix=$1 d
 	local -a params=()
@@ -51,9 +51,60 @@ fcgi_request_bg() {
 	done
 	: >"$prefix.out"
 	: >"$prefix.err"
+	if [ -n "${FCGI_SESSION_PID:-}" ]; then
+		fcgi_session talk "$FCGI_SOCK" --out "$prefix" --timeout 10 "$@" \
+			--params "${params[@]}"
+		fcgi_pid=$REPLY
+		return
+	fi
 	perl "$FCGI_PL" talk "$FCGI_SOCK" --out "$prefix" --timeout 10 "$@" \
 		--params "${params[@]}" </dev/null >"$prefix.talk" 3>&- &
 	fcgi_pid=$!
+}
+
+# fcgi_wait PID: waits for the talk fcgi_request_bg started; its status.
+fcgi_wait() {
+	[ -n "${FCGI_SESSION_PID:-}" ] || {
+		wait "$1"
+		return
+	}
+	fcgi_session wait "$1"
+	return "$REPLY"
+}
+
+# fcgi_session_start: until fcgi_session_stop, fcgi_request and
+# fcgi_request_bg fork their talks from one fcgi.pl session (a coprocess)
+# rather than start a perl each: for tests of many requests, where
+# starting perl took most of the time.
+fcgi_session_start() {
+	coproc FCGI_SESSION { exec perl "$FCGI_PL" session 3>&-; }
+	FCGI_SESSION_IN=${FCGI_SESSION[1]} FCGI_SESSION_OUT=${FCGI_SESSION[0]}
+}
+
+# fcgi_session CMD [WORD ...]: one command of fcgi.pl session; its answer in
+# $REPLY.  Words are escaped as fcgi.pl reads them.
+fcgi_session() {
+	local w line=
+	for w; do
+		w=${w//\\/\\\\}
+		w=${w// /\\s}
+		w=${w//$'\t'/\\x09}
+		w=${w//$'\n'/\\x0a}
+		line+=" $w"
+	done
+	printf '%s\n' "${line# }" >&"$FCGI_SESSION_IN"
+	IFS= read -r REPLY <&"$FCGI_SESSION_OUT" || {
+		echo "fcgi.pl session $FCGI_SESSION_PID is gone" >&2
+		return 1
+	}
+}
+
+# fcgi_session_stop: ends the session; the talks it started run on.
+fcgi_session_stop() {
+	[ -n "${FCGI_SESSION_PID:-}" ] || return 0
+	exec {FCGI_SESSION_IN}>&- {FCGI_SESSION_OUT}<&-
+	wait "$FCGI_SESSION_PID" 2>/dev/null || true
+	FCGI_SESSION_PID=
 }
 
 _fcgi_talk() {
@@ -73,8 +124,24 @@ fcgi_result() {
 	raw=$1.out
 	IFS= read -r -d '' log <"$1.err" || true
 	log=${log%$'\n'}
-	headers=$(awk '{ sub(/\r$/, "") } /^$/ { exit } { print }' "$raw")
-	body=$(awk 'f { print; next } { sub(/\r$/, "") } /^$/ { f = 1 }' "$raw")
+	# What cgi (common.bash) gets from its two awks, in bash alone: tests
+	# of many requests spent most of their time forking.
+	local l in_body=
+	headers= body=
+	while IFS= read -r l || [ -n "$l" ]; do
+		if [ -n "$in_body" ]; then
+			body+=$l$'\n'
+			continue
+		fi
+		l=${l%$'\r'}
+		if [ -z "$l" ]; then
+			in_body=1
+		else
+			headers+=$l$'\n'
+		fi
+	done <"$raw"
+	headers=${headers%$'\n'}
+	while [[ $body == *$'\n' ]]; do body=${body%$'\n'}; done
 	output=$headers
 }
 

@@ -54,6 +54,19 @@
 #     the records SPEC describes and is read until the daemon closes it (10 s
 #     at most).  Prints the time each took in ms, one a line, or TIMEOUT.
 #
+# fcgi.pl session
+#     One process for many talks (tests/lib/fcgi.bash, fcgi_session_start):
+#     a perl started per request cost more than the daemon's answer.  Reads
+#     one command a line, words as in a SPEC, and answers each with a line:
+#       talk SOCKET --out PREFIX ARG...   forks "fcgi.pl talk SOCKET --out
+#                                         PREFIX ARG..." (--params only),
+#                                         its report in PREFIX.talk; answers
+#                                         its pid at once
+#       wait PID                          its exit status, once it ended
+#       path FILE S                       0 once FILE exists, polled every
+#                                         10 ms; 1 after S seconds
+#       sleep S                           0 after S seconds
+#
 # fcgi.pl fan SOCKET N [--timeout S] <SPEC
 #     N connections at once, connection I sending the records SPEC describes
 #     with every @I@ replaced by I; each is read until the daemon closes it
@@ -596,10 +609,46 @@ sub pings {
 	return 0;
 }
 
-my $cmd = shift @ARGV or die "usage: fcgi.pl build|talk|load|fan|pings ...\n";
+# ---- session
+
+sub session {
+	$| = 1;
+	while (my $line = <STDIN>) {
+		my ($cmd, @w) = map { unescape($_) } split ' ', $line;
+		next unless defined $cmd;
+		if ($cmd eq 'talk') {
+			my ($path, $opt, $prefix) = @w;
+			$opt eq '--out' or die "fcgi.pl: session: talk: --out first\n";
+			my $pid = fork;
+			defined $pid or die "fcgi.pl: session: fork: $!\n";
+			if ($pid == 0) {
+				open STDIN, '<', '/dev/null' or die;
+				open STDOUT, '>', "$prefix.talk" or die "fcgi.pl: $prefix.talk: $!\n";
+				exit talk($path, @w[1 .. $#w]);
+			}
+			print "$pid\n";
+		} elsif ($cmd eq 'wait') {
+			waitpid($w[0], 0) == $w[0] or die "fcgi.pl: session: wait $w[0]: $!\n";
+			print $? >> 8, "\n";
+		} elsif ($cmd eq 'path') {
+			my $end = time + $w[1];
+			sleep 0.01 while !-e $w[0] && time < $end;
+			print -e $w[0] ? "0\n" : "1\n";
+		} elsif ($cmd eq 'sleep') {
+			sleep $w[0];
+			print "0\n";
+		} else {
+			die "fcgi.pl: session: $cmd: unknown command\n";
+		}
+	}
+	return 0;
+}
+
+my $cmd = shift @ARGV or die "usage: fcgi.pl build|talk|load|fan|pings|session ...\n";
 if ($cmd eq 'build') { build(); exit 0 }
 elsif ($cmd eq 'talk') { exit talk(@ARGV) }
 elsif ($cmd eq 'fan') { exit fan(@ARGV) }
 elsif ($cmd eq 'pings') { exit pings(@ARGV) }
 elsif ($cmd eq 'load') { exit load(@ARGV) }
+elsif ($cmd eq 'session') { exit session() }
 else { die "fcgi.pl: $cmd: unknown command\n" }
