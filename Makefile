@@ -57,7 +57,8 @@ LIB_SRCS = lib/cgi.c lib/launch.c lib/config.c lib/configtype.c lib/request.c li
 	   lib/ratelimit.c lib/inifile.c lib/confcache.c lib/explain.c \
 	   lib/fcgiconn.c lib/fcgireq.c lib/fcgichild.c lib/fcgipipe.c \
 	   lib/fcgiloop.c lib/fcgirec.c lib/spool.c lib/daemon.c lib/orphans.c \
-	   lib/metrics.c lib/account.c lib/configcheck.c lib/pslquery.c
+	   lib/metrics.c lib/account.c lib/configlist.c lib/configcheck.c \
+	   lib/pslquery.c
 SRCS	 = cors-wrap.c $(LIB_SRCS)
 OBJS	 = $(SRCS:.c=.o)
 
@@ -235,8 +236,8 @@ FUZZ_SAN	 = -fsanitize=address,undefined -fno-sanitize-recover=all \
 FUZZ_CFLAGS	 = -std=c11 $(WARN) -g -O1 $(FUZZ_SAN) -D_GNU_SOURCE \
 		   -I/usr/include/iniparser
 # What the harnesses reach: the parsers and the decision, no I/O.
-FUZZ_LIB_SRCS	 = lib/cgiheader.c lib/config.c lib/configtype.c lib/exchange.c lib/diag.c \
-		   lib/inifile.c lib/log.c lib/origin.c lib/pattern.c \
+FUZZ_LIB_SRCS	 = lib/cgiheader.c lib/config.c lib/configtype.c lib/configlist.c \
+		   lib/exchange.c lib/diag.c lib/inifile.c lib/log.c lib/origin.c lib/pattern.c \
 		   lib/policy.c lib/ratelimit.c lib/request.c lib/response.c \
 		   lib/script.c lib/token.c
 FUZZ_LIB_OBJS	 = $(FUZZ_LIB_SRCS:lib/%.c=$(FUZZ_DIR)/lib/%.o)

@@ -27,6 +27,10 @@ struct config_type {
 	const char	*(*show)(struct shown *);
 };
 
+/* Shows a setting as written: for the types whose compiled form says
+ * no more. */
+const char	*configtype_show_written(struct shown *);
+
 extern const struct config_type configtype_abs_path;
 extern const struct config_type configtype_bool;
 extern const struct config_type configtype_expose;
