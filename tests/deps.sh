@@ -6,8 +6,8 @@
 #          Debian's Chromium for tests/browser.bats, wrk, ab and valgrind
 #          for tests/soak.bats, clang and libFuzzer for tests/fuzz.bats,
 #          the public suffix list for tests/checkwarn.bats, python3 for the
-#          strict JSON and Prometheus format checks of tests/lib/) and the
-#          package set
+#          strict JSON and Prometheus format checks of tests/lib/, Flask and
+#          Flask-CORS for tests/flaskdiff.bats) and the package set
 #   lint   make lint and make analyze: cppcheck, clang-tidy, scan-build
 #   fuzz   make fuzz: clang and libFuzzer
 #   package  what tests/package.bats and tests/man.bats need: the Debian
@@ -25,7 +25,8 @@ set -eu
 build='build-essential pkg-config libfcgi-dev libiniparser-dev libpsl-dev'
 check="$build bats bats-assert bats-support bats-file apache2 lighttpd nginx
 	spawn-fcgi fcgiwrap libfcgi-bin curl procps ca-certificates chromium wrk
-	valgrind apache2-utils perl python3 clang libclang-rt-14-dev publicsuffix"
+	valgrind apache2-utils perl python3 clang libclang-rt-14-dev publicsuffix
+	python3-flask python3-flask-cors"
 lint="$build clang clang-tools clang-tidy cppcheck"
 fuzz="$build clang libclang-rt-14-dev"
 demo='lighttpd curl'
