@@ -17,7 +17,6 @@ With CONFIGURATION (a name of CONFIGS), only that configuration runs, and
 unused exceptions are not counted.
 """
 import logging
-import re
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -85,7 +84,9 @@ CONFIGS = [
             "CORS_EXPOSE_HEADERS": "X-Total"},
            origins=[RE_FLASK], supports_credentials=True,
            expose_headers=["X-Total"]),
+    config("methods *", {"CORS_METHODS": "*"}, methods="*"),
     config("max_age 600", {"CORS_MAX_AGE": "600"}, max_age=600),
+    config("max_age 0", {"CORS_MAX_AGE": "0"}, max_age=0),
     config("max_age 600, one origin, allow_headers",
            {"CORS_MAX_AGE": "600", "CORS_ORIGINS": APP,
             "CORS_ALLOW_HEADERS": "X-A"},
@@ -128,11 +129,14 @@ for origin in ORIGINS:
     for acrm in ("PUT", "DELETE"):
         for acrh in (None, "content-type, x-a", "x-b"):
             REQUESTS.append(("OPTIONS", origin, acrm, acrh))
+    REQUESTS.append(("OPTIONS", origin, "patch", None))
 
 FIELDS = ("access-control-allow-origin", "access-control-allow-credentials",
           "access-control-allow-methods", "access-control-allow-headers",
           "access-control-expose-headers", "access-control-max-age", "vary")
-LISTS = {"access-control-allow-methods": str.upper,
+# Header names are case-insensitive; methods are not (README: cors-wrap
+# echoes a requested "patch").
+LISTS = {"access-control-allow-methods": str,
          "access-control-allow-headers": str.lower,
          "access-control-expose-headers": str.lower,
          "vary": str.lower}
@@ -253,7 +257,27 @@ EXCEPTIONS = [
      "but no Allow-Methods",
      "cors-wrap sends no CORS field to a refused preflight",
      lambda k, n, f, c: k["preflight"] and n in CORS_FIELDS and c is None
-     and k["acrm"] not in k["opts"].get("methods", flask_cors.core.ALL_METHODS)),
+     and k["opts"].get("methods") != "*"
+     and k["acrm"].upper() not in k["opts"].get("methods",
+                                                 flask_cors.core.ALL_METHODS)),
+    ("README: `methods = *` refuses every preflight",
+     "cors-wrap allows any method and echoes it, with Allow-Headers and "
+     "Max-Age as for any allowed preflight",
+     lambda k, n, f, c: k["preflight"] and k["opts"].get("methods") == "*"
+     and f is None and (c == (k["acrm"],) if
+                        n == "access-control-allow-methods" else
+                        n in ("access-control-allow-headers",
+                              "access-control-max-age"))),
+    ("README: requested method is upper-cased, never echoed",
+     "a method allowed in another case (patch) is also listed as sent",
+     lambda k, n, f, c: k["preflight"] and n == "access-control-allow-methods"
+     and k["acrm"] != k["acrm"].upper() and f is not None and c is not None
+     and set(c) - set(f) == {k["acrm"]} and set(f) <= set(c)),
+    ("README: `max_age = 0` sends nothing",
+     "cors-wrap sends Access-Control-Max-Age: 0 (0 disables caching; "
+     "omitting it means 5 s)",
+     lambda k, n, f, c: k["preflight"] and n == "access-control-max-age"
+     and k["opts"].get("max_age") == 0 and f is None and c == "0"),
     ("README: `Vary: Origin` only when more than one origin or a regex "
      "is configured, and not on `*` answers",
      "cors-wrap adds Origin to Vary whenever the answer depends on it",
