@@ -50,10 +50,6 @@ def config(name, env=None, **opts):
     return (name, opts, env or {})
 
 
-def bool_env(value):
-    return "true" if value else "false"
-
-
 CONFIGS = [
     config("defaults"),
     config("origins *", {"CORS_ORIGINS": "*"}, origins="*"),
@@ -231,7 +227,8 @@ def cw_answer(binary, script, env, req):
 # --- the allowed differences ----------------------------------------------------
 # Each: the name (README's row, or the version difference), a one-line
 # reason, and a test of (case, field, flask value, cors-wrap value).  A case
-# is a dict: opts (the Flask options), method, origin, acrm, acrh, preflight.
+# is a dict: opts (the Flask options), method, origin, acrm, acrh, pna and
+# preflight (an OPTIONS with Origin and Access-Control-Request-Method).
 
 CORS_FIELDS = FIELDS[:-1]
 
