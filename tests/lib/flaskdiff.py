@@ -316,10 +316,8 @@ EXCEPTIONS = [
      and vary_only_adds(k, n, f, c, ["origin",
                                      "access-control-request-method",
                                      "access-control-request-headers"])),
-    # Not in README's table (reported with this test): Fetch never sends a
-    # preflight without Origin, so cors-wrap answers it as an actual request.
-    ("UNDOCUMENTED: an OPTIONS with Access-Control-Request-Method but no "
-     "Origin is a preflight",
+    ("README: an `OPTIONS` with `Access-Control-Request-Method` but no "
+     "`Origin` is answered as a preflight",
      "cors-wrap: without Origin it is no preflight; it gets the actual "
      "request's fields, no Allow-Methods, -Headers or Max-Age",
      lambda k, n, f, c: k["method"] == "OPTIONS" and k["origin"] is None
