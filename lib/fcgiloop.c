@@ -54,6 +54,13 @@ event_watch(struct worker *w, struct ev *e, int fd, uint32_t events)
 	epoll_ctl(w->ep, EPOLL_CTL_MOD, fd, &ee);
 }
 
+/*
+ * Also how a script's pipe is paused (back-pressure, the spool's bound, a
+ * body record written whole): watched for no event, it would stay in the
+ * set, and epoll reports a pipe's hang-up or error whatever is watched, at
+ * every wait.  A script that exited (or closed its stdin) while paused made
+ * the worker spin until the server read on or sent more.
+ */
 void
 event_forget(struct worker *w, struct ev *e)
 {
