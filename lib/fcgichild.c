@@ -418,6 +418,7 @@ fcgichild_reap(struct worker *w)
 			fcgichild_finish(c);
 		if (c->fd != -1 && conn_out_pending(c) > 0)
 			conn_flush(c);
+		conn_resume(c);
 	}
 	for (i = 0; i < w->nlinger; ) {
 		struct lingerer	*l = &w->linger[i];

@@ -311,6 +311,28 @@ conn_flush(struct conn *c)
 		    (conn_out_pending(c) > 0 ? EPOLLOUT : 0));
 }
 
+/*
+ * Records held back while the script's stdin was full (REC_BLOCKED) are
+ * read again once the request no longer writes to it: a 502 or 504 given
+ * on a timer or at the script's exit closed that stdin, and no event about
+ * it will ever come.  Left unread, the rest of the body stopped, the drain
+ * of fcgireq_end never began, and the connection was closed at its quiet
+ * limit while the server still wrote the body, which can lose the answer
+ * (Apache: 503).  Called outside conn_process_records only.
+ */
+void
+conn_resume(struct conn *c)
+{
+	if (c->fd == -1 || (c->ev.events & EPOLLIN) || c->close_after ||
+	    c->rq.queued || (c->rq.active && c->ch.sin != -1))
+		return;
+	conn_process_records(c);
+	if (c->fd != -1 && conn_out_pending(c) > 0)
+		conn_flush(c);
+	else if (c->fd != -1 && c->close_after && !c->rq.active)
+		conn_close(c);
+}
+
 void
 conn_read(struct conn *c)
 {

@@ -316,6 +316,7 @@ worker_timers(struct worker *w, long now)
 				next_at = at;
 		}
 		fcgichild_deadline(c, now, &next_at);
+		conn_resume(c);
 	}
 	if (w->accept_resume != 0) {
 		if (w->accept_resume <= now) {
@@ -378,6 +379,7 @@ event_dispatch(struct worker *w, struct ev *e, uint32_t events)
 		conn_flush(c);
 	else if (c->fd != -1 && c->close_after && !c->rq.active)
 		conn_close(c);
+	conn_resume(c);
 }
 
 static int
