@@ -106,3 +106,24 @@ fails_closed() {
 	chmod 644 "$INI_DIR/cw.ini"
 	max_age_is 44
 }
+
+@test "reload: a script_root moved in the daemon's INI file applies after SIGHUP: its scripts run, the old root's are refused" {
+	local d
+	for d in old new; do
+		mkdir -p "$SERVER_ROOT/$d"
+		cp "$CGI_BIN/hello.cgi" "$SERVER_ROOT/$d/hello.cgi"
+	done
+	printf 'origins = %s\nscript_root = %s\n' "$O" "$SERVER_ROOT/old" >"$INI_DIR/cw.ini"
+	chmod 644 "$INI_DIR/cw.ini"
+	cors_wrap_start "$FCGI_SOCK" -c 1 --config "$INI_DIR/cw.ini"
+	fcgi_request SCRIPT_FILENAME="$SERVER_ROOT/old/hello.cgi" HTTP_ORIGIN=$O
+	assert_status 200
+	printf 'origins = %s\nscript_root = %s\n' "$O" "$SERVER_ROOT/new" >"$INI_DIR/cw.ini"
+	kill -HUP "$CW_PID"
+	sleep 0.5
+	fcgi_request SCRIPT_FILENAME="$SERVER_ROOT/new/hello.cgi" HTTP_ORIGIN=$O
+	assert_status 200
+	assert_equal "$body" hello
+	fcgi_request SCRIPT_FILENAME="$SERVER_ROOT/old/hello.cgi" HTTP_ORIGIN=$O
+	assert_status 403
+}
