@@ -288,7 +288,6 @@ fastcgi(struct fastcgi_opts *fo, struct socket_opts *so, unsigned workers,
 	struct config	 cfg;
 	struct runas	 ra;
 	char		 err[256];
-	int		 rc;
 
 	/* Like nginx: a configuration that cannot work stops the start,
 	 * rather than failing every request. */
@@ -296,22 +295,15 @@ fastcgi(struct fastcgi_opts *fo, struct socket_opts *so, unsigned workers,
 		return 1;
 	fo->log_level = cfg.log_level;
 	fo->log_format = cfg.log_format;
-	if (cfg.script_root != NULL &&
-	    (fo->root_ceiling = strdup(cfg.script_root)) == NULL) {
-		fprintf(stderr, "cors-wrap: out of memory\n");
-		return 1;
-	}
 	config_free(&cfg);
 	if (daemon_runas(run_user, &ra, err, sizeof(err)) == -1) {
 		fprintf(stderr, "cors-wrap: %s\n", err);
-		free(fo->root_ceiling);
 		return 1;
 	}
 	if (so->spec != NULL) {
 		if ((fo->listen_fd = daemon_listen(so, err, sizeof(err))) ==
 		    -1) {
 			fprintf(stderr, "cors-wrap: %s\n", err);
-			free(fo->root_ceiling);
 			return 1;
 		}
 	}
@@ -319,15 +311,12 @@ fastcgi(struct fastcgi_opts *fo, struct socket_opts *so, unsigned workers,
 	fo->max_conns = max_connections(fo->stderr_to_server);	/* while still root */
 	if (daemon_drop(&ra, err, sizeof(err)) == -1) {
 		fprintf(stderr, "cors-wrap: %s\n", err);
-		free(fo->root_ceiling);
 		return 1;
 	}
 	fo->environ = environ;
 	if (fo->tmpdir == NULL)
 		fo->tmpdir = "/tmp";
-	rc = daemon_run(fo, workers);
-	free(fo->root_ceiling);
-	return rc;
+	return daemon_run(fo, workers);
 }
 
 int

@@ -121,18 +121,36 @@ remember_file(struct confcache_entry *e, const char *ini)
 {
 	struct stat	 st;
 
-	e->has_file = ini != NULL && ini[0] != '\0' && stat(ini, &st) == 0 &&
+	e->has_file = ini != NULL && ini[0] != '\0' &&
 	    (e->ini = strdup(ini)) != NULL;
 	if (!e->has_file)
 		return;
+	if (stat(ini, &st) == -1) {
+		e->absent = true;
+		return;
+	}
 	e->dev = st.st_dev;
 	e->ino = st.st_ino;
 	e->size = st.st_size;
 	e->mtime = st.st_mtim;
+	e->ctime = st.st_ctim;
 }
 
-/* One stat(2) per request with an INI file: cheaper than making people
- * remember to send SIGHUP, and no reload is ever half-seen. */
+static bool
+same_time(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
+}
+
+/*
+ * One stat(2) per request with an INI file: cheaper than making people
+ * remember to send SIGHUP, and no reload is ever half-seen.  A file that
+ * was missing at the load (removed and written again by an editor or a
+ * deploy) is read once it is back, and a load that failed is tried again
+ * when the file's mode or owner changed (ctime), not only its contents:
+ * otherwise the worker answered 500 until SIGHUP although the file was
+ * fixed.
+ */
 static bool
 file_changed(const struct confcache_entry *e)
 {
@@ -141,10 +159,12 @@ file_changed(const struct confcache_entry *e)
 	if (!e->has_file)
 		return false;
 	if (stat(e->ini, &st) == -1)
+		return !e->absent;
+	if (e->absent)
 		return true;
 	return st.st_dev != e->dev || st.st_ino != e->ino ||
-	    st.st_size != e->size || st.st_mtim.tv_sec != e->mtime.tv_sec ||
-	    st.st_mtim.tv_nsec != e->mtime.tv_nsec;
+	    st.st_size != e->size || !same_time(&st.st_mtim, &e->mtime) ||
+	    (e->diag.count > 0 && !same_time(&st.st_ctim, &e->ctime));
 }
 
 /* Is e a better entry to evict than v?  One no request holds, else the

@@ -34,13 +34,16 @@ struct confcache_entry {
 	unsigned	 users;		/* requests holding it */
 	bool		 evicted;	/* out of the cache: freed by the last
 					   confcache_release */
-	/* The INI file as it was loaded: a changed file is re-read. */
+	/* The INI file as it was loaded: a changed file is re-read, and
+	 * one that was missing is read once it is there. */
 	bool		 has_file;
+	bool		 absent;	/* stat(2) failed at the load */
 	char		*ini;
 	dev_t		 dev;
 	ino_t		 ino;
 	off_t		 size;
 	struct timespec	 mtime;
+	struct timespec	 ctime;
 	unsigned long	 used;		/* for least-recently-used eviction */
 };
 

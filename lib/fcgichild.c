@@ -17,6 +17,7 @@
 
 #include "child.h"
 #include "clock.h"
+#include "exchange.h"
 #include "metrics.h"
 #include "script.h"
 
@@ -222,8 +223,9 @@ has_param(char *const *envp, const char *name)
 	return request_env_get((void *)envp, name) != NULL;
 }
 
-void
-fcgichild_start(struct conn *c, const struct config *cfg)
+static void
+fcgichild_launch(struct conn *c, const struct config *cfg,
+    const char *ceiling)
 {
 	struct worker	*w = c->w;
 	struct script	 s;
@@ -236,9 +238,8 @@ fcgichild_start(struct conn *c, const struct config *cfg)
 	 * SCRIPT_FILENAME everywhere (Debian's fastcgi.conf does).  It is
 	 * held to the ceiling as a SCRIPT_FILENAME would be, and run as
 	 * CORS_EXEC. */
-	if (cfg->exec != NULL && w->o->root_ceiling != NULL) {
-		rc = script_from_filename(&s, cfg->exec, NULL,
-		    w->o->root_ceiling);
+	if (cfg->exec != NULL && ceiling != NULL) {
+		rc = script_from_filename(&s, cfg->exec, NULL, ceiling);
 		if (rc == -1) {
 			log_msg(&c->rq.lg, LOG_WARN, "%s", s.why);
 			fcgireq_fail(c, s.status != 0 ? s.status : 500, true);
@@ -251,7 +252,7 @@ fcgichild_start(struct conn *c, const struct config *cfg)
 		rc = script_from_exec(&s, cfg->exec, NULL, 0);
 	else
 		rc = script_from_filename(&s, request_env_get(c->rq.envp,
-		    "SCRIPT_FILENAME"), cfg->script_root, w->o->root_ceiling);
+		    "SCRIPT_FILENAME"), cfg->script_root, ceiling);
 	if (rc == -1) {
 		log_msg(&c->rq.lg, s.status == 500 ? LOG_ERROR : LOG_WARN, "%s",
 		    s.why);
@@ -307,6 +308,38 @@ fcgichild_start(struct conn *c, const struct config *cfg)
 	event_watch(w, &c->ch.ev_out, c->ch.sout, EPOLLIN);
 	if (c->ch.serr != -1)
 		event_watch(w, &c->ch.ev_err, c->ch.serr, EPOLLIN);
+}
+
+/*
+ * The daemon's own script_root is a ceiling no request's CORS_* params can
+ * lift (params may also name CORS_EXEC and CORS_SCRIPT_ROOT).  It is the
+ * configuration of a request without CORS_* params, cached and reloaded as
+ * any other (SIGHUP, a changed INI file): the one read at the start stayed
+ * until a restart, and a script_root moved by a reload refused every
+ * script with 403.
+ */
+void
+fcgichild_start(struct conn *c, const struct config *cfg)
+{
+	static char *const	 no_params[] = { NULL };
+	struct confcache_entry	*own;
+	const struct config	*oc;
+	struct diag		 d = { 0 };
+
+	if ((own = confcache_get(&c->w->cache, no_params, &d)) == NULL) {
+		log_msg(&c->rq.lg, LOG_ERROR, "cannot load the daemon's "
+		    "configuration: %s", diag_text(&d));
+		diag_free(&d);
+		fcgireq_fail(c, 500, false);
+		return;
+	}
+	if ((oc = confcache_config(own, &d)) == NULL) {
+		exchange_log_diag(&c->rq.lg, &d);
+		diag_free(&d);
+		fcgireq_fail(c, 500, false);
+	} else
+		fcgichild_launch(c, cfg, oc->script_root);
+	confcache_release(own);
 }
 
 /*
@@ -420,6 +453,7 @@ fcgichild_reap(struct worker *w)
 			fcgichild_finish(c);
 		if (c->fd != -1 && conn_out_pending(c) > 0)
 			conn_flush(c);
+		conn_resume(c);
 	}
 	for (i = 0; i < w->nlinger; ) {
 		struct lingerer	*l = &w->linger[i];

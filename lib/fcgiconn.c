@@ -311,6 +311,28 @@ conn_flush(struct conn *c)
 		    (conn_out_pending(c) > 0 ? EPOLLOUT : 0));
 }
 
+/*
+ * Records held back while the script's stdin was full (REC_BLOCKED) are
+ * read again once the request no longer writes to it: a 502 or 504 given
+ * on a timer or at the script's exit closed that stdin, and no event about
+ * it will ever come.  Left unread, the rest of the body stopped, the drain
+ * of fcgireq_end never began, and the connection was closed at its quiet
+ * limit while the server still wrote the body, which can lose the answer
+ * (Apache: 503).  Called outside conn_process_records only.
+ */
+void
+conn_resume(struct conn *c)
+{
+	if (c->fd == -1 || (c->ev.events & EPOLLIN) || c->close_after ||
+	    c->rq.queued || (c->rq.active && c->ch.sin != -1))
+		return;
+	conn_process_records(c);
+	if (c->fd != -1 && conn_out_pending(c) > 0)
+		conn_flush(c);
+	else if (c->fd != -1 && c->close_after && !c->rq.active)
+		conn_close(c);
+}
+
 void
 conn_read(struct conn *c)
 {
@@ -430,6 +452,28 @@ conn_record(struct conn *c, const struct fcgi_rec *r, const uint8_t *data)
 	}
 }
 
+/*
+ * A request waiting in the -j queue reads no body (it stays with the
+ * server), so an FCGI_ABORT_REQUEST behind its body records waited for a
+ * script slot, then started the script for nobody.  While it waits, the
+ * records the buffer holds past the held one are looked through for it.
+ */
+static bool
+conn_abort_ahead(const struct conn *c, size_t off)
+{
+	struct fcgi_rec	 r;
+
+	while (c->in_len - off >= FCGI_HEADER_LEN &&
+	    fcgirec_header(c->in + off, &r) == 0) {
+		if (c->in_len - off < FCGI_HEADER_LEN + (size_t)r.clen + r.plen)
+			break;
+		if (r.type == FCGI_ABORT_REQUEST && r.id == c->rq.id)
+			return true;
+		off += FCGI_HEADER_LEN + (size_t)r.clen + r.plen;
+	}
+	return false;
+}
+
 void
 conn_process_records(struct conn *c)
 {
@@ -453,6 +497,14 @@ conn_process_records(struct conn *c)
 		rr = conn_record(c, &r, c->in + c->in_off + FCGI_HEADER_LEN);
 		if (rr == REC_GONE)
 			return;
+		if (rr == REC_BLOCKED && c->rq.queued &&
+		    conn_abort_ahead(c, c->in_off + total)) {
+			log_msg(&c->rq.lg, LOG_INFO, "request aborted by the "
+			    "server while waiting for a script slot");
+			fcgireq_end(c, 0);
+			rr = REC_NEXT;
+			continue;
+		}
 		if (rr == REC_CLOSE) {
 			log_msg(&c->w->lg, LOG_ERROR, "FastCGI protocol "
 			    "error: malformed record of type %u", r.type);
@@ -474,7 +526,10 @@ conn_process_records(struct conn *c)
 	 * from now. */
 	if (rr != REC_BLOCKED && !c->close_after && !(c->ev.events & EPOLLIN))
 		c->heard = (long)clock_ms();
-	event_watch(c->w, &c->ev, c->fd, (rr == REC_BLOCKED || c->close_after ?
+	/* A queued request reads on while its buffer has room, for
+	 * conn_abort_ahead: a few records of its body at most. */
+	event_watch(c->w, &c->ev, c->fd, ((rr == REC_BLOCKED &&
+	    !(c->rq.queued && c->in_len < IN_SIZE)) || c->close_after ?
 	    0 : EPOLLIN) | (conn_out_pending(c) > 0 ? EPOLLOUT : 0) |
 	    (c->rq.queued ? EPOLLRDHUP : 0));
 }

@@ -55,6 +55,13 @@ event_watch(struct worker *w, struct ev *e, int fd, uint32_t events)
 	epoll_ctl(w->ep, EPOLL_CTL_MOD, fd, &ee);
 }
 
+/*
+ * Also how a script's pipe is paused (back-pressure, the spool's bound, a
+ * body record written whole): watched for no event, it would stay in the
+ * set, and epoll reports a pipe's hang-up or error whatever is watched, at
+ * every wait.  A script that exited (or closed its stdin) while paused made
+ * the worker spin until the server read on or sent more.
+ */
 void
 event_forget(struct worker *w, struct ev *e)
 {
@@ -310,6 +317,7 @@ worker_timers(struct worker *w, long now)
 				next_at = at;
 		}
 		fcgichild_deadline(c, now, &next_at);
+		conn_resume(c);
 	}
 	if (w->accept_resume != 0) {
 		if (w->accept_resume <= now) {
@@ -372,6 +380,7 @@ event_dispatch(struct worker *w, struct ev *e, uint32_t events)
 		conn_flush(c);
 	else if (c->fd != -1 && c->close_after && !c->rq.active)
 		conn_close(c);
+	conn_resume(c);
 }
 
 static int

@@ -70,7 +70,7 @@ fcgipipe_resume(struct conn *c)
 static void
 fcgipipe_hold(struct conn *c)
 {
-	event_watch(c->w, &c->ch.ev_out, c->ch.sout, 0);
+	event_forget(c->w, &c->ch.ev_out);
 	if (c->ch.spool_held)
 		return;
 	c->ch.spool_held = true;
@@ -190,8 +190,7 @@ fcgipipe_write_body(struct conn *c, const uint8_t *data, size_t n)
 		fcgichild_active(c);
 		c->ch.body_in += (uint64_t)wr;
 	}
-	if (c->ch.ev_in.fd != -1)
-		event_watch(c->w, &c->ch.ev_in, c->ch.sin, 0);
+	event_forget(c->w, &c->ch.ev_in);
 	return REC_NEXT;
 }
 
@@ -244,7 +243,7 @@ fcgipipe_read_stdout(struct conn *c)
 	while (c->rq.active && c->ch.sout != -1) {
 		if (conn_out_pending(c) >= OUT_HIGH) {
 			/* Back-pressure: the pipe fills, the script waits. */
-			event_watch(w, &c->ch.ev_out, c->ch.sout, 0);
+			event_forget(w, &c->ch.ev_out);
 			return;
 		}
 		if ((room = fcgipipe_room(c)) == 0) {
@@ -292,7 +291,7 @@ fcgipipe_read_stderr(struct conn *c)
 			/* As for stdout: a peer that does not read makes the
 			 * pipe fill and the script wait, rather than the
 			 * buffer grow (conn_flush watches it again). */
-			event_watch(w, &c->ch.ev_err, c->ch.serr, 0);
+			event_forget(w, &c->ch.ev_err);
 			return;
 		}
 		n = read(c->ch.serr, w->rbuf, sizeof(w->rbuf));

@@ -45,10 +45,6 @@ struct fastcgi_opts {
 	uint64_t	 spool_max;	/* -b: bytes spooled for one request */
 	uint64_t	 spool_worker_max;	/* -B: for all of a worker's */
 	unsigned	 idle;		/* -i: seconds a silent peer is waited for */
-	/* script_root of the daemon's own configuration (environment,
-	 * --config): a ceiling no request's CORS_* params can lift, since
-	 * params may also name CORS_EXEC and CORS_SCRIPT_ROOT. */
-	char		*root_ceiling;
 	enum log_level	 log_level;	/* for the daemon's own lines */
 	enum log_format	 log_format;
 	/* systemd's socket: it keeps the socket and queues connections for

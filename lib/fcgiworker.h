@@ -210,6 +210,7 @@ void	conn_gone(struct conn *c, const char *why);
 void	conn_flush(struct conn *c);
 void	conn_read(struct conn *c);
 void	conn_process_records(struct conn *c);
+void	conn_resume(struct conn *c);
 int	conn_send_records(struct conn *c, uint8_t type, uint16_t id,
 	    const void *data, size_t n);
 void	conn_send_stdout(struct conn *c, const void *data, size_t n);

@@ -551,3 +551,88 @@ EOF2
 		assert_equal "$body" hello
 	done
 }
+
+# paused_post SCRIPT FIRST REST: a POST to $CGI_BIN/SCRIPT whose body is
+# FIRST bytes at once, then after 5 s of pause REST bytes and its end;
+# prints the length of the answer's body.
+paused_post() {
+	perl -MIO::Socket::UNIX -e '
+		my ($sock, $script, $origin, $first, $rest) = @ARGV;
+		sub rec { my ($t, $c) = @_; my $p = (8 - length($c) % 8) % 8;
+			pack("CCnnCC", 1, $t, 1, length $c, $p, 0) . $c . ("\0" x $p) }
+		sub pair { my ($k, $v) = @_; pack("CC", length $k, length $v) . $k . $v }
+		sub body { my ($n) = @_; my $o = "";
+			while ($n > 0) { my $k = $n > 65528 ? 65528 : $n;
+				$o .= rec(5, "x" x $k); $n -= $k }
+			$o }
+		my $s = IO::Socket::UNIX->new(Peer => $sock) or die "connect: $!";
+		my $p = pair("REQUEST_METHOD", "POST") . pair("SCRIPT_FILENAME", $script) .
+		    pair("HTTP_ORIGIN", $origin) . pair("CONTENT_LENGTH", $first + $rest);
+		print $s rec(1, pack("nCx5", 1, 0)) . rec(4, $p) . rec(4, "") . body($first);
+		$s->flush;
+		sleep 5;
+		print $s body($rest) . rec(5, "");
+		$s->flush;
+		my ($buf, $out) = ("", "");
+		1 while sysread($s, $buf, 65536, length $buf);
+		while (length $buf >= 8) {
+			my ($t, $cl, $pl) = unpack("xCxxnC", $buf);
+			$out .= substr($buf, 8, $cl) if $t == 6;
+			substr($buf, 0, 8 + $cl + $pl) = "";
+		}
+		$out =~ s/\A.*?\r?\n\r?\n//s;
+		print length($out), "\n";' "$FCGI_SOCK" "$CGI_BIN/$1" "$O" "$2" "$3"
+}
+
+# worker_idles_while SECONDS CMD [ARG ...]: CMD in the background; the
+# worker uses under a fifth of a CPU from 1.5 s after its start for
+# SECONDS; CMD's output in $output.
+worker_idles_while() {
+	local secs=$1 t0 t1 out=$BATS_TEST_TMPDIR/idles.out pid
+	shift
+	"$@" >"$out" 3>&- &
+	pid=$!
+	TEST_PIDS="$TEST_PIDS $pid"
+	sleep 1.5
+	t0=$(cpu_ticks "$WORKER")
+	sleep "$secs"
+	t1=$(cpu_ticks "$WORKER")
+	wait "$pid"
+	output=$(cat "$out")
+	# Spinning on a pipe's hang-up or error took all of a CPU.
+	[ $((t1 - t0)) -lt $((secs * 20)) ] || {
+		echo "the worker used $((t1 - t0)) ticks in $secs s" >&2
+		return 1
+	}
+}
+
+@test "cpu: a script that closes its stdin while the server pauses in the middle of the body costs the worker no CPU until the body goes on" {
+	# Reads the 200,000 bytes sent at once, after they filled its stdin
+	# pipe, then closes its stdin and answers 3 s later.
+	cat >"$CGI_BIN/closein.cgi" <<'EOF2'
+#!/bin/sh
+sleep 0.5
+head -c 200000 >/dev/null
+exec 0<&-
+sleep 3
+printf 'Content-Type: text/plain\n\nclosed\n'
+EOF2
+	chmod 755 "$CGI_BIN/closein.cgi"
+	daemon -- -i 30 -t 60
+	worker_idles_while 3 paused_post closein.cgi 200000 100
+	assert_equal "$output" 7
+}
+
+@test "cpu: a script held at -b that exits while the body is still to come costs the worker no CPU until the body ends" {
+	# More than -b (1 MiB) before its body, the rest small enough for the
+	# pipe: it exits while the worker holds its output.
+	cat >"$CGI_BIN/overb.cgi" <<'EOF2'
+#!/bin/sh
+printf 'Content-Type: text/plain\n\n'
+head -c 1068576 /dev/zero
+EOF2
+	chmod 755 "$CGI_BIN/overb.cgi"
+	daemon -- -b 1M -i 30 -t 60
+	worker_idles_while 3 paused_post overb.cgi 3 7
+	assert_equal "$output" 1068576
+}

@@ -533,3 +533,91 @@ EOF
 	assert_status 200
 	assert_header Access-Control-Allow-Origin $O
 }
+
+# body_to SCRIPT BYTES: a POST of BYTES to $CGI_BIN/SCRIPT straight to the
+# daemon, sent as fast as the daemon takes it, while the answer is read.
+# Prints "sent N", "write failed" when the daemon closed before the body's
+# end, the answer's status line, and "END" when FCGI_END_REQUEST came.
+body_to() {
+	python3 - "$FCGI_SOCK" "$CGI_BIN/$1" "$2" "$O" <<'PY'
+import select, socket, struct, sys, time
+path, script, n, origin = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+def rec(t, c):
+    pad = (8 - len(c) % 8) % 8
+    return struct.pack('>BBHHBB', 1, t, 1, len(c), pad, 0) + c + b'\0' * pad
+def pair(k, v):
+    l = lambda x: bytes([x]) if x < 128 else struct.pack('>I', x | 0x80000000)
+    return l(len(k)) + l(len(v)) + k + v
+params = {'GATEWAY_INTERFACE': 'CGI/1.1', 'SERVER_PROTOCOL': 'HTTP/1.1',
+          'REQUEST_METHOD': 'POST', 'SCRIPT_FILENAME': script,
+          'HTTP_ORIGIN': origin, 'CONTENT_LENGTH': str(n)}
+s = socket.socket(socket.AF_UNIX)
+s.connect(path)
+s.sendall(rec(1, struct.pack('>HB5x', 1, 0)) +
+          rec(4, b''.join(pair(k.encode(), v.encode()) for k, v in params.items())) +
+          rec(4, b''))
+s.setblocking(False)
+left, pending, sent, failed, out = n, b'', 0, False, b''
+end = time.time() + 30
+while time.time() < end:
+    if not pending and left >= 0:
+        k = min(left, 65528)
+        pending, left = rec(5, b'x' * k), (left - k if k > 0 else -1)
+    r, w, _ = select.select([s], [s] if pending else [], [], 1)
+    if w:
+        try:
+            m = s.send(pending)
+            pending, sent = pending[m:], sent + m
+        except OSError:
+            pending, left, failed = b'', -1, True
+    if r:
+        try:
+            d = s.recv(65536)
+        except OSError:
+            break
+        if not d:
+            break
+        out += d
+o, stdout, ended = 0, b'', False
+while o + 8 <= len(out):
+    _, t, _, cl, pl, _ = struct.unpack('>BBHHBB', out[o:o + 8])
+    if t == 6:
+        stdout += out[o + 8:o + 8 + cl]
+    ended = ended or t == 3
+    o += 8 + cl + pl
+print('sent', sent)
+if failed:
+    print('write failed')
+print(stdout.split(b'\r\n')[0].decode())
+if ended:
+    print('END')
+PY
+}
+
+@test "fastcgi: a script that writes a malformed header and hangs, its unread body filling its input: the 502 goes out and the rest of the body is read and dropped, not cut by a close" {
+	# Fails once the body has filled its stdin pipe and the worker waits;
+	# stopped a second later (GATEWAY_WAIT_MS).
+	cat >"$CGI_BIN/badhang.cgi" <<EOF2
+#!/bin/sh
+sleep 0.5
+printf 'garbage\n\n'
+echo \$\$ >'$SERVER_VAR/badhang.pids'
+exec sleep 307
+EOF2
+	chmod 755 "$CGI_BIN/badhang.cgi"
+	run body_to badhang.cgi 8388608
+	assert_success
+	refute_line 'write failed'
+	assert_line 'Status: 502 Bad Gateway'
+	assert_line END
+	settled
+}
+
+@test "fastcgi: a script stopped at -t that never read its body: the 504 goes out and the rest of the body is read and dropped, not cut by a close" {
+	run body_to noreadhang.cgi 8388608
+	assert_success
+	refute_line 'write failed'
+	assert_line 'Status: 504 Gateway Timeout'
+	assert_line END
+	settled
+}

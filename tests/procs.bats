@@ -375,3 +375,28 @@ wait_files() {
 	served
 	rm -f "$SERVER_VAR"/pids/*
 }
+
+@test "procs: -j 1: FCGI_ABORT_REQUEST of a request waiting in the queue, its body records before it, ends it at once; its script never runs" {
+	daemon -j 1
+	fcgi_request_bg "$BATS_TEST_TMPDIR/r1" SCRIPT_FILENAME="$CGI_BIN/hold.cgi" HTTP_ORIGIN=$O
+	local p1=$fcgi_pid t0 took
+	wait_files "$SERVER_VAR/run/held.*" 1 10
+	t0=$(date +%s%3N)
+	fcgi_talk "begin 1
+params 1 $(fcgi_words REQUEST_METHOD=POST SCRIPT_FILENAME="$CGI_BIN/conc.cgi" HTTP_ORIGIN=$O \
+		CONTENT_LENGTH=3)
+params 1
+stdin 1 abc
+abort 1" --until-end
+	took=$(($(date +%s%3N) - t0))
+	has_record 'END 1 0 0'
+	# hold.cgi holds its slot for 10 s: the abort waited for it before.
+	[ "$took" -lt 3000 ] || {
+		echo "the abort was answered after $took ms" >&2
+		return 1
+	}
+	: >"$SERVER_VAR/run/go"
+	wait "$p1"
+	[ ! -e "$SERVER_VAR/run/conc.log" ]
+	settled
+}
