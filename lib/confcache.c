@@ -144,12 +144,14 @@ same_time(const struct timespec *a, const struct timespec *b)
 
 /*
  * One stat(2) per request with an INI file: cheaper than making people
- * remember to send SIGHUP, and no reload is ever half-seen.  A file that
- * was missing at the load (removed and written again by an editor or a
- * deploy) is read once it is back, and a load that failed is tried again
- * when the file's mode or owner changed (ctime), not only its contents:
- * otherwise the worker answered 500 until SIGHUP although the file was
- * fixed.
+ * remember to send SIGHUP.  A file read while it is being written is seen
+ * half written (a later request reads it again, its size or mtime
+ * changed): cors-wrap.ini(5) says to rename a new version into place.
+ * A file that was missing at the load (removed and written again by an
+ * editor or a deploy) is read once it is back, and a load that failed is
+ * tried again when the file's mode or owner changed (ctime), not only its
+ * contents: otherwise the worker answered 500 until SIGHUP although the
+ * file was fixed.
  */
 static bool
 file_changed(const struct confcache_entry *e)
