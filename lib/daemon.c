@@ -464,7 +464,10 @@ daemon_run(const struct fastcgi_opts *o, unsigned nworkers)
 		    strerror(errno));
 	alive = start_workers(o, master, &set, m, pids, born, nworkers, &lg,
 	    &retry_at);
-	while (!stopping || alive > 0) {
+	/* Stopping, the master waits out the grace of what its workers'
+	 * scripts left behind, as for a worker that died: SIGTERM, then
+	 * SIGKILL (orphans_kill), not SIGKILL at once. */
+	while (!stopping || alive > 0 || orphans_wait(&orph) != -1) {
 		int	 wait = orphans_wait(&orph);
 
 		if (retry_at != 0 && !stopping) {

@@ -64,6 +64,14 @@ c=\$!
 echo "\$\$ \$a \$b \$c" >'$v/pids/'\$\$
 wait
 EOF
+	# Leaves a job behind in a session of its own, as a script that starts
+	# a daemon does, which takes half a second to clean up on SIGTERM and
+	# notes that it could.
+	cat >"$CGI_BIN/leave.cgi" <<EOF
+#!/bin/sh
+setsid sh -c 'echo \$\$ >"$v/pids/job"; trap "sleep 0.5; : >$v/run/termed; exit 0" TERM; while :; do sleep 0.1; done' </dev/null >/dev/null 2>&1 &
+printf 'Content-Type: text/plain\n\nleft\n'
+EOF
 	chmod 755 "$CGI_BIN"/*.cgi
 	FCGI_SOCK=$(fcgi_dir)/procs.sock
 	export FCGI_SOCK
@@ -399,4 +407,30 @@ abort 1" --until-end
 	wait "$p1"
 	[ ! -e "$SERVER_VAR/run/conc.log" ]
 	settled
+}
+
+@test "procs: on SIGTERM the daemon gives a job its scripts left behind SIGTERM and its grace before SIGKILL" {
+	local job i
+	daemon
+	fcgi_request SCRIPT_FILENAME="$CGI_BIN/leave.cgi" HTTP_ORIGIN=$O
+	assert_equal "$body" left
+	for ((i = 0; i < 50; i++)); do
+		[ -s "$SERVER_VAR/pids/job" ] && break
+		sleep 0.1
+	done
+	read -r job <"$SERVER_VAR/pids/job"
+	# The script is gone: the master has adopted its job.
+	for ((i = 0; i < 50; i++)); do
+		[ "$(awk '{ print $4 }' "/proc/$job/stat" 2>/dev/null)" = "$CW_PID" ] && break
+		sleep 0.1
+	done
+	assert_equal "$(awk '{ print $4 }' "/proc/$job/stat")" "$CW_PID"
+	kill -TERM "$CW_PID"
+	wait_gone 10 "$CW_PID"
+	CW_PID=
+	[ -e "$SERVER_VAR/run/termed" ] || {
+		echo "the job was killed without its SIGTERM grace" >&2
+		return 1
+	}
+	wait_gone 5 "$job"
 }
