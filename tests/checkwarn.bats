@@ -273,3 +273,23 @@ supports_credentials = yes'
 	assert_failure 1
 	assert_line 'cors-wrap: --strict goes with --check'
 }
+
+# --- credentials_origins: the entries that get credentials --------------------
+
+@test "with credentials_origins, an http:// entry of it warns, even beside a regex in origins" {
+	ini 'origins = ~https?://[a-z]+\.example\.com
+credentials_origins = http://app.example.com'
+	warning "$INI:2" credentials_origins '"http://app.example.com" with credentials (credentials_origins'
+}
+
+@test "with credentials_origins, null and http:// origins it leaves out get no credentials and no warning" {
+	ini 'origins = null http://b.example https://app.example.com
+credentials_origins = https://app.example.com'
+	no_warning
+}
+
+@test "a subdomain glob on a public suffix in credentials_origins warns" {
+	ini 'origins = ~https://[a-z]+\.github\.io
+credentials_origins = https://*.github.io'
+	warning "$INI:2" credentials_origins '"https://*.github.io": github.io is a public suffix'
+}
