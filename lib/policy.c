@@ -538,14 +538,24 @@ answer_unreflect(struct answer *a)
 void
 answer_debug(struct answer *a, const char *section)
 {
-	bool	 hit = a->verdict == VERDICT_ALLOWED ||
-		    (a->verdict == VERDICT_NONE && a->nfields > 0);
+	bool		 hit = a->verdict == VERDICT_ALLOWED ||
+			    (a->verdict == VERDICT_NONE && a->nfields > 0);
+	char		 name[41];
+	size_t		 i;
+	unsigned char	 c;
 
-	snprintf(a->debug, sizeof(a->debug), "%s%s%s%s; section=%.40s",
+	/* A section's name holds any byte the INI file gave it but ':';
+	 * a field value holds none but printable ASCII (a CR ends it). */
+	for (i = 0; i < sizeof(name) - 1 && section[i] != '\0'; i++) {
+		c = (unsigned char)section[i];
+		name[i] = c >= 0x20 && c < 0x7f ? (char)c : '?';
+	}
+	name[i] = '\0';
+	snprintf(a->debug, sizeof(a->debug), "%s%s%s%s; section=%s",
 	    a->preflight ? "preflight-" : "", a->would_refuse ? "report-only" :
 	    hit ? "hit" : "miss",
 	    a->reason != REASON_ALLOWED ? "; " : "",
-	    a->reason != REASON_ALLOWED ? reason_str(a->reason) : "", section);
+	    a->reason != REASON_ALLOWED ? reason_str(a->reason) : "", name);
 	add(a, "X-CORS-Wrap", a->debug);
 }
 
