@@ -274,9 +274,8 @@ check_public_suffix_list(struct check *ck, enum config_key key,
 		dom[n] = '\0';
 		if ((public = pslquery(ck->psl_file, dom, &why)) == -1) {
 			warn(ck, key, KEY_COUNT, "subdomain globs not "
-			    "checked against the public suffix list: %s "
-			    "(install Debian's publicsuffix package, or name "
-			    "the list in CORS_PSL_FILE)", diag_text(&why));
+			    "checked against the public suffix list: %s",
+			    diag_text(&why));
 			ck->psl_failed = true;
 		} else if (public)
 			warn(ck, key, KEY_COUNT, "\"%s\": %s is a public "
