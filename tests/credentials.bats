@@ -156,4 +156,9 @@ printf 'Content-Type: text/plain\r\nCache-Control: max-age=600\r\nAccess-Control
 		CORS_ORIGINS="$APP https://a.example.net" CORS_CREDENTIALS_ORIGINS=https://a.example.net
 	assert_header Access-Control-Allow-Origin https://a.example.net
 	assert_header Access-Control-Allow-Credentials true
+	# --explain says so.
+	run env -i PATH=/usr/bin:/bin CORS_ORIGINS="$APP https://a.example.net" \
+		CORS_CREDENTIALS_ORIGINS="$APP" "$CORS_WRAP" --explain GET /x
+	assert_success
+	assert_line --partial "the script's own Access-Control-Allow-Credentials would withhold it"
 }
