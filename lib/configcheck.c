@@ -191,29 +191,48 @@ plain_http(const struct origin_entry *e)
 	return !loopback(t + o.host_off, o.host_len);
 }
 
+/*
+ * The entries that say which origins get credentials: credentials_origins
+ * when set, else origins (supports_credentials); in *key, which of them.
+ */
+static const struct origin_entry *
+credentials_entries(const struct policy *p, enum config_key *key, size_t *n)
+{
+	if (p->ncredentials_origins > 0) {
+		*key = KEY_CREDENTIALS_ORIGINS;
+		*n = p->ncredentials_origins;
+		return p->credentials_origins;
+	}
+	*key = KEY_ORIGINS;
+	*n = p->norigins;
+	return p->origins;
+}
+
 /* Origins whose pages others can write: with credentials, they read the
- * users' authenticated answers. */
+ * users' authenticated answers.  Only the entries that give credentials
+ * count: with credentials_origins, an origin outside it gets none. */
 static void
 check_origins_with_credentials(const struct check *ck)
 {
 	const struct section	*s = ck->sec;
-	const struct policy	*p = &s->policy;
-	enum config_key		 cred = credentials_key(s);
-	size_t			 i;
+	enum config_key		 cred = credentials_key(s), key;
+	const struct origin_entry *v;
+	size_t			 i, n;
 
 	if (cred == KEY_COUNT)
 		return;
-	for (i = 0; i < p->norigins; i++) {
-		const struct origin_entry	*e = &p->origins[i];
+	v = credentials_entries(&s->policy, &key, &n);
+	for (i = 0; i < n; i++) {
+		const struct origin_entry	*e = &v[i];
 
 		if (e->kind == OENTRY_NULL)
-			warn(ck, KEY_ORIGINS, cred, "\"null\" with credentials "
+			warn(ck, key, cred, "\"null\" with credentials "
 			    "(%s, %s): sandboxed frames, data: URLs and local "
 			    "files of any site send Origin: null, so any site "
 			    "can read your users' authenticated responses",
 			    config_keys[cred].ini, s->set[cred].source);
 		else if (plain_http(e))
-			warn(ck, KEY_ORIGINS, cred, "\"%s\" with credentials "
+			warn(ck, key, cred, "\"%s\" with credentials "
 			    "(%s, %s): anyone on the network path can alter a "
 			    "page served over plain HTTP and read your users' "
 			    "authenticated responses through it; use https://",
@@ -229,19 +248,19 @@ check_origins_with_credentials(const struct check *ck)
  * (lib/pslquery.h).  When it cannot be asked, one warning says so.
  */
 static void
-check_public_suffix(struct check *ck)
+check_public_suffix_list(struct check *ck, enum config_key key,
+    const struct origin_entry *v, size_t nv)
 {
-	const struct policy	*p = &ck->sec->policy;
 	char			 dom[ORIGIN_MAX + 1];
 	size_t			 i, j, n;
 	struct diag		 why = { NULL, 0, 0, 0 };
 	int			 public;
 
 	/* An inherited list was asked about for the global part. */
-	if (ck->sec != ck->global && !own(ck, KEY_ORIGINS))
+	if (ck->sec != ck->global && !own(ck, key))
 		return;
-	for (i = 0; i < p->norigins && !ck->psl_failed; i++) {
-		const struct origin_entry	*e = &p->origins[i];
+	for (i = 0; i < nv && !ck->psl_failed; i++) {
+		const struct origin_entry	*e = &v[i];
 
 		if (e->kind != OENTRY_SUBDOMAIN)
 			continue;
@@ -254,18 +273,31 @@ check_public_suffix(struct check *ck)
 			dom[j] = tok_lower(e->text[e->suffix_off + 1 + j]);
 		dom[n] = '\0';
 		if ((public = pslquery(ck->psl_file, dom, &why)) == -1) {
-			warn(ck, KEY_ORIGINS, KEY_COUNT, "subdomain globs not "
-			    "checked against the public suffix list: %s "
-			    "(install Debian's publicsuffix package, or name "
-			    "the list in CORS_PSL_FILE)", diag_text(&why));
+			warn(ck, key, KEY_COUNT, "subdomain globs not "
+			    "checked against the public suffix list: %s",
+			    diag_text(&why));
 			ck->psl_failed = true;
 		} else if (public)
-			warn(ck, KEY_ORIGINS, KEY_COUNT, "\"%s\": %s is a public "
+			warn(ck, key, KEY_COUNT, "\"%s\": %s is a public "
 			    "suffix (%s): anyone can register a site under it, "
-			    "and this entry allows them all; list your own "
-			    "sites", e->text, dom, ck->psl_file);
+			    "and this entry %s them all; list your own "
+			    "sites", e->text, dom, ck->psl_file,
+			    key == KEY_CREDENTIALS_ORIGINS ? "gives credentials "
+			    "to" : "allows");
 	}
 	diag_free(&why);
+}
+
+/* The globs of origins, and of credentials_origins: beside a regex in
+ * origins, a glob there alone says who gets credentials. */
+static void
+check_public_suffix(struct check *ck)
+{
+	const struct policy	*p = &ck->sec->policy;
+
+	check_public_suffix_list(ck, KEY_ORIGINS, p->origins, p->norigins);
+	check_public_suffix_list(ck, KEY_CREDENTIALS_ORIGINS,
+	    p->credentials_origins, p->ncredentials_origins);
 }
 
 /* Chrome 142 (2025) replaced Private Network Access with the Local

@@ -176,8 +176,13 @@ static void
 log_script_refusal(const struct logger *lg, const struct config *cfg,
     const struct log_budget *b, const struct request *r, const char *why)
 {
-	int	 olen = (int)(r->origin_len > 256 ? 256 : r->origin_len);
+	int		 olen = (int)(r->origin_len > 256 ? 256 : r->origin_len);
+	struct logger	 rl = *lg;
 
+	/* A JSON line says so too, whatever the policy decided. */
+	if (rl.req.event != NULL)
+		rl.req.event = "refused";
+	lg = &rl;
 	if (!budget_allows(lg, cfg, b, cfg->log_refused))
 		return;
 	log_msg(lg, cfg->log_refused, "refused %s %s %s from origin \"%.*s\": "

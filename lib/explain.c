@@ -403,6 +403,10 @@ explain_answer(FILE *out, const struct config *cfg, const struct request *r,
 	if (a->verdict == VERDICT_NONE && a->nfields > 0)
 		fprintf(out, "  always_send is on: the answer carries "
 		    "Access-Control-Allow-Origin anyway\n");
+	if (a->verdict == VERDICT_NONE && a->no_credentials)
+		fprintf(out, "  no credentials_origins entry matches that "
+		    "origin: the script's own Access-Control-Allow-Credentials "
+		    "would withhold it\n");
 	if (r->preflight && p->automatic_options) {
 		fprintf(out, "cors-wrap answers the preflight itself, without "
 		    "running the script:\n");

@@ -124,10 +124,11 @@ json_text(struct jline *j, const char *s, size_t n)
 	}
 }
 
-/* ,"name":"value" (without the comma first); nothing when the name and
- * the quotes do not fit. */
+/* ,"name":"value" (without the comma first), of at most max bytes of v;
+ * nothing when the name and the quotes do not fit. */
 static void
-json_field(struct jline *j, const char *name, const char *v, size_t n)
+json_put(struct jline *j, const char *name, const char *v, size_t n,
+    size_t max)
 {
 	size_t	 nl = strlen(name);
 	bool	 first = j->len == 1;
@@ -141,8 +142,15 @@ json_field(struct jline *j, const char *name, const char *v, size_t n)
 	j->len += nl;
 	memcpy(j->buf + j->len, "\":\"", 3);
 	j->len += 3;
-	json_text(j, v, n > LOG_FIELD_MAX ? LOG_FIELD_MAX : n);
+	json_text(j, v, n > max ? max : n);
 	j->buf[j->len++] = '"';
+}
+
+/* A field about the request: at most LOG_FIELD_MAX bytes of its value. */
+static void
+json_field(struct jline *j, const char *name, const char *v, size_t n)
+{
+	json_put(j, name, v, n, LOG_FIELD_MAX);
 }
 
 static void
@@ -182,8 +190,9 @@ log_json(const struct logger *lg, enum log_level l, const char *msg,
 	json_cfield(&j, "method", f->method);
 	json_field(&j, "origin", f->origin, f->origin_len);
 	json_cfield(&j, "path", f->path);
-	/* Last: when something must be cut, the end of the message. */
-	json_field(&j, "message", msg, n);
+	/* Last, and whole (the text line's 1023 bytes at most): when
+	 * something must be cut, the end of the message. */
+	json_put(&j, "message", msg, n, n);
 	j.buf[j.len++] = '}';
 	j.buf[j.len++] = '\n';
 	log_write(lg, j.buf, j.len);

@@ -25,14 +25,25 @@ static const char *const outcomes[OUTCOMES] = { "allowed", "refused",
 typedef _Atomic uint64_t counter;
 
 struct msection {
-	char		 name[METRICS_SECTION_NAME_MAX];
 	counter		 n[KINDS][OUTCOMES][REASONS_MAX];
 };
 
+/*
+ * A section name, one for all the workers: so that each name is a series
+ * or "other" for good, whichever worker counted it and whenever.  (Names
+ * of each worker's own, summed under a bound at each scrape, moved from a
+ * series to "other" and back as workers met them: "other" went down.)
+ * A worker claims an entry (nnames), writes the name, then sets ready
+ * (release); a name claimed twice at once is two entries with one label,
+ * summed as one.
+ */
+struct mname {
+	_Atomic unsigned ready;
+	char		 name[METRICS_SECTION_NAME_MAX];
+};
+
 struct metrics_slot {
-	/* Names published so far: sec[i].name is written before
-	 * nsections grows past i (release), and never changes after. */
-	_Atomic unsigned nsections;
+	struct metrics	*m;	/* the region, mapped alike in every worker */
 	counter		 scripts;
 	counter		 bad_gateway;
 	counter		 gateway_timeout;
@@ -44,6 +55,8 @@ struct metrics_slot {
 struct metrics {
 	size_t			 size;	/* of the mapping */
 	unsigned		 nslots;
+	_Atomic unsigned	 nnames;	/* entries claimed */
+	struct mname		 names[METRICS_SECTIONS_MAX];
 	struct metrics_slot	 slot[];
 };
 
@@ -70,7 +83,7 @@ metrics_create(unsigned n)
 	m->size = size;
 	m->nslots = n;
 	for (i = 0; i < n; i++)
-		memcpy(m->slot[i].sec[OTHER].name, "other", sizeof("other"));
+		m->slot[i].m = m;
 	return m;
 }
 
@@ -103,23 +116,32 @@ metrics_worker_start(struct metrics_slot *s)
 		atomic_store_explicit(&s->queued, 0, memory_order_relaxed);
 }
 
-/* The slot's counters for a section, its name published on first use. */
+/* The slot's counters for a section, its name claimed on first use by
+ * whichever worker meets it first. */
 static struct msection *
 section_of(struct metrics_slot *s, const char *name)
 {
+	struct metrics	*m = s->m;
 	unsigned	 i, n;
 	size_t		 len = strlen(name);
 
 	if (len >= METRICS_SECTION_NAME_MAX || strcmp(name, "other") == 0)
 		return &s->sec[OTHER];
-	n = atomic_load_explicit(&s->nsections, memory_order_relaxed);
-	for (i = 0; i < n; i++)
-		if (strcmp(s->sec[i].name, name) == 0)
-			return &s->sec[i];
-	if (n >= METRICS_SECTIONS_MAX)
-		return &s->sec[OTHER];
-	memcpy(s->sec[n].name, name, len + 1);
-	atomic_store_explicit(&s->nsections, n + 1, memory_order_release);
+	n = atomic_load_explicit(&m->nnames, memory_order_acquire);
+	for (;;) {
+		for (i = 0; i < n && i < METRICS_SECTIONS_MAX; i++)
+			if (atomic_load_explicit(&m->names[i].ready,
+			    memory_order_acquire) &&
+			    strcmp(m->names[i].name, name) == 0)
+				return &s->sec[i];
+		if (n >= METRICS_SECTIONS_MAX)
+			return &s->sec[OTHER];
+		/* On failure n is the new count: look again. */
+		if (atomic_compare_exchange_weak(&m->nnames, &n, n + 1))
+			break;
+	}
+	memcpy(m->names[n].name, name, len + 1);
+	atomic_store_explicit(&m->names[n].ready, 1, memory_order_release);
 	return &s->sec[n];
 }
 
@@ -252,44 +274,45 @@ load(const counter *c)
 	return atomic_load_explicit(c, memory_order_relaxed);
 }
 
-/* Adds a slot's section into the sums: a label past METRICS_SECTIONS_MAX
- * different ones, or the name "other", goes to "other". */
+/* Adds every slot's counters of section index j into the sums under
+ * label l: two names that escape alike are one series. */
 static void
-agg_add(struct agg *a, unsigned *na, const struct msection *sec)
+agg_add(struct agg *a, unsigned *na, const char *l, const struct metrics *m,
+    unsigned j)
 {
-	char		 l[LABEL_MAX + 1];
-	unsigned	 i, k, o, r;
+	unsigned	 i, s, k, o, r;
 
-	label(l, sizeof(l), sec->name);
 	for (i = 0; i < *na; i++)
 		if (strcmp(a[i].label, l) == 0)
 			break;
-	if (strcmp(l, "other") == 0 ||
-	    (i == *na && *na == METRICS_SECTIONS_MAX))
+	if (j == OTHER)
 		i = OTHER;
 	else if (i == *na)
-		memcpy(a[(*na)++].label, l, sizeof(l));
-	for (k = 0; k < KINDS; k++)
-		for (o = 0; o < OUTCOMES; o++)
-			for (r = 0; r < REASONS_MAX; r++)
-				a[i].n[k][o][r] += load(&sec->n[k][o][r]);
+		snprintf(a[(*na)++].label, sizeof(a[0].label), "%s", l);
+	for (s = 0; s < m->nslots; s++)
+		for (k = 0; k < KINDS; k++)
+			for (o = 0; o < OUTCOMES; o++)
+				for (r = 0; r < REASONS_MAX; r++)
+					a[i].n[k][o][r] += load(
+					    &m->slot[s].sec[j].n[k][o][r]);
 }
 
 static void
 write_requests(struct out *o, const struct metrics *m)
 {
 	struct agg	 a[METRICS_SECTIONS_MAX + 1];
+	char		 l[LABEL_MAX + 1];
 	unsigned	 na = 0, i, j, n, k, x, r;
 
 	memset(a, 0, sizeof(a));
 	memcpy(a[OTHER].label, "other", sizeof("other"));
-	for (i = 0; i < m->nslots; i++) {
-		n = atomic_load_explicit(&m->slot[i].nsections,
-		    memory_order_acquire);
-		for (j = 0; j < n && j < METRICS_SECTIONS_MAX; j++)
-			agg_add(a, &na, &m->slot[i].sec[j]);
-		agg_add(a, &na, &m->slot[i].sec[OTHER]);
-	}
+	n = atomic_load_explicit(&m->nnames, memory_order_acquire);
+	for (j = 0; j < n && j < METRICS_SECTIONS_MAX; j++)
+		if (atomic_load_explicit(&m->names[j].ready,
+		    memory_order_acquire))
+			agg_add(a, &na, label(l, sizeof(l),
+			    m->names[j].name), m, j);
+	agg_add(a, &na, "other", m, OTHER);
 	out_put(o, "# HELP cors_wrap_requests_total Requests decided, by "
 	    "section of the configuration, kind, outcome and reason.\n"
 	    "# TYPE cors_wrap_requests_total counter\n");

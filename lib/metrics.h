@@ -4,16 +4,19 @@
  *
  * The master maps one region (MAP_SHARED | MAP_ANONYMOUS) before it
  * forks: a slot per worker, written by that worker alone (no lock: a
- * single writer loads and stores), read by whichever worker answers a
- * scrape, which sums the slots.  A worker started in place of a dead one
- * continues the dead one's slot, so no counter ever goes backwards, and a
- * reload (SIGHUP, a changed INI file) changes the configuration, not the
- * region.  CGI mode has none: each request is a process of its own.
+ * single writer loads and stores; the shared table of section names
+ * alone is claimed with an atomic compare-and-swap), read by whichever
+ * worker answers a scrape, which sums the slots.  A worker started in
+ * place of a dead one continues the dead one's slot, so no counter ever
+ * goes backwards, and a reload (SIGHUP, a changed INI file) changes the
+ * configuration, not the region.  CGI mode has none: each request is a
+ * process of its own.
  *
  * No origin, path or other request value is a label: their number has no
  * bound.  The sections of the configuration are, at most
- * METRICS_SECTIONS_MAX names a worker: a section past those, or named
- * with METRICS_SECTION_NAME_MAX bytes or more, counts as "other".
+ * METRICS_SECTIONS_MAX names in all, in a table the workers share: a
+ * section past those, or named with METRICS_SECTION_NAME_MAX bytes or
+ * more, counts as "other", for good.
  */
 #ifndef CORS_METRICS_H
 #define CORS_METRICS_H

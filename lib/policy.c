@@ -328,16 +328,40 @@ allow_method(const struct policy *p, const struct request *r,
 	return true;
 }
 
+/* Does credentials_origins list the exact origin s? */
+static bool
+exact_listed(const struct policy *p, const char *s)
+{
+	struct origin_parts	 parts;
+	size_t			 i, len = strlen(s);
+
+	if (origin_parse(s, len, &parts) != ORIGIN_OK)
+		return false;
+	for (i = 0; i < p->ncredentials_origins; i++)
+		if (origin_entry_matches(&p->credentials_origins[i], s, len,
+		    &parts))
+			return true;
+	return false;
+}
+
 /*
  * Does the answer carry Access-Control-Allow-Credentials?  Sets
  * a->no_credentials for a reflected Origin that may not have them, which
  * the script's own field cannot give it either (cgiheader_withholds).
- * Without an Origin (always_send) only supports_credentials counts.
+ * Without an Origin (always_send) only supports_credentials counts; the
+ * first exact origin sent then is one more that credentials_origins may
+ * leave out: without Vary (vary_header = false) a cache keeps that answer
+ * for the origin's own requests, the script's credentials with it.
  */
 static bool
 credentials(const struct policy *p, const struct request *r,
     struct answer *a, const char *acao)
 {
+	if (a->verdict == VERDICT_NONE && acao == p->first_exact &&
+	    p->ncredentials_origins > 0) {
+		a->no_credentials = !exact_listed(p, acao);
+		return false;
+	}
 	if (a->verdict != VERDICT_ALLOWED || acao != r->origin)
 		return p->supports_credentials;
 	a->no_credentials = a->star_only || (p->ncredentials_origins > 0 &&
@@ -514,14 +538,24 @@ answer_unreflect(struct answer *a)
 void
 answer_debug(struct answer *a, const char *section)
 {
-	bool	 hit = a->verdict == VERDICT_ALLOWED ||
-		    (a->verdict == VERDICT_NONE && a->nfields > 0);
+	bool		 hit = a->verdict == VERDICT_ALLOWED ||
+			    (a->verdict == VERDICT_NONE && a->nfields > 0);
+	char		 name[41];
+	size_t		 i;
+	unsigned char	 c;
 
-	snprintf(a->debug, sizeof(a->debug), "%s%s%s%s; section=%.40s",
+	/* A section's name holds any byte the INI file gave it but ':';
+	 * a field value holds none but printable ASCII (a CR ends it). */
+	for (i = 0; i < sizeof(name) - 1 && section[i] != '\0'; i++) {
+		c = (unsigned char)section[i];
+		name[i] = c >= 0x20 && c < 0x7f ? (char)c : '?';
+	}
+	name[i] = '\0';
+	snprintf(a->debug, sizeof(a->debug), "%s%s%s%s; section=%s",
 	    a->preflight ? "preflight-" : "", a->would_refuse ? "report-only" :
 	    hit ? "hit" : "miss",
 	    a->reason != REASON_ALLOWED ? "; " : "",
-	    a->reason != REASON_ALLOWED ? reason_str(a->reason) : "", section);
+	    a->reason != REASON_ALLOWED ? reason_str(a->reason) : "", name);
 	add(a, "X-CORS-Wrap", a->debug);
 }
 

@@ -36,8 +36,9 @@ program_path(char *path, size_t size, struct diag *d)
 		if ((size_t)snprintf(path, size, "%s%s", dir, rel[i]) < size &&
 		    access(path, X_OK) == 0)
 			return 0;
-	diag_add(d, "%s is neither in %s nor in %s/../libexec/cors-wrap",
-	    PROGRAM, dir, dir);
+	diag_add(d, "%s is neither in %s nor in %s/../libexec/cors-wrap "
+	    "(where make install and the package put it)", PROGRAM,
+	    dir, dir);
 	return -1;
 }
 
@@ -97,8 +98,10 @@ pslquery(const char *file, const char *domain, struct diag *d)
 	out[len] = '\0';
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
 		return strcmp(out, domain) == 0;
+	/* The list, not the program: say where one comes from. */
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 1 && len > 0)
-		diag_add(d, "%s", out);
+		diag_add(d, "%s (install Debian's publicsuffix package, or name "
+		    "the list in CORS_PSL_FILE)", out);
 	else if (WIFEXITED(st))
 		diag_add(d, "%s failed (exit status %d)", path,
 		    WEXITSTATUS(st));

@@ -15,7 +15,8 @@
 
 /* domain (lower case, no trailing dot) by the list in file: 1 a public
  * suffix, 0 not, -1 when the question could not be answered (no
- * cors-wrap-psl, a list it cannot read), with why in d. */
+ * cors-wrap-psl, a list it cannot read), with why in d and what to do
+ * about it. */
 int	pslquery(const char *file, const char *domain, struct diag *d);
 
 #endif

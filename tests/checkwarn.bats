@@ -196,11 +196,18 @@ origins = https://*.github.io'
 		CORS_PSL_FILE="$BATS_TEST_TMPDIR/none.dafsa"
 }
 
-@test "a subdomain glob with cors-wrap-psl missing warns that it was not checked" {
-	local bin=$BATS_TEST_TMPDIR/bin
+# alone: a copy of cors-wrap in $bin, without cors-wrap-psl beside it; a
+# glob to check in $INI.
+alone() {
+	bin=$BATS_TEST_TMPDIR/bin
 	mkdir -p "$bin"
 	cp "$CORS_WRAP" "$bin/cors-wrap"
 	ini 'origins = https://*.github.io'
+}
+
+@test "a subdomain glob with cors-wrap-psl missing warns that it was not checked" {
+	local bin
+	alone
 	CORS_WRAP=$bin/cors-wrap warning "$INI:1" origins "not checked against the public suffix list: cors-wrap-psl is neither in $bin nor in $bin/../libexec/cors-wrap"
 }
 
@@ -272,4 +279,34 @@ supports_credentials = yes'
 	run env -i PATH=/usr/bin:/bin "$CORS_WRAP" --strict
 	assert_failure 1
 	assert_line 'cors-wrap: --strict goes with --check'
+}
+
+# --- credentials_origins: the entries that get credentials --------------------
+
+@test "with credentials_origins, an http:// entry of it warns, even beside a regex in origins" {
+	ini 'origins = ~https?://[a-z]+\.example\.com
+credentials_origins = http://app.example.com'
+	warning "$INI:2" credentials_origins '"http://app.example.com" with credentials (credentials_origins'
+}
+
+@test "with credentials_origins, null and http:// origins it leaves out get no credentials and no warning" {
+	ini 'origins = null http://b.example https://app.example.com
+credentials_origins = https://app.example.com'
+	no_warning
+}
+
+@test "a subdomain glob on a public suffix in credentials_origins warns" {
+	ini 'origins = ~https://[a-z]+\.github\.io
+credentials_origins = https://*.github.io'
+	warning "$INI:2" credentials_origins '"https://*.github.io": github.io is a public suffix'
+}
+
+@test "with cors-wrap-psl missing, the warning says where it goes, not to install a public suffix list" {
+	local bin
+	alone
+	CORS_WRAP=$bin/cors-wrap warning "$INI:1" origins "(where make install and the package put it)"
+	refute_line --partial 'publicsuffix package'
+	# A list it cannot read says what to do about the list.
+	warning "$INI:1" origins "(install Debian's publicsuffix package, or name the list in CORS_PSL_FILE)" \
+		CORS_PSL_FILE="$BATS_TEST_TMPDIR/none.dafsa"
 }

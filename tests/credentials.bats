@@ -138,3 +138,27 @@ printf 'Content-Type: text/plain\r\nAccess-Control-Allow-Credentials: true\r\n\r
 	assert_line --regexp "^  $APP +matches\$"
 	assert_line 'Access-Control-Allow-Credentials: true'
 }
+
+@test "credentials: without an Origin (always_send), the script's own credentials beside a first exact origin that credentials_origins leaves out withhold Allow-Origin: without Vary a cache would keep them for that origin" {
+	local prog
+	prog=$(script creds.cgi "#!/bin/sh
+printf 'Content-Type: text/plain\r\nCache-Control: max-age=600\r\nAccess-Control-Allow-Credentials: true\r\n\r\nhello\n'")
+	# https://a.example.net sorts first: the origin always_send names.
+	cgi CORS_EXEC="$prog" REQUEST_URI=/app SCRIPT_NAME=/app CORS_VARY_HEADER=false \
+		CORS_ORIGINS="$APP https://a.example.net" CORS_CREDENTIALS_ORIGINS="$APP" \
+		CORS_LOG_RATE=0 CORS_LOG_REFUSED=warn
+	refute_header Access-Control-Allow-Origin
+	refute_header Vary
+	assert_equal "$body" hello
+	in_log 'credentials_origins does not allow this origin'
+	# One it lists has them, as with supports_credentials.
+	cgi CORS_EXEC="$prog" REQUEST_URI=/app SCRIPT_NAME=/app CORS_VARY_HEADER=false \
+		CORS_ORIGINS="$APP https://a.example.net" CORS_CREDENTIALS_ORIGINS=https://a.example.net
+	assert_header Access-Control-Allow-Origin https://a.example.net
+	assert_header Access-Control-Allow-Credentials true
+	# --explain says so.
+	run env -i PATH=/usr/bin:/bin CORS_ORIGINS="$APP https://a.example.net" \
+		CORS_CREDENTIALS_ORIGINS="$APP" "$CORS_WRAP" --explain GET /x
+	assert_success
+	assert_line --partial "the script's own Access-Control-Allow-Credentials would withhold it"
+}

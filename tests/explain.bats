@@ -162,3 +162,11 @@ explain() {
 		HTTP_ORIGIN=https://evil.example HTTP_ACCESS_CONTROL_REQUEST_METHOD=GET
 	assert_equal "$log" 'cors-wrap: warn: refused preflight OPTIONS /x from origin "https://evil.example" [global]: origin-not-allowed'
 }
+
+@test "debug_header writes a section name's bytes outside printable ASCII as ?: a CR in the INI file's [name] never ends the field" {
+	s=$(script app.cgi $'#!/bin/sh\nprintf "Content-Type: text/plain\\r\\n\\r\\nok\\n"')
+	printf '[a\rX-Evil\t\xc3\xa9]\npath = /cr/*\n' >>"$INI"
+	cgi CORS_EXEC="$s" CORS_CONFIG="$INI" CORS_DEBUG_HEADER=on REQUEST_URI=/cr/x \
+		HTTP_ORIGIN=https://app.example.com
+	assert_header X-CORS-Wrap 'hit; section=a?x-evil???'
+}

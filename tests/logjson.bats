@@ -160,3 +160,25 @@ field() {
 	assert_success
 	assert_line "error: worker $worker died (signal 9); starting another"
 }
+
+@test "logjson: a message longer than 256 bytes is the text line's whole, and the line about credentials withheld from the script says event refused" {
+	local cred path
+	cred=$BATS_TEST_TMPDIR/cred.cgi
+	printf '#!/bin/sh\nprintf '"'"'Access-Control-Allow-Credentials: true\\nContent-Type: text/plain\\n\\nok\\n'"'"'\n' >"$cred"
+	chmod 755 "$cred"
+	path=/api/v1/$(printf 'p%.0s' {1..120})
+	local -a req=(REQUEST_METHOD=GET REQUEST_URI="$path" HTTP_ORIGIN=https://b.example.com
+		CORS_ORIGINS="https://a.example.com https://b.example.com"
+		CORS_CREDENTIALS_ORIGINS=https://a.example.com CORS_EXEC="$cred")
+	cgi CORS_LOG_LEVEL=debug CORS_LOG_RATE=0 "${req[@]}"
+	run "$PY" "$LOGJSON" text "$BATS_TEST_TMPDIR/cgi.err"
+	assert_success
+	assert_line --partial 'credentials_origins does not allow this origin; no Access-Control-Allow-Origin sent'
+	local text=$output
+	json_cgi "${req[@]}"
+	run "$PY" "$LOGJSON" check "$err"
+	assert_success
+	assert_equal "$output" "$text"
+	# The line is about a refusal, whatever the policy decided.
+	assert_equal "$(field 'credentials_origins does not allow' event)" refused
+}

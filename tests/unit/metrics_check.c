@@ -142,10 +142,9 @@ main(void)
 	    "outcome=\"allowed\",reason=\"no-origin\"} 1");
 	expect("cors_wrap_requests_total{section=\"q\\\"b\\\\s\\nn\\\\x01"
 	    "\\\\xff\",kind=\"actual\",outcome=\"allowed\",reason=\"allowed\"} 1");
-	/* Slot 1 names api, the hostile one and s0..s29 (32); the long
-	 * name, "other" and s30..s36 count as its "other".  The sum over
-	 * the slots is bounded too: with slot 0's "global", s29 is the 33rd
-	 * name and joins "other" (7 + 1 + 1 + 1). */
+	/* The table the slots share holds slot 0's api and global, then
+	 * slot 1's hostile one and s0..s28 (32 names); the long name,
+	 * "other" and s29..s36 count as "other" (1 + 1 + 8). */
 	expect("cors_wrap_requests_total{section=\"s28\",kind=\"actual\","
 	    "outcome=\"allowed\",reason=\"allowed\"} 1");
 	refute("section=\"s29\"");
