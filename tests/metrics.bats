@@ -263,7 +263,8 @@ scrape2() {
 		sleep 0.1
 	done
 	# Slot 0 is the worker started first.
-	read -r w0 w1 < <(ps --ppid "$CW_PID" -o pid= | sort -n | tr '\n' ' ')
+	# (tr leaves no line end, at which read would fail.)
+	read -r w0 w1 < <(ps --ppid "$CW_PID" -o pid= | sort -n | tr '\n' ' '; echo)
 	# The second worker alone meets 32 names, s31 five times; then the
 	# first alone meets the section global, a scrape, and s31.
 	kill -STOP "$w0"
