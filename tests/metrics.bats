@@ -234,49 +234,11 @@ req() {
 	grep -qx 'cors_wrap_workers 2' "$BATS_TEST_TMPDIR/after"
 }
 
-# fcgi2 SOCKET PATH: a preflight from $APP for PATH straight to the daemon
-# at SOCKET (answered without a script).
-fcgi2() {
-	env -i REQUEST_METHOD=OPTIONS REQUEST_URI="$2" HTTP_ORIGIN="$APP" \
-		HTTP_ACCESS_CONTROL_REQUEST_METHOD=GET timeout 10 cgi-fcgi -bind -connect "$1" \
-		>/dev/null
-}
-
-# scrape2 SOCKET FILE: the counters straight from the daemon into FILE.
-scrape2() {
-	env -i CORS_METRICS=1 REQUEST_METHOD=GET timeout 10 cgi-fcgi -bind -connect "$1" |
-		tr -d '\r' | awk 'f { print } /^$/ { f = 1 }' >"$2"
-}
-
-@test "metrics: past 32 section names, a name the first worker meets after the second moves no series to other or back: nothing goes backwards" {
-	local sock2 ini2 w0 w1 i
-	sock2=$(fcgi_dir)/cw2.sock
-	ini2=$SERVER_ROOT/conf/many.ini
-	{
-		printf 'origins = %s\n' "$APP"
-		for ((i = 0; i < 34; i++)); do printf '[s%d]\npath = /s%d\n' "$i" "$i"; done
-	} >"$ini2"
-	chmod 644 "$ini2"
-	cors_wrap_start "$sock2" CORS_CONFIG="$ini2" -c 2
-	for ((i = 0; i < 100; i++)); do
-		[ "$(workers | grep -c .)" -lt 2 ] || break
-		sleep 0.1
-	done
-	# Slot 0 is the worker started first.
-	# (tr leaves no line end, at which read would fail.)
-	read -r w0 w1 < <(ps --ppid "$CW_PID" -o pid= | sort -n | tr '\n' ' '; echo)
-	# The second worker alone meets 32 names, s31 five times; then the
-	# first alone meets the section global, a scrape, and s31.
-	kill -STOP "$w0"
-	for ((i = 0; i < 32; i++)); do fcgi2 "$sock2" "/s$i"; done
-	for i in 1 2 3 4; do fcgi2 "$sock2" /s31; done
-	kill -CONT "$w0"
-	kill -STOP "$w1"
-	fcgi2 "$sock2" /elsewhere
-	scrape2 "$sock2" "$BATS_TEST_TMPDIR/before"
-	fcgi2 "$sock2" /s31
-	scrape2 "$sock2" "$BATS_TEST_TMPDIR/after"
-	kill -CONT "$w1"
-	grep -q 'section="s30"' "$BATS_TEST_TMPDIR/before"
-	not_backwards
+# Driving the two workers apart with SIGSTOP cannot be trusted (a stopped
+# worker may take the listening socket's wakeup and hold the connection):
+# the order in which workers meet names is played in-process.
+@test "metrics: past 32 section names, a name one worker meets after another counted it moves no series to other or back: nothing goes backwards" {
+	run "$METRICS_CHECK" order
+	assert_success
+	assert_equal "${lines[-1]}" ok
 }

@@ -4,7 +4,8 @@
  * enforce = report sets), the sum over slots written by other processes,
  * the bound on section names, and label escaping.  Prints the exposition
  * it checked, for the bats file's line-by-line format check, then "ok" or
- * the failures.
+ * the failures.  "metrics_check order": past 32 names, one slot meeting
+ * a name after another counted it moves no count backwards.
  */
 #include <sys/wait.h>
 
@@ -64,8 +65,84 @@ answer(bool preflight, enum verdict v, enum reason r, bool would_refuse)
 	return a;
 }
 
+/* Frees the region and says how it went: the exit status. */
+static int
+done(struct metrics *m)
+{
+	metrics_free(m);
+	if (failed) {
+		fprintf(stderr, "%d failed\n", failed);
+		return 1;
+	}
+	printf("ok\n");
+	return 0;
+}
+
+/* The value of series (the line's text before the last space) in text,
+ * or -1. */
+static long long
+value_of(const char *all, const char *series, size_t n)
+{
+	const char	*p = all;
+
+	while ((p = memmem(p, strlen(p), series, n)) != NULL) {
+		if ((p == all || p[-1] == '\n') && p[n] == ' ')
+			return strtoll(p + n + 1, NULL, 10);
+		p += n;
+	}
+	return -1;
+}
+
+/*
+ * Past METRICS_SECTIONS_MAX names: slot 1 meets 32 names, s31 five
+ * times, slot 0 one more; then slot 0 meets s31 too.  No series of the
+ * first exposition may be missing or smaller in the second (a name moved
+ * from its series to "other", or back, would show).
+ */
+static int
+order(void)
+{
+	struct metrics		*m = metrics_create(2);
+	struct metrics_slot	*s0 = metrics_slot(m, 0), *s1 = metrics_slot(m, 1);
+	struct answer		 a = answer(false, VERDICT_ALLOWED, REASON_ALLOWED,
+				    false);
+	static char		 before[1 << 16];
+	char			 name[16], buf[4096];
+	const char		*p, *nl, *sp;
+	long long		 v;
+	int			 i;
+
+	for (i = 0; i < METRICS_SECTIONS_MAX; i++) {
+		snprintf(name, sizeof(name), "s%d", i);
+		metrics_request(s1, name, &a);
+	}
+	for (i = 0; i < 4; i++)
+		metrics_request(s1, "s31", &a);
+	metrics_request(s0, "global", &a);
+	text[0] = '\n';
+	tlen = 1;
+	metrics_write(m, buf, sizeof(buf), collect, NULL);
+	snprintf(before, sizeof(before), "%s", text);
+	metrics_request(s0, "s31", &a);
+	tlen = 1;
+	metrics_write(m, buf, sizeof(buf), collect, NULL);
+	for (p = before + 1; *p != '\0'; p = nl + 1) {
+		if ((nl = strchr(p, '\n')) == NULL)
+			break;
+		if (*p == '#' || (sp = memrchr(p, ' ', (size_t)(nl - p))) == NULL)
+			continue;
+		v = value_of(text + 1, p, (size_t)(sp - p));
+		if (v < strtoll(sp + 1, NULL, 10)) {
+			fprintf(stderr, "behind: %.*s, then %lld\n",
+			    (int)(nl - p), p, v);
+			failed++;
+		}
+	}
+	return done(m);
+}
+
 int
-main(void)
+main(int argc, char *argv[])
 {
 	struct metrics		*m = metrics_create(2);
 	struct metrics_slot	*s0 = metrics_slot(m, 0), *s1;
@@ -75,6 +152,8 @@ main(void)
 	int			 i, st;
 	char			 buf[4096];
 
+	if (argc == 2 && strcmp(argv[1], "order") == 0)
+		return order();
 	if (m == NULL || (s1 = metrics_slot(m, 1)) == NULL ||
 	    metrics_slot(m, 2) != NULL) {
 		fprintf(stderr, "metrics_create/metrics_slot\n");
@@ -165,11 +244,5 @@ main(void)
 	metrics_write(m, buf, sizeof(buf), collect, NULL);
 	expect("cors_wrap_scripts_total 2");
 	expect("cors_wrap_queue_depth 3");
-	metrics_free(m);
-	if (failed) {
-		fprintf(stderr, "%d failed\n", failed);
-		return 1;
-	}
-	printf("ok\n");
-	return 0;
+	return done(m);
 }
