@@ -548,7 +548,10 @@ answer_debug(struct answer *a, const char *section)
 	 * a field value holds none but printable ASCII (a CR ends it). */
 	for (i = 0; i < sizeof(name) - 1 && section[i] != '\0'; i++) {
 		c = (unsigned char)section[i];
-		name[i] = c >= 0x20 && c < 0x7f ? (char)c : '?';
+		if (c >= 0x20 && c < 0x7f)
+			name[i] = section[i];
+		else
+			name[i] = '?';
 	}
 	name[i] = '\0';
 	snprintf(a->debug, sizeof(a->debug), "%s%s%s%s; section=%s",
