@@ -15,23 +15,29 @@
 #include "origin.h"
 #include "pattern.h"
 #include "token.h"
+/* The opening of every list: the words of s counted (at most
+ * CONFIG_LIST_MAX), *v an array of one element more than that, zeroed,
+ * each size bytes, and it at the first word.  -1 with why in d, or out
+ * of memory. */
 static int
-count_list(const struct setting *s, const char *key, size_t *n,
-    struct diag *d)
+list_open(const struct setting *s, const char *key, size_t size, void **v,
+    size_t *n, struct tok_iter *it, struct diag *d)
 {
-	struct tok_iter	 it;
 	const char	*w;
 	size_t		 len;
 
 	*n = 0;
-	tok_iter_init(&it, s->value, strlen(s->value));
-	while (tok_next_word(&it, &w, &len))
+	tok_iter_init(it, s->value, strlen(s->value));
+	while (tok_next_word(it, &w, &len))
 		(*n)++;
 	if (*n > CONFIG_LIST_MAX) {
 		diag_add(d, "%s: %s: more than %d entries", s->source, key,
 		    CONFIG_LIST_MAX);
 		return -1;
 	}
+	if ((*v = calloc(*n + 1, size)) == NULL)
+		return -1;
+	tok_iter_init(it, s->value, strlen(s->value));
 	return 0;
 }
 
@@ -156,12 +162,11 @@ compile_methods(const struct config_keydef *k, const struct setting *s,
 	struct tok_iter	 it;
 	const char	*w;
 	size_t		 len, n, i, j;
+	void		*v;
 
-	if (count_list(s, k->ini, &n, d) == -1)
+	if (list_open(s, k->ini, sizeof(char *), &v, &n, &it, d) == -1)
 		return -1;
-	if ((p->methods = calloc(n + 1, sizeof(char *))) == NULL)
-		return -1;
-	tok_iter_init(&it, s->value, strlen(s->value));
+	p->methods = v;
 	while (tok_next_word(&it, &w, &len)) {
 		if (len == 1 && *w == '*') {
 			p->methods_any = true;
@@ -209,13 +214,12 @@ compile_allow_headers(const struct config_keydef *k, const struct setting *s,
 	const char	*w;
 	size_t		 len, n;
 	char		 where[DIAG_WHERE_MAX];
+	void		*v;
 
-	if (count_list(s, k->ini, &n, d) == -1)
+	if (list_open(s, k->ini, sizeof(*p->allow_headers), &v, &n, &it,
+	    d) == -1)
 		return -1;
-	if ((p->allow_headers = calloc(n + 1, sizeof(*p->allow_headers))) ==
-	    NULL)
-		return -1;
-	tok_iter_init(&it, s->value, strlen(s->value));
+	p->allow_headers = v;
 	while (tok_next_word(&it, &w, &len)) {
 		struct header_entry	*h =
 		    &p->allow_headers[p->nallow_headers];
@@ -270,15 +274,16 @@ compile_expose(const struct config_keydef *k, const struct setting *s,
 	const char	*w;
 	size_t		 len, n, i, nv = 0;
 	char		**v;
+	void		*vv;
 	int		 rc = 0;
 
-	if (count_list(s, k->ini, &n, d) == -1)
+	if (list_open(s, k->ini, sizeof(char *), &vv, &n, &it, d) == -1)
 		return -1;
-	if (n == 0)
+	v = vv;
+	if (n == 0) {		/* expose_value stays NULL: no field */
+		free(v);
 		return 0;
-	if ((v = calloc(n, sizeof(char *))) == NULL)
-		return -1;
-	tok_iter_init(&it, s->value, strlen(s->value));
+	}
 	while (tok_next_word(&it, &w, &len)) {
 		if (!tok_is_token(w, len)) {
 			diag_add(d, "%s: expose_headers: \"%.*s\" is not a "
