@@ -38,4 +38,9 @@
  * 4 KiB (nginx's fastcgi_buffer_size). */
 #define EXPOSE_LIST_MAX		2048
 
+/* A bound's value in a string literal, for messages: BOUND(EXPOSE_LIST_MAX)
+ * is "2048". */
+#define BOUND_(n)		#n
+#define BOUND(n)		BOUND_(n)
+
 #endif

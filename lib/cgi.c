@@ -19,6 +19,7 @@
 #include "exchange.h"
 #include "io.h"
 #include "log.h"
+#include "metrics.h"
 #include "policy.h"
 #include "request.h"
 #include "script.h"
@@ -291,7 +292,7 @@ cgi_serve(const struct cgi_opts *o)
 				    o->nextra };
 	struct script		 s;
 	void			*env = (void *)o->envp;
-	const char		*ini;
+	const char		*ini, *odd;
 	char			**senv;
 	ssize_t			 n;
 	int			 rc;
@@ -311,6 +312,22 @@ cgi_serve(const struct cgi_opts *o)
 	if (o->argv_ignored)
 		log_msg(&lg, LOG_DEBUG, "arguments that do not name "
 		    "SCRIPT_FILENAME were not used to choose the program");
+	switch (metrics_asked(o->envp, &odd)) {
+	case METRICS_ASKED:
+		/* The location meant for the counters: running its script
+		 * instead would answer what nobody meant to publish. */
+		log_msg(&lg, LOG_ERROR, "CORS_METRICS=1 asks for the FastCGI "
+		    "daemon's counters, which CGI mode does not keep (each "
+		    "request is a process of its own); no script run");
+		respond(500, NULL);
+		config_free(&cfg);
+		return 1;
+	case METRICS_ODD:
+		log_msg(&lg, LOG_WARN, METRICS_ODD_LOG, odd);
+		break;
+	case METRICS_NOT_ASKED:
+		break;
+	}
 
 	if (exchange_begin(&x, request_env_get, env) == EXCHANGE_ANSWER) {
 		rc = respond(x.status, &mem.ans);

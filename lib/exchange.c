@@ -126,6 +126,16 @@ budget_allows(const struct logger *lg, const struct config *cfg,
 	return true;
 }
 
+/* The request's origin in a log line: FROM_FMT's four arguments, "from
+ * origin "..."" or "without an Origin" (not an empty origin: a request
+ * without one is another case, always_send's). */
+#define FROM_FMT	"%s%.*s%s"
+#define FROM_ARGS(r, olen) \
+	(r)->origin != NULL ? "from origin \"" : "without an Origin", \
+	(r)->origin != NULL ? (olen) : 0, \
+	(r)->origin != NULL ? (r)->origin : "", \
+	(r)->origin != NULL ? "\"" : ""
+
 void
 exchange_log(const struct logger *lg, const struct config *cfg,
     const struct log_budget *b, const struct request *r,
@@ -133,42 +143,41 @@ exchange_log(const struct logger *lg, const struct config *cfg,
 {
 	const char	*kind = r->preflight ? "preflight" : "request";
 	int		 olen = (int)(r->origin_len > 256 ? 256 : r->origin_len);
-	struct logger	 rl = *lg;
+	struct logger	 rl;
 
 	/* What enforce = report is for: at warn, the default log_level,
 	 * unless log_refused is more severe. */
 	enum log_level	 would = cfg->log_refused < LOG_WARN ?
 			    cfg->log_refused : LOG_WARN;
 
+	/* Most requests: allowed, and nothing said below debug. */
+	if (!a->would_refuse && a->verdict != VERDICT_REFUSED &&
+	    lg->level < LOG_DEBUG)
+		return;
+	rl = *lg;
 	exchange_log_fields(&rl, r, sec, a);	/* for JSON lines */
 	lg = &rl;
 	if (a->would_refuse) {
 		if (!budget_allows(lg, cfg, b, would))
 			return;
-		log_msg(lg, would, "would refuse %s %s %s from origin \"%.*s\" "
+		log_msg(lg, would, "would refuse %s %s %s " FROM_FMT " "
 		    "[%s]: %s%s%.*s; enforce = report answered it", kind,
-		    r->method, r->path, olen, r->origin != NULL ? r->origin :
-		    "", sec->name, reason_str(a->reason), a->detail != NULL ?
-		    " " : "", (int)a->detail_len, a->detail != NULL ?
-		    a->detail : "");
+		    r->method, r->path, FROM_ARGS(r, olen), sec->name,
+		    reason_str(a->reason), a->detail != NULL ? " " : "",
+		    (int)a->detail_len, a->detail != NULL ? a->detail : "");
 	} else if (a->verdict == VERDICT_REFUSED) {
 		if (!budget_allows(lg, cfg, b, cfg->log_refused))
 			return;
-		log_msg(lg, cfg->log_refused, "refused %s %s %s from origin "
-		    "\"%.*s\" [%s]: %s%s%.*s", kind, r->method, r->path, olen,
-		    r->origin != NULL ? r->origin : "", sec->name,
-		    reason_str(a->reason), a->detail != NULL ? " " : "",
-		    (int)a->detail_len, a->detail != NULL ? a->detail : "");
+		log_msg(lg, cfg->log_refused, "refused %s %s %s " FROM_FMT
+		    " [%s]: %s%s%.*s", kind, r->method, r->path,
+		    FROM_ARGS(r, olen), sec->name, reason_str(a->reason),
+		    a->detail != NULL ? " " : "", (int)a->detail_len,
+		    a->detail != NULL ? a->detail : "");
 	} else
-		log_msg(lg, LOG_DEBUG, "%s %s %s from origin \"%.*s\" [%s]: "
-		    "%s", kind, r->method, r->path, olen,
-		    r->origin != NULL ? r->origin : "", sec->name,
+		log_msg(lg, LOG_DEBUG, "%s %s %s " FROM_FMT " [%s]: %s", kind,
+		    r->method, r->path, FROM_ARGS(r, olen), sec->name,
 		    reason_str(a->reason));
 }
-
-/* A bound's value in a string literal. */
-#define BOUND_(n)	#n
-#define BOUND(n)	BOUND_(n)
 
 /* A refusal caused by the script's own fields, not by the policy: why
  * says which, within the same budget as the policy's refusals. */
@@ -185,9 +194,9 @@ log_script_refusal(const struct logger *lg, const struct config *cfg,
 	lg = &rl;
 	if (!budget_allows(lg, cfg, b, cfg->log_refused))
 		return;
-	log_msg(lg, cfg->log_refused, "refused %s %s %s from origin \"%.*s\": "
-	    "%s", r->preflight ? "preflight" : "request", r->method, r->path,
-	    olen, r->origin != NULL ? r->origin : "", why);
+	log_msg(lg, cfg->log_refused, "refused %s %s %s " FROM_FMT ": %s",
+	    r->preflight ? "preflight" : "request", r->method, r->path,
+	    FROM_ARGS(r, olen), why);
 }
 
 void
@@ -203,6 +212,10 @@ exchange_log_merged(const struct logger *lg, const struct config *cfg,
 		    "Access-Control-Allow-Credentials and the policy refuses "
 		    "this origin (enforce = report answers it without "
 		    "credentials); no Access-Control-Allow-Origin sent" :
+		    r->origin == NULL ? "the script sets "
+		    "Access-Control-Allow-Credentials and credentials_origins "
+		    "does not allow the origin always_send names; no "
+		    "Access-Control-Allow-Origin sent" :
 		    "the script sets Access-Control-Allow-Credentials and "
 		    "credentials_origins does not allow this origin; no "
 		    "Access-Control-Allow-Origin sent");

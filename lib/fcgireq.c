@@ -402,6 +402,7 @@ fcgireq_start(struct conn *c)
 	const struct config	*cfg;
 	enum fcgi_params_result	 pr;
 	struct diag		 d = { 0 };
+	const char		*odd;
 	size_t			 n;
 
 	pr = fcgirec_params(c->rq.params, c->rq.params_len,
@@ -420,9 +421,15 @@ fcgireq_start(struct conn *c)
 		fcgireq_fail(c, 500, false);
 		return;
 	}
-	if (metrics_asked(c->rq.envp)) {
+	switch (metrics_asked(c->rq.envp, &odd)) {
+	case METRICS_ASKED:
 		fcgireq_metrics(c);
 		return;
+	case METRICS_ODD:
+		log_msg(&c->rq.lg, LOG_WARN, METRICS_ODD_LOG, odd);
+		break;
+	case METRICS_NOT_ASKED:
+		break;
 	}
 	if ((c->rq.ce = confcache_get(&w->cache, c->rq.envp, &d)) == NULL) {
 		log_msg(&c->rq.lg, LOG_ERROR, "cannot load the configuration: %s",

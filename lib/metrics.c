@@ -191,15 +191,6 @@ metrics_queue(struct metrics_slot *s, unsigned depth)
 		atomic_store_explicit(&s->queued, depth, memory_order_relaxed);
 }
 
-bool
-metrics_asked(char *const *envp)
-{
-	for (; envp != NULL && *envp != NULL; envp++)
-		if (strcmp(*envp, "CORS_METRICS=1") == 0)
-			return true;
-	return false;
-}
-
 /* ---- the exposition ---- */
 
 struct out {

@@ -23,6 +23,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "policy.h"
 
@@ -50,8 +51,35 @@ void	metrics_queue(struct metrics_slot *, unsigned depth);
 
 /* Did the server ask for the counters?  The param CORS_METRICS=1, which
  * only the server can set: a client's CORS-Metrics header comes as
- * HTTP_CORS_METRICS. */
-bool	metrics_asked(char *const *envp);
+ * HTTP_CORS_METRICS.  METRICS_ODD: CORS_METRICS with another value, at
+ * *value; no counters, but the caller logs it, since a location meant
+ * for them would otherwise run a script without a word. */
+enum metrics_ask {
+	METRICS_NOT_ASKED,
+	METRICS_ASKED,
+	METRICS_ODD
+};
+/* Inline: CGI mode asks too, and a call into this file's pages would
+ * cost each CGI request a page fault (lib/cgi.c). */
+static inline enum metrics_ask
+metrics_asked(char *const *envp, const char **value)
+{
+	static const char	 name[] = "CORS_METRICS=";
+
+	/* Every request asks: the first byte turns nearly every param
+	 * away before a comparison is called. */
+	for (; envp != NULL && *envp != NULL; envp++) {
+		if (**envp != 'C' ||
+		    strncmp(*envp, name, sizeof(name) - 1) != 0)
+			continue;
+		*value = *envp + sizeof(name) - 1;
+		return strcmp(*value, "1") == 0 ? METRICS_ASKED : METRICS_ODD;
+	}
+	*value = NULL;
+	return METRICS_NOT_ASKED;
+}
+#define METRICS_ODD_LOG	"CORS_METRICS=\"%.64s\" is not 1: answered as a " \
+			    "request, not with the counters"
 
 /* The exposition, every counter summed over the slots, in pieces of at
  * most len bytes, each formatted in buf and passed to out. */

@@ -165,7 +165,9 @@ allowed_origin(const struct policy *p, const struct request *r,
 	return NULL;
 }
 
-/* Does an entry of the list allow the request's (valid or opaque) Origin? */
+/* Does an entry of the list allow the request's (valid or opaque) Origin?
+ * tests/fuzz/fuzz_decide.c states this again as its oracle: a change here
+ * is a change of the rule, and belongs there too. */
 static bool
 listed(const struct origin_entry *v, size_t n, const struct request *r)
 {
@@ -390,12 +392,13 @@ answer_permissive(const struct policy *p, const struct request *r,
 	if (why != REASON_ORIGIN_NOT_ALLOWED &&
 	    why != REASON_METHOD_NOT_ALLOWED)
 		return;
-	/* The constant "*" stays, whatever the Origin; only a valid Origin
-	 * or "null" is ever reflected. */
+	/* The constant "*" stays, whatever the Origin.  Else only a valid
+	 * Origin is reflected: "null" is what origins = * refuses too, and
+	 * a sandboxed page's refused request must not be the one a report
+	 * lets through. */
 	if (static_star(p))
 		acao = "*";
-	else if (r->origin_state != RORIGIN_VALID &&
-	    r->origin_state != RORIGIN_OPAQUE)
+	else if (r->origin_state != RORIGIN_VALID)
 		return;
 	if (r->preflight) {
 		len = strnlen(r->acrm, METHOD_MAX + 1);

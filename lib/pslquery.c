@@ -5,13 +5,24 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
+#include <signal.h>
 #include <spawn.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "bounds.h"
+#include "clock.h"
+
 #define PROGRAM		"cors-wrap-psl"
 #define ANSWER_MAX	1024	/* a domain, or a line saying why not */
+/* What a working cors-wrap-psl never comes near: one domain, or a line,
+ * within the milliseconds a list takes to load.  Past either, the program
+ * is not the one make install put there, and --check must still end. */
+#define OUTPUT_MAX	65536
+#define WAIT_MS		5000
 
 /* Where cors-wrap-psl is, from where this cors-wrap is; -1 with why in d. */
 static int
@@ -42,17 +53,50 @@ program_path(char *path, size_t size, struct diag *d)
 	return -1;
 }
 
+/* The program's words into out (the first ANSWER_MAX bytes), to the end,
+ * *len set: the program must not die of SIGPIPE before its exit status
+ * says what its words mean.  NULL, or why the program is broken: more
+ * than OUTPUT_MAX bytes, or no end within WAIT_MS (a child of its own
+ * that keeps the pipe open counts too). */
+static const char *
+answer_read(int fd, char *out, size_t *len)
+{
+	struct pollfd	 pfd = { .fd = fd, .events = POLLIN };
+	char		 rest[512];
+	int64_t		 deadline = clock_ms() + WAIT_MS, left;
+	size_t		 total = 0;
+	ssize_t		 got;
+
+	*len = 0;
+	for (;;) {
+		if ((left = deadline - clock_ms()) <= 0)
+			return "did not end within " BOUND(WAIT_MS) " ms";
+		if (poll(&pfd, 1, (int)left) < 1)
+			continue;	/* EINTR, or the time is up */
+		got = *len < ANSWER_MAX ? read(fd, out + *len,
+		    ANSWER_MAX - *len) : read(fd, rest, sizeof(rest));
+		if (got == 0 || (got == -1 && errno != EINTR))
+			return NULL;
+		if (got == -1)
+			continue;
+		if (*len < ANSWER_MAX)
+			*len += (size_t)got;
+		if ((total += (size_t)got) > OUTPUT_MAX)
+			return "wrote more than " BOUND(OUTPUT_MAX) " bytes";
+	}
+}
+
 int
 pslquery(const char *file, const char *domain, struct diag *d)
 {
 	posix_spawn_file_actions_t	 fa;
 	char				 path[PATH_MAX + 64];
-	char				 out[ANSWER_MAX + 1], rest[512];
+	char				 out[ANSWER_MAX + 1];
+	const char			*broken;
 	char *const			 argv[] = { PROGRAM, (char *)file,
 					    (char *)domain, NULL };
 	char *const			 envp[] = { NULL };
 	pid_t				 pid = -1;
-	ssize_t				 got;
 	size_t				 len = 0;
 	int				 fds[2], e, st;
 
@@ -76,16 +120,9 @@ pslquery(const char *file, const char *domain, struct diag *d)
 		(void)close(fds[0]);
 		return -1;
 	}
-	/* To the end, what does not fit into rest: the program must not die
-	 * of SIGPIPE before its exit status says what its words mean. */
-	for (;;) {
-		got = len < ANSWER_MAX ? read(fds[0], out + len,
-		    ANSWER_MAX - len) : read(fds[0], rest, sizeof(rest));
-		if (got == 0 || (got == -1 && errno != EINTR))
-			break;
-		if (got > 0 && len < ANSWER_MAX)
-			len += (size_t)got;
-	}
+	broken = answer_read(fds[0], out, &len);
+	if (broken != NULL)
+		(void)kill(pid, SIGKILL);
 	(void)close(fds[0]);
 	while (waitpid(pid, &st, 0) == -1)
 		if (errno != EINTR) {
@@ -93,6 +130,10 @@ pslquery(const char *file, const char *domain, struct diag *d)
 			    strerror(errno));
 			return -1;
 		}
+	if (broken != NULL) {
+		diag_add(d, "%s %s; stopped", path, broken);
+		return -1;
+	}
 	while (len > 0 && out[len - 1] == '\n')
 		len--;
 	out[len] = '\0';

@@ -9,12 +9,6 @@ setup() {
 	INI=
 }
 
-# ini TEXT: write TEXT to a fresh INI file and use it from now on ($INI).
-ini() {
-	INI=$BATS_TEST_TMPDIR/cors-$BATS_TEST_NUMBER-$RANDOM.ini
-	printf '%s\n' "$1" >"$INI"
-}
-
 # check [--strict] [VAR=VALUE ...]: cors-wrap --check with $INI (when set)
 # and the variables given, in an otherwise empty environment.
 check() {
@@ -24,7 +18,8 @@ check() {
 		shift
 	fi
 	[ -z "$INI" ] || opt+=(--config "$INI")
-	run env -i "${v[@]}" "$@" "$CORS_WRAP" --check "${opt[@]}"
+	# A hung --check fails the test instead of the suite.
+	run timeout 60 env -i "${v[@]}" "$@" "$CORS_WRAP" --check "${opt[@]}"
 }
 
 # warning WHERE KEY TEXT [VAR=VALUE ...]: --check exits 0 and prints a
@@ -309,4 +304,28 @@ credentials_origins = https://*.github.io'
 	# A list it cannot read says what to do about the list.
 	warning "$INI:1" origins "(install Debian's publicsuffix package, or name the list in CORS_PSL_FILE)" \
 		CORS_PSL_FILE="$BATS_TEST_TMPDIR/none.dafsa"
+}
+
+# broken PROGRAM: a cors-wrap-psl beside a copy of cors-wrap in $bin that
+# runs PROGRAM (sh) instead of answering.
+broken() {
+	alone
+	printf '#!/bin/sh\n%s\n' "$1" >"$bin/cors-wrap-psl"
+	chmod 755 "$bin/cors-wrap-psl"
+}
+
+@test "a cors-wrap-psl that writes without end is stopped: --check ends and says so" {
+	local bin
+	broken 'exec yes github.io'
+	CORS_WRAP=$bin/cors-wrap warning "$INI:1" origins \
+		"not checked against the public suffix list: $bin/cors-wrap-psl wrote more than 65536 bytes; stopped"
+}
+
+@test "a cors-wrap-psl that never ends (a child of its own holds the pipe) is stopped after 5 s: --check ends and says so" {
+	local bin
+	broken "sleep 60 & echo \$! >'$BATS_TEST_TMPDIR/sleep.pid'; exit 0"
+	CORS_WRAP=$bin/cors-wrap check
+	kill "$(cat "$BATS_TEST_TMPDIR/sleep.pid")"
+	assert_success
+	assert_line --partial "not checked against the public suffix list: $bin/cors-wrap-psl did not end within 5000 ms; stopped"
 }

@@ -5,17 +5,8 @@
 load lib/common
 
 setup() {
-	marker=$BATS_TEST_TMPDIR/ran
-	app=$(script app.cgi "#!/bin/sh
-: >'$marker'
-printf 'Content-Type: text/plain\r\n\r\nok\n'")
+	app_script ok
 	INI=
-}
-
-# ini TEXT: write TEXT to a fresh INI file and use it from now on ($INI).
-ini() {
-	INI=$BATS_TEST_TMPDIR/cors-$BATS_TEST_NUMBER-$RANDOM.ini
-	printf '%s\n' "$1" >"$INI"
 }
 
 # req [VAR=VALUE ...]: a request through cors-wrap with $app as the program

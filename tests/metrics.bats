@@ -198,10 +198,31 @@ req() {
 	run "$PY" "$EXPOSITION" check "$BATS_TEST_TMPDIR/m"
 	assert_success
 	grep -qx 'cors_wrap_workers 2' "$BATS_TEST_TMPDIR/m"
-	# Any other value is not the server asking.
+}
+
+@test "metrics: CORS_METRICS with another value than 1 runs the script, and the worker logs it at warn to the server" {
 	run env -i CORS_METRICS=yes REQUEST_METHOD=GET REQUEST_URI=/cw/hello.cgi \
 		SCRIPT_FILENAME="$CGI_BIN/hello.cgi" cgi-fcgi -bind -connect "$SOCK"
+	assert_success
+	assert_output --partial hello
 	refute_output --partial cors_wrap_
+	# A request's lines go to the server as FCGI_STDERR: cgi-fcgi's stderr.
+	assert_output --regexp 'warn.*CORS_METRICS="yes" is not 1: answered as a request, not with the counters'
+
+}
+
+@test "metrics: in CGI mode CORS_METRICS=1 is answered with 500 and a log line, and no script runs" {
+	local marker app
+	app_script
+	CW_MODE=cgi app_req CORS_METRICS=1 HTTP_ORIGIN="$APP"
+	assert_status 500
+	no_cors_headers
+	assert_file_not_exist "$marker"
+	[[ $log == *"CORS_METRICS=1 asks for the FastCGI daemon's counters, which CGI mode does not keep"* ]]
+	CW_MODE=cgi app_req CORS_METRICS=true HTTP_ORIGIN="$APP"
+	assert_equal "$body" hello
+	assert_file_exist "$marker"
+	[[ $log == *'CORS_METRICS="true" is not 1: answered as a request, not with the counters'* ]]
 }
 
 @test "metrics: a reload (SIGHUP, a new section in the INI file) resets nothing; the new section is counted" {

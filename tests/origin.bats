@@ -6,26 +6,21 @@
 load lib/common
 
 setup() {
-	marker=$BATS_TEST_TMPDIR/ran
-	app=$(script app.cgi "#!/bin/sh
-: >'$marker'
-printf 'Content-Type: text/plain\r\n\r\nhello\n'")
+	app_script
 }
 
 # get ORIGIN [VAR=VALUE ...]: an actual GET from ORIGIN through cors-wrap.
 get() {
 	local origin=$1
 	shift
-	cgi CORS_EXEC="$app" REQUEST_URI=/app SCRIPT_NAME=/app \
-		HTTP_ORIGIN="$origin" "$@"
+	app_req HTTP_ORIGIN="$origin" "$@"
 }
 
 # preflight ORIGIN [VAR=VALUE ...]: a PUT preflight from ORIGIN.
 preflight() {
 	local origin=$1
 	shift
-	cgi CORS_EXEC="$app" REQUEST_URI=/app SCRIPT_NAME=/app \
-		REQUEST_METHOD=OPTIONS HTTP_ORIGIN="$origin" \
+	app_req REQUEST_METHOD=OPTIONS HTTP_ORIGIN="$origin" \
 		HTTP_ACCESS_CONTROL_REQUEST_METHOD=PUT "$@"
 }
 

@@ -10,15 +10,12 @@ VARY3='Origin, Access-Control-Request-Method, Access-Control-Request-Headers'
 VARY2='Access-Control-Request-Method, Access-Control-Request-Headers'
 
 setup() {
-	marker=$BATS_TEST_TMPDIR/ran
-	app=$(script app.cgi "#!/bin/sh
-: >'$marker'
-printf 'Content-Type: text/plain\r\n\r\nhello\n'")
+	app_script
 }
 
 # req [VAR=VALUE ...]: a request through cors-wrap to $app (GET by default).
 req() {
-	cgi CORS_EXEC="$app" REQUEST_URI=/app SCRIPT_NAME=/app "$@"
+	app_req "$@"
 }
 
 # get [VAR=VALUE ...]: an actual GET from $O.

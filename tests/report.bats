@@ -14,17 +14,14 @@ APP=https://app.example.com
 OTHER=https://other.example.net
 
 setup() {
-	marker=$BATS_TEST_TMPDIR/ran
-	app=$(script app.cgi "#!/bin/sh
-: >'$marker'
-printf 'Content-Type: text/plain\r\n\r\nhello\n'")
+	app_script
 }
 
 # req [VAR=VALUE ...]: a request to $prog, default $app, under a policy
 # listing $APP only, with credentials, in report mode; lines about refused
 # requests at warn and without a budget unless the test says otherwise.
 req() {
-	cgi CORS_EXEC="${prog:-$app}" REQUEST_URI=/app SCRIPT_NAME=/app CORS_ORIGINS="$APP" \
+	app_req CORS_ORIGINS="$APP" \
 		CORS_SUPPORTS_CREDENTIALS=yes CORS_ENFORCE=report CORS_LOG_RATE=0 \
 		CORS_LOG_REFUSED=warn "$@"
 }
@@ -77,6 +74,21 @@ req() {
 	req HTTP_ORIGIN="$APP/"
 	no_cors_headers
 	in_log 'refused request GET /app from origin .*: origin-invalid'
+	[[ $log != *'would refuse'* ]]
+}
+
+@test "report: the opaque origin null is not reflected (origins = * refuses it too): still refused" {
+	req HTTP_ORIGIN=null
+	no_cors_headers
+	assert_header Vary Origin
+	in_log 'refused request GET /app from origin "null" .*: origin-not-allowed'
+	[[ $log != *'would refuse'* ]]
+}
+
+@test "report: a null listed in origins is answered as with enforce = on" {
+	req HTTP_ORIGIN=null CORS_ORIGINS="$APP null"
+	assert_header Access-Control-Allow-Origin null
+	assert_header Access-Control-Allow-Credentials true
 	[[ $log != *'would refuse'* ]]
 }
 

@@ -19,18 +19,12 @@ app() {
 printf '$1\r\n\r\nok\n'")
 }
 
-# ini TEXT: write TEXT to a fresh INI file, used from now on ($INI).
-ini() {
-	INI=$BATS_TEST_TMPDIR/cors-$RANDOM.ini
-	printf '%s\n' "$1" >"$INI"
-}
-
 # req [VAR=VALUE ...]: a request for /app, origins https://a.example unless
 # the variables say otherwise.
 req() {
-	local -a v=(CORS_EXEC="$app" REQUEST_URI=/app SCRIPT_NAME=/app)
+	local -a v=()
 	[ -z "$INI" ] || v+=(CORS_CONFIG="$INI")
-	cgi "${v[@]}" "$@"
+	app_req "${v[@]}" "$@"
 }
 
 # get ORIGIN [VAR=VALUE ...]: an actual GET from ORIGIN with

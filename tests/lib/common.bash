@@ -197,6 +197,27 @@ script() {
 	printf '%s\n' "$f"
 }
 
+# app_script [BODY]: $app, a script that answers BODY (default "hello") and
+# leaves $marker behind when it runs, so that a refusal can show it did not.
+app_script() {
+	marker=$BATS_TEST_TMPDIR/ran
+	app=$(script app.cgi "#!/bin/sh
+: >'$marker'
+printf 'Content-Type: text/plain\r\n\r\n${1:-hello}\n'")
+}
+
+# app_req [VAR=VALUE ...]: a request through cors-wrap for /app, answered by
+# $prog, default $app.
+app_req() {
+	cgi CORS_EXEC="${prog:-$app}" REQUEST_URI=/app SCRIPT_NAME=/app "$@"
+}
+
+# ini TEXT: write TEXT to a fresh INI file and use it from now on ($INI).
+ini() {
+	INI=$BATS_TEST_TMPDIR/cors-$((++_ini_count)).ini
+	printf '%s\n' "$1" >"$INI"
+}
+
 # unit_build NAME: build/tests/NAME, a test program linked with cors-wrap's
 # objects, rebuilt only when a source is newer, so that a run of one file
 # never relinks the objects of a make check SANITIZE=1 with other flags.
