@@ -128,6 +128,15 @@ field() {
 	[[ $log == 'cors-wrap: info: refused request GET /p '* ]]
 }
 
+@test "logjson: FastCGI: the warning about a CORS_METRICS other than 1 takes the request's CORS_LOG_FORMAT, as the request's other lines do" {
+	CW_MODE=fastcgi CW_FCGI_SOCKET=$SOCK cgi CORS_LOG_FORMAT=text CORS_METRICS=yes \
+		CORS_ORIGINS="$APP" CORS_EXEC="$OK" REQUEST_METHOD=GET REQUEST_URI=/p \
+		HTTP_ORIGIN=https://evil.example
+	assert_equal "$body" ok
+	[[ $log == *'cors-wrap: warn: CORS_METRICS="yes" is not 1: answered as a request, not with the counters'* ]]
+	[[ $log != *'{'* ]]
+}
+
 @test "logjson: a line about the script (its 502), in CGI and in FastCGI mode, carries the request's fields too" {
 	json_cgi CORS_EXEC="$FAIL" REQUEST_METHOD=GET REQUEST_URI=/p HTTP_ORIGIN="$APP"
 	assert_status 502
