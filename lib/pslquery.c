@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "bounds.h"
+#include "child.h"
 #include "clock.h"
 
 #define PROGRAM		"cors-wrap-psl"
@@ -56,14 +57,14 @@ program_path(char *path, size_t size, struct diag *d)
 /* The program's words into out (the first ANSWER_MAX bytes), to the end,
  * *len set: the program must not die of SIGPIPE before its exit status
  * says what its words mean.  NULL, or why the program is broken: more
- * than OUTPUT_MAX bytes, or no end within WAIT_MS (a child of its own
+ * than OUTPUT_MAX bytes, or no end before deadline (a child of its own
  * that keeps the pipe open counts too). */
 static const char *
-answer_read(int fd, char *out, size_t *len)
+answer_read(int fd, char *out, size_t *len, int64_t deadline)
 {
 	struct pollfd	 pfd = { .fd = fd, .events = POLLIN };
 	char		 rest[512];
-	int64_t		 deadline = clock_ms() + WAIT_MS, left;
+	int64_t		 left;
 	size_t		 total = 0;
 	ssize_t		 got;
 
@@ -98,6 +99,7 @@ pslquery(const char *file, const char *domain, struct diag *d)
 	char *const			 envp[] = { NULL };
 	pid_t				 pid = -1;
 	size_t				 len = 0;
+	int64_t				 deadline;
 	int				 fds[2], e, st;
 
 	if (program_path(path, sizeof(path), d) == -1)
@@ -120,10 +122,16 @@ pslquery(const char *file, const char *domain, struct diag *d)
 		(void)close(fds[0]);
 		return -1;
 	}
-	broken = answer_read(fds[0], out, &len);
+	deadline = clock_ms() + WAIT_MS;
+	broken = answer_read(fds[0], out, &len, deadline);
+	(void)close(fds[0]);
+	/* The end of its output is not its end: one that closes it and
+	 * goes on would hold --check in waitpid for as long as it likes. */
+	if (broken == NULL && !child_ended_within(pid, (long)(deadline -
+	    clock_ms() > 0 ? deadline - clock_ms() : 0)))
+		broken = "did not end within " BOUND(WAIT_MS) " ms";
 	if (broken != NULL)
 		(void)kill(pid, SIGKILL);
-	(void)close(fds[0]);
 	while (waitpid(pid, &st, 0) == -1)
 		if (errno != EINTR) {
 			diag_add(d, "%s: waitpid: %s", PROGRAM,

@@ -329,3 +329,13 @@ broken() {
 	assert_success
 	assert_line --partial "not checked against the public suffix list: $bin/cors-wrap-psl did not end within 5000 ms; stopped"
 }
+
+@test "a cors-wrap-psl that closes its output and then never ends is stopped after 5 s too: --check ends and says so" {
+	local bin
+	broken 'exec >&- 2>&- sleep 60'
+	SECONDS=0
+	CORS_WRAP=$bin/cors-wrap check
+	assert_success
+	assert_line --partial "not checked against the public suffix list: $bin/cors-wrap-psl did not end within 5000 ms; stopped"
+	[ "$SECONDS" -lt 30 ]
+}
