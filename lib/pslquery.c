@@ -145,10 +145,16 @@ pslquery(const char *file, const char *domain, struct diag *d)
 	while (len > 0 && out[len - 1] == '\n')
 		len--;
 	out[len] = '\0';
+	/* Anything else beside the domain (a line on its standard error,
+	 * which shares the pipe) is no answer: read as "not a public
+	 * suffix", a glob on one would pass --check unseen. */
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0 && (len == 0 ||
+	    strcmp(out, domain) == 0))
+		return len > 0;
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
-		return strcmp(out, domain) == 0;
+		diag_add(d, "%s answered neither the domain nor nothing", path);
 	/* The list, not the program: say where one comes from. */
-	if (WIFEXITED(st) && WEXITSTATUS(st) == 1 && len > 0)
+	else if (WIFEXITED(st) && WEXITSTATUS(st) == 1 && len > 0)
 		diag_add(d, "%s (install Debian's publicsuffix package, or name "
 		    "the list in CORS_PSL_FILE)", out);
 	else if (WIFEXITED(st))

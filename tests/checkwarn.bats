@@ -339,3 +339,10 @@ broken() {
 	assert_line --partial "not checked against the public suffix list: $bin/cors-wrap-psl did not end within 5000 ms; stopped"
 	[ "$SECONDS" -lt 30 ]
 }
+
+@test "a cors-wrap-psl that exits 0 with words beside the domain is no answer: --check says the glob was not checked, not that it is safe" {
+	local bin
+	broken 'echo "libpsl: the list is old" >&2; echo github.io'
+	CORS_WRAP=$bin/cors-wrap warning "$INI:1" origins \
+		"not checked against the public suffix list: $bin/cors-wrap-psl answered neither the domain nor nothing"
+}
