@@ -258,6 +258,16 @@ supports_credentials = yes'
 
 # --- clean configurations ----------------------------------------------------
 
+@test "preflight_cache_control with vary_header = false warns that a shared cache gives one origin's preflight answer to another" {
+	ini 'origins = https://a.example, https://b.example
+preflight_cache_control = public, max-age=600
+vary_header = false'
+	warning "$INI:2" preflight_cache_control 'without Vary (vary_header, '"$INI"':3)'
+	ini 'origins = https://a.example, https://b.example
+preflight_cache_control = public, max-age=600'
+	no_warning
+}
+
 @test "the defaults give no warning" {
 	no_warning
 }
