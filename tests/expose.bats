@@ -134,6 +134,17 @@ exposes() {
 	exposes "$(names 100 30)$(last 30): v" ''
 }
 
+@test "an expose_headers list longer than 1000 bytes is a configuration error naming the key, as a methods list is: the merge keeps room for no more" {
+	local list
+	app 'Content-Type: text/plain'
+	list=$(for ((i = 0; i < 100; i++)); do printf 'X-Name-%04d, ' "$i"; done)
+	get CORS_EXPOSE_HEADERS="${list%, }"
+	assert_status 500
+	[[ $log == *'expose_headers: the list is longer than 1000 bytes'* ]]
+	get CORS_EXPOSE_HEADERS="$(for ((i = 0; i < 70; i++)); do printf 'X-Name-%04d, ' "$i"; done)X"
+	assert_equal "$body" ok
+}
+
 @test "prepend mode with credentials sends only the names listed beside *" {
 	[ "${CW_MODE:-cgi}" = cgi ] || skip "prepend mode is CGI only"
 	app 'X-Custom: 1'
