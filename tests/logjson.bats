@@ -121,6 +121,19 @@ field() {
 	assert_equal "$(field refused origin)" "$HOSTILE_LOGGED"
 }
 
+@test "logjson: FastCGI: a line with hostile values fits in what nginx keeps of an FCGI_STDERR line (2048 bytes with its prefix): at most 1920 bytes, one object, message included" {
+	local q
+	q=$(printf '"%.0s' {1..250})
+	CW_MODE=fastcgi CW_FCGI_SOCKET=$SOCK cgi CORS_ORIGINS="$APP" CORS_EXEC="$OK" \
+		REQUEST_METHOD=GET REQUEST_URI="/$q$q" HTTP_ORIGIN="https://$q"
+	assert_equal "$body" ok
+	err=$BATS_TEST_TMPDIR/cgi.err
+	run "$PY" "$LOGJSON" check "$err"
+	assert_success
+	assert_line --regexp '^info: refused request GET /'
+	[ "$(awk '{ if (length($0) > m) m = length($0) } END { print m + 0 }' "$err")" -le 1920 ]
+}
+
 @test "logjson: FastCGI: a request's CORS_LOG_FORMAT param chooses the form of its lines, as for log_level: text under a daemon logging JSON" {
 	CW_MODE=fastcgi CW_FCGI_SOCKET=$SOCK cgi CORS_LOG_FORMAT=text CORS_ORIGINS="$APP" \
 		CORS_EXEC="$OK" REQUEST_METHOD=GET REQUEST_URI=/p HTTP_ORIGIN=https://evil.example
