@@ -106,6 +106,7 @@ budget_allows(const struct logger *lg, const struct config *cfg,
 	uint64_t	 dropped = 0;
 	char		 path[320];
 	bool		 ok;
+	struct logger	 note;
 
 	if (level > lg->level)
 		return false;
@@ -119,8 +120,12 @@ budget_allows(const struct logger *lg, const struct config *cfg,
 		ok = true;
 	if (!ok)
 		return false;
+	/* About other requests: a JSON line with this one's event and
+	 * origin would count it twice in a pipeline counting events. */
+	note = *lg;
+	memset(&note.req, 0, sizeof(note.req));
 	if (dropped > 0)
-		log_msg(lg, level, "%llu lines about refused "
+		log_msg(&note, level, "%llu lines about refused "
 		    "requests were not logged (log_rate %u a minute)",
 		    (unsigned long long)dropped, cfg->log_rate);
 	return true;

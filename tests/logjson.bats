@@ -110,6 +110,20 @@ field() {
 	assert_output "/$(printf '"\\x5c%.0s' {1..127})\""
 }
 
+@test "logjson: the line saying how many lines log_rate dropped carries no request's event: a pipeline counting events counts each request once" {
+	# The CGI budget file, as if 3 lines were dropped long ago.
+	"$PY" -c 'import struct, sys; open(sys.argv[1], "wb").write(struct.pack("=qqQ", 0, 1, 3))' \
+		"$BATS_TEST_TMPDIR/cors-wrap-$(id -u).log-budget"
+	json_cgi TMPDIR="$BATS_TEST_TMPDIR" CORS_LOG_RATE=10 REQUEST_METHOD=GET REQUEST_URI=/p \
+		HTTP_ORIGIN=https://evil.example
+	run "$PY" "$LOGJSON" check "$err"
+	assert_success
+	assert_line 'info: 3 lines about refused requests were not logged (log_rate 10 a minute)'
+	assert_equal "$(field 'were not logged' event)" '(none)'
+	assert_equal "$(field 'were not logged' origin)" '(none)'
+	assert_equal "$(field 'refused request GET' event)" refused
+}
+
 @test "logjson: FastCGI: the lines a request sends to the server (FCGI_STDERR) are JSON objects" {
 	CW_MODE=fastcgi CW_FCGI_SOCKET=$SOCK cgi CORS_ORIGINS="$APP" CORS_EXEC="$OK" \
 		REQUEST_METHOD=GET REQUEST_URI=/p HTTP_ORIGIN="$HOSTILE"
