@@ -120,14 +120,16 @@ budget_allows(const struct logger *lg, const struct config *cfg,
 		ok = true;
 	if (!ok)
 		return false;
-	/* About other requests: a JSON line with this one's event and
-	 * origin would count it twice in a pipeline counting events. */
-	note = *lg;
-	memset(&note.req, 0, sizeof(note.req));
-	if (dropped > 0)
+	if (dropped > 0) {
+		/* About other requests: a JSON line with this one's event
+		 * and origin would count it twice in a pipeline counting
+		 * events. */
+		note = *lg;
+		memset(&note.req, 0, sizeof(note.req));
 		log_msg(&note, level, "%llu lines about refused "
 		    "requests were not logged (log_rate %u a minute)",
 		    (unsigned long long)dropped, cfg->log_rate);
+	}
 	return true;
 }
 
