@@ -130,6 +130,17 @@ exposes() {
 	}
 }
 
+@test "the line about a cut list does not call the allowed request refused, in text or in JSON" {
+	exposes "$(names 63 30)$(last 33): v" X-Extra CORS_EXPOSE_HEADERS='* X-Extra' \
+		CORS_LOG_LEVEL=info CORS_LOG_RATE=0
+	[[ $log == "cors-wrap: info: answered request GET /app from origin \"https://a.example\": expose_headers *: "* ]]
+	[[ $log != *refused* ]]
+	exposes "$(names 63 30)$(last 33): v" X-Extra CORS_EXPOSE_HEADERS='* X-Extra' \
+		CORS_LOG_LEVEL=info CORS_LOG_RATE=0 CORS_LOG_FORMAT=json
+	[[ $log == '{"program":"cors-wrap","level":"info","event":"decided",'* ]]
+	[[ $log != *refused* ]]
+}
+
 @test "a script's names over 2048 bytes with no configured name send no Expose-Headers" {
 	exposes "$(names 100 30)$(last 30): v" ''
 }
