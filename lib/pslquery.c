@@ -91,6 +91,7 @@ int
 pslquery(const char *file, const char *domain, struct diag *d)
 {
 	posix_spawn_file_actions_t	 fa;
+	posix_spawnattr_t		 at;
 	char				 path[PATH_MAX + 64];
 	char				 out[ANSWER_MAX + 1];
 	const char			*broken;
@@ -108,13 +109,23 @@ pslquery(const char *file, const char *domain, struct diag *d)
 		diag_add(d, "%s: pipe: %s", PROGRAM, strerror(errno));
 		return -1;
 	}
-	if ((e = posix_spawn_file_actions_init(&fa)) == 0) {
-		if ((e = posix_spawn_file_actions_adddup2(&fa, fds[1], 1)) ==
-		    0 && (e = posix_spawn_file_actions_adddup2(&fa, fds[1],
-		    2)) == 0 && (e = posix_spawn_file_actions_addopen(&fa, 0,
-		    "/dev/null", O_RDONLY, 0)) == 0)
-			e = posix_spawn(&pid, path, &fa, NULL, argv, envp);
-		posix_spawn_file_actions_destroy(&fa);
+	/* A group of its own: what it leaves behind holding the pipe is
+	 * stopped with it. */
+	if ((e = posix_spawnattr_init(&at)) == 0) {
+		if ((e = posix_spawnattr_setflags(&at,
+		    POSIX_SPAWN_SETPGROUP)) == 0 &&
+		    (e = posix_spawnattr_setpgroup(&at, 0)) == 0 &&
+		    (e = posix_spawn_file_actions_init(&fa)) == 0) {
+			if ((e = posix_spawn_file_actions_adddup2(&fa, fds[1],
+			    1)) == 0 && (e = posix_spawn_file_actions_adddup2(
+			    &fa, fds[1], 2)) == 0 &&
+			    (e = posix_spawn_file_actions_addopen(&fa, 0,
+			    "/dev/null", O_RDONLY, 0)) == 0)
+				e = posix_spawn(&pid, path, &fa, &at, argv,
+				    envp);
+			posix_spawn_file_actions_destroy(&fa);
+		}
+		posix_spawnattr_destroy(&at);
 	}
 	(void)close(fds[1]);
 	if (e != 0) {
@@ -131,7 +142,7 @@ pslquery(const char *file, const char *domain, struct diag *d)
 	    clock_ms() > 0 ? deadline - clock_ms() : 0)))
 		broken = "did not end within " BOUND(WAIT_MS) " ms";
 	if (broken != NULL)
-		(void)kill(pid, SIGKILL);
+		(void)kill(-pid, SIGKILL);
 	while (waitpid(pid, &st, 0) == -1)
 		if (errno != EINTR) {
 			diag_add(d, "%s: waitpid: %s", PROGRAM,
