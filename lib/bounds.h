@@ -32,6 +32,7 @@
 #define CONFIG_SECTIONS_MAX	256
 #define MAX_AGE_MAX		2147483647L	/* delta-seconds, RFC 9111 1.2.2 */
 #define CONFIG_FIELD_MAX	256	/* a header field value sent as set */
+#define CONFIG_LIST_SENT_MAX	1000	/* methods, expose_headers: lists sent */
 
 /* Access-Control-Expose-Headers listing a script's header names (expose_headers
  * * with credentials): a server's buffer for the whole header block may be

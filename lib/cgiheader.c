@@ -390,6 +390,30 @@ cgiheader_drops_credentials(const struct cgi_headers *h)
 	return h->local_redirect && h->has_acac && !h->has_acao;
 }
 
+/*
+ * The debug field of an answer whose Allow-Origin the script's credentials
+ * withheld: a miss, as the log line says, not the hit the policy decided.
+ * enforce = report's own value names the policy's reason already.
+ */
+static bool
+put_debug_withheld(const struct answer *a, const char *v, char *out,
+    size_t outlen, size_t *o, const char *eol, size_t el)
+{
+	static const char	 name[] = "X-CORS-Wrap: ";
+	static const char	 why[] = "; credentials-withheld";
+	const char		*kind = a->preflight ? "preflight-miss" : "miss";
+	const char		*rest = strstr(v, "; section=");
+
+	if (a->would_refuse)
+		rest = NULL;
+	return outbuf_put(out, outlen, o, name, sizeof(name) - 1) &&
+	    (rest == NULL ? outbuf_put(out, outlen, o, v, strlen(v)) :
+	    outbuf_put(out, outlen, o, kind, strlen(kind)) &&
+	    outbuf_put(out, outlen, o, why, sizeof(why) - 1) &&
+	    outbuf_put(out, outlen, o, rest, strlen(rest))) &&
+	    outbuf_put(out, outlen, o, eol, el);
+}
+
 ssize_t
 cgiheader_merge(const struct cgi_headers *h, const struct answer *a,
     char *out, size_t outlen)
@@ -441,6 +465,12 @@ cgiheader_merge(const struct cgi_headers *h, const struct answer *a,
 			continue;
 		if (withhold && grants(a->fields[i].name))
 			continue;
+		if (withhold && strcmp(a->fields[i].name, "X-CORS-Wrap") == 0) {
+			if (!put_debug_withheld(a, a->fields[i].value, out,
+			    outlen, &o, eol, el))
+				return -1;
+			continue;
+		}
 		if (expose != NULL && strcmp(a->fields[i].name,
 		    "Access-Control-Expose-Headers") == 0) {
 			if (!put_expose(h, expose, out, outlen, &o, eol, el))

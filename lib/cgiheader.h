@@ -91,7 +91,15 @@ bool	cgiheader_expose_cut(const struct cgi_headers *, const struct answer *);
 ssize_t	cgiheader_merge(const struct cgi_headers *, const struct answer *,
 	    char *out, size_t outlen);
 
-/* Room cgiheader_merge needs beyond the script's block. */
-#define CGIHDR_MERGE_EXTRA	(ORIGIN_MAX + REQ_HEADERS_MAX + 4096)
+/* Room cgiheader_merge needs beyond the script's block: each value it
+ * may add at its bound (Allow-Origin and Timing-Allow-Origin an origin
+ * each; Allow-Headers the requested names, ", " between; Expose-Headers
+ * the script's names or the configured list; Allow-Methods the list and
+ * the requested method; Cache-Control), and 1 KiB for the field names,
+ * the short values (credentials, Max-Age, the debug field) and Vary. */
+#define CGIHDR_MERGE_EXTRA	(2 * ORIGIN_MAX + REQ_HEADERS_MAX + \
+				    2 * REQ_HEADER_NAMES_MAX + \
+				    EXPOSE_LIST_MAX + CONFIG_LIST_SENT_MAX + \
+				    METHOD_MAX + CONFIG_FIELD_MAX + 1024)
 
 #endif

@@ -314,6 +314,24 @@ check_private_network(const struct check *ck)
 		    "serves older browsers, newer ones ask the user instead");
 }
 
+/* The Cache-Control of preflights is for a shared cache that keys on
+ * Vary: without one, it keeps the first origin's answer (its origin, the
+ * header names it asked for) and gives it to every other. */
+static void
+check_preflight_cache(const struct check *ck)
+{
+	const struct policy	*p = &ck->sec->policy;
+
+	if (p->preflight_cache_control != NULL &&
+	    p->preflight_cache_control[0] != '\0' && p->automatic_options &&
+	    !p->vary_header)
+		warn(ck, KEY_PREFLIGHT_CACHE_CONTROL, KEY_VARY_HEADER,
+		    "without Vary (vary_header, %s): a shared cache gives the "
+		    "preflight answer of one origin, and of the header names "
+		    "it asked for, to every other",
+		    ck->sec->set[KEY_VARY_HEADER].source);
+}
+
 unsigned
 configcheck(const struct config *c, const char *psl_file, struct diag *w)
 {
@@ -334,6 +352,7 @@ configcheck(const struct config *c, const char *psl_file, struct diag *w)
 		check_origins_with_credentials(&ck);
 		check_public_suffix(&ck);
 		check_private_network(&ck);
+		check_preflight_cache(&ck);
 	}
 	return w->count - before;
 }

@@ -197,9 +197,9 @@ compile_methods(const struct config_keydef *k, const struct setting *s,
 	p->nmethods = j;
 	if ((p->methods_value = join(p->methods, p->nmethods)) == NULL)
 		return -1;
-	if (strlen(p->methods_value) > 1000) {
-		diag_add(d, "%s: methods: the list is longer than 1000 bytes",
-		    s->source);
+	if (strlen(p->methods_value) > CONFIG_LIST_SENT_MAX) {
+		diag_add(d, "%s: methods: the list is longer than "
+		    BOUND(CONFIG_LIST_SENT_MAX) " bytes", s->source);
 		return -1;
 	}
 	return 0;
@@ -300,6 +300,14 @@ compile_expose(const struct config_keydef *k, const struct setting *s,
 		sort_strings(v, nv);
 		if ((p->expose_value = join(v, nv)) == NULL)
 			rc = -1;
+	}
+	/* As for methods: the room cgiheader_merge keeps beside the
+	 * script's block counts on it (CGIHDR_MERGE_EXTRA); an INI line
+	 * holds no more, the environment did. */
+	if (rc == 0 && strlen(p->expose_value) > CONFIG_LIST_SENT_MAX) {
+		diag_add(d, "%s: expose_headers: the list is longer than "
+		    BOUND(CONFIG_LIST_SENT_MAX) " bytes", s->source);
+		rc = -1;
 	}
 	/* The names without "*", for an answer with credentials, where "*"
 	 * is no wildcard (policy.c, expose_credentialed). */

@@ -106,6 +106,7 @@ budget_allows(const struct logger *lg, const struct config *cfg,
 	uint64_t	 dropped = 0;
 	char		 path[320];
 	bool		 ok;
+	struct logger	 note;
 
 	if (level > lg->level)
 		return false;
@@ -119,10 +120,16 @@ budget_allows(const struct logger *lg, const struct config *cfg,
 		ok = true;
 	if (!ok)
 		return false;
-	if (dropped > 0)
-		log_msg(lg, level, "%llu lines about refused "
+	if (dropped > 0) {
+		/* About other requests: a JSON line with this one's event
+		 * and origin would count it twice in a pipeline counting
+		 * events. */
+		note = *lg;
+		memset(&note.req, 0, sizeof(note.req));
+		log_msg(&note, level, "%llu lines about refused "
 		    "requests were not logged (log_rate %u a minute)",
 		    (unsigned long long)dropped, cfg->log_rate);
+	}
 	return true;
 }
 
@@ -179,22 +186,25 @@ exchange_log(const struct logger *lg, const struct config *cfg,
 		    reason_str(a->reason));
 }
 
-/* A refusal caused by the script's own fields, not by the policy: why
- * says which, within the same budget as the policy's refusals. */
+/* What the script's own fields changed in the answer, not the policy: a
+ * refusal, or (refused false) a narrower answer to an allowed request;
+ * why says which, within the same budget as the policy's refusals. */
 static void
 log_script_refusal(const struct logger *lg, const struct config *cfg,
-    const struct log_budget *b, const struct request *r, const char *why)
+    const struct log_budget *b, const struct request *r, bool refused,
+    const char *why)
 {
 	int		 olen = (int)(r->origin_len > 256 ? 256 : r->origin_len);
 	struct logger	 rl = *lg;
 
 	/* A JSON line says so too, whatever the policy decided. */
-	if (rl.req.event != NULL)
+	if (rl.req.event != NULL && refused)
 		rl.req.event = "refused";
 	lg = &rl;
 	if (!budget_allows(lg, cfg, b, cfg->log_refused))
 		return;
-	log_msg(lg, cfg->log_refused, "refused %s %s %s " FROM_FMT ": %s",
+	log_msg(lg, cfg->log_refused, "%s %s %s %s " FROM_FMT ": %s",
+	    refused ? "refused" : "answered",
 	    r->preflight ? "preflight" : "request", r->method, r->path,
 	    FROM_ARGS(r, olen), why);
 }
@@ -205,9 +215,10 @@ exchange_log_merged(const struct logger *lg, const struct config *cfg,
     const struct cgi_headers *h, const struct answer *a)
 {
 	if (cgiheader_withholds(h, a))
-		log_script_refusal(lg, cfg, b, r, a->star_only ? "the script "
-		    "sets Access-Control-Allow-Credentials and only \"*\" "
-		    "allows this origin; no Access-Control-Allow-Origin sent" :
+		log_script_refusal(lg, cfg, b, r, true, a->star_only ?
+		    "the script sets Access-Control-Allow-Credentials and "
+		    "only \"*\" allows this origin; no "
+		    "Access-Control-Allow-Origin sent" :
 		    a->would_refuse ? "the script sets "
 		    "Access-Control-Allow-Credentials and the policy refuses "
 		    "this origin (enforce = report answers it without "
@@ -220,13 +231,13 @@ exchange_log_merged(const struct logger *lg, const struct config *cfg,
 		    "credentials_origins does not allow this origin; no "
 		    "Access-Control-Allow-Origin sent");
 	if (cgiheader_drops_credentials(h))
-		log_script_refusal(lg, cfg, b, r, "the script sets "
+		log_script_refusal(lg, cfg, b, r, true, "the script sets "
 		    "Access-Control-Allow-Credentials on a local redirect "
 		    "without its own Access-Control-Allow-Origin; the field "
 		    "dropped");
 	if (cgiheader_expose_cut(h, a))
-		log_script_refusal(lg, cfg, b, r, "expose_headers *: the "
-		    "script's header names take more than "
+		log_script_refusal(lg, cfg, b, r, false, "expose_headers *: "
+		    "the script's header names take more than "
 		    BOUND(EXPOSE_LIST_MAX) " bytes; Access-Control-Expose-"
 		    "Headers lists only the configured names");
 }

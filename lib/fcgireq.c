@@ -421,15 +421,9 @@ fcgireq_start(struct conn *c)
 		fcgireq_fail(c, 500, false);
 		return;
 	}
-	switch (metrics_asked(c->rq.envp, &odd)) {
-	case METRICS_ASKED:
+	if (metrics_asked(c->rq.envp, &odd) == METRICS_ASKED) {
 		fcgireq_metrics(c);
 		return;
-	case METRICS_ODD:
-		log_msg(&c->rq.lg, LOG_WARN, METRICS_ODD_LOG, odd);
-		break;
-	case METRICS_NOT_ASKED:
-		break;
 	}
 	if ((c->rq.ce = confcache_get(&w->cache, c->rq.envp, &d)) == NULL) {
 		log_msg(&c->rq.lg, LOG_ERROR, "cannot load the configuration: %s",
@@ -447,6 +441,10 @@ fcgireq_start(struct conn *c)
 	}
 	c->rq.lg.level = cfg->log_level;
 	c->rq.lg.format = cfg->log_format;
+	/* Answered as a request, so said as its lines are: in the form and
+	 * at the level its configuration chooses, as in CGI mode. */
+	if (odd != NULL)
+		log_msg(&c->rq.lg, LOG_WARN, METRICS_ODD_LOG, odd);
 	request_read(&c->rq.req, request_env_get, c->rq.envp);
 	sec = exchange_decide(cfg, &c->rq.req, &c->rq.ans);
 	c->rq.pol = &sec->policy;

@@ -238,9 +238,11 @@ scan(struct inifile *f, const char *buf, size_t len, struct diag *d)
 			if ((name = dup_lower_trim(s + 1,
 			    (size_t)(e - s - 2))) == NULL)
 				return -1;
-			if (strchr(name, ':') != NULL) {
+			/* iniparser ends a name at its first ']': the keys
+			 * below would be another section's there. */
+			if (strpbrk(name, ":]") != NULL) {
 				diag_add(d, "%s:%u: section name [%s] must not "
-				    "contain ':'", f->path, line, name);
+				    "contain ':' or ']'", f->path, line, name);
 				free(name);
 				continue;
 			}

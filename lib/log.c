@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -9,6 +10,13 @@
 /* Room for every field at LOG_FIELD_MAX and a whole message (1023 bytes)
  * with every byte escaped; a cut is the exception, not the rule. */
 #define LOG_JSON_LINE_MAX	12288
+/* A line that goes to the server (FastCGI's FCGI_STDERR): nginx keeps 2048
+ * bytes of an error log entry, its date, pid and "FastCGI sent in stderr:"
+ * included, and cuts the rest, which would leave no object.  The text
+ * line's 1200 bytes fit; a JSON line, each hostile byte escaped in up to
+ * 5, is bounded here, and so is each field about the request, so that the
+ * message keeps room. */
+#define LOG_JSON_SINK_MAX	1920
 
 static const char *const names[] = { "error", "warn", "info", "debug" };
 static const char *const formats[] = { "text", "json" };
@@ -97,20 +105,22 @@ struct jline {
 	char	 buf[LOG_JSON_LINE_MAX];
 	size_t	 len;
 	size_t	 cap;
+	size_t	 field_out;	/* bytes of a field's escaped value, at most */
 };
 
 /* The string's text: log_escape's form (so that the value is the text
  * line's, byte for byte), then '"' and '\' escaped for JSON. */
 static void
-json_text(struct jline *j, const char *s, size_t n)
+json_text(struct jline *j, const char *s, size_t n, size_t out)
 {
 	size_t		 i, need;
+	size_t		 end = out < j->cap - j->len ? j->len + out : j->cap;
 	unsigned char	 c;
 
 	for (i = 0; i < n; i++) {
 		c = (unsigned char)s[i];
 		need = c >= 0x20 && c < 0x7f && c != '\\' ? 1 + (c == '"') : 5;
-		if (j->len + need + 1 > j->cap)
+		if (j->len + need + 1 > j->cap || j->len + need > end)
 			return;
 		if (need == 5) {
 			memcpy(j->buf + j->len, "\\\\x", 3);
@@ -124,11 +134,12 @@ json_text(struct jline *j, const char *s, size_t n)
 	}
 }
 
-/* ,"name":"value" (without the comma first), of at most max bytes of v;
- * nothing when the name and the quotes do not fit. */
+/* ,"name":"value" (without the comma first), of at most max bytes of v
+ * written in at most out bytes; nothing when the name and the quotes do
+ * not fit. */
 static void
 json_put(struct jline *j, const char *name, const char *v, size_t n,
-    size_t max)
+    size_t max, size_t out)
 {
 	size_t	 nl = strlen(name);
 	bool	 first = j->len == 1;
@@ -142,7 +153,7 @@ json_put(struct jline *j, const char *name, const char *v, size_t n,
 	j->len += nl;
 	memcpy(j->buf + j->len, "\":\"", 3);
 	j->len += 3;
-	json_text(j, v, n > max ? max : n);
+	json_text(j, v, n > max ? max : n, out);
 	j->buf[j->len++] = '"';
 }
 
@@ -150,7 +161,7 @@ json_put(struct jline *j, const char *name, const char *v, size_t n,
 static void
 json_field(struct jline *j, const char *name, const char *v, size_t n)
 {
-	json_put(j, name, v, n, LOG_FIELD_MAX);
+	json_put(j, name, v, n, LOG_FIELD_MAX, j->field_out);
 }
 
 static void
@@ -179,7 +190,8 @@ log_json(const struct logger *lg, enum log_level l, const char *msg,
 	const struct log_fields	*f = &lg->req;
 
 	j.len = 0;
-	j.cap = sizeof(j.buf) - 2;
+	j.cap = (lg->sink != NULL ? LOG_JSON_SINK_MAX : sizeof(j.buf)) - 2;
+	j.field_out = lg->sink != NULL ? LOG_FIELD_MAX : SIZE_MAX;
 	j.buf[j.len++] = '{';
 	json_cfield(&j, "program", "cors-wrap");
 	json_cfield(&j, "level", log_level_str(l));
@@ -192,7 +204,7 @@ log_json(const struct logger *lg, enum log_level l, const char *msg,
 	json_cfield(&j, "path", f->path);
 	/* Last, and whole (the text line's 1023 bytes at most): when
 	 * something must be cut, the end of the message. */
-	json_put(&j, "message", msg, n, n);
+	json_put(&j, "message", msg, n, n, SIZE_MAX);
 	j.buf[j.len++] = '}';
 	j.buf[j.len++] = '\n';
 	log_write(lg, j.buf, j.len);

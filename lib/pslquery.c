@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "bounds.h"
+#include "child.h"
 #include "clock.h"
 
 #define PROGRAM		"cors-wrap-psl"
@@ -56,14 +57,14 @@ program_path(char *path, size_t size, struct diag *d)
 /* The program's words into out (the first ANSWER_MAX bytes), to the end,
  * *len set: the program must not die of SIGPIPE before its exit status
  * says what its words mean.  NULL, or why the program is broken: more
- * than OUTPUT_MAX bytes, or no end within WAIT_MS (a child of its own
+ * than OUTPUT_MAX bytes, or no end before deadline (a child of its own
  * that keeps the pipe open counts too). */
 static const char *
-answer_read(int fd, char *out, size_t *len)
+answer_read(int fd, char *out, size_t *len, int64_t deadline)
 {
 	struct pollfd	 pfd = { .fd = fd, .events = POLLIN };
 	char		 rest[512];
-	int64_t		 deadline = clock_ms() + WAIT_MS, left;
+	int64_t		 left;
 	size_t		 total = 0;
 	ssize_t		 got;
 
@@ -90,6 +91,7 @@ int
 pslquery(const char *file, const char *domain, struct diag *d)
 {
 	posix_spawn_file_actions_t	 fa;
+	posix_spawnattr_t		 at;
 	char				 path[PATH_MAX + 64];
 	char				 out[ANSWER_MAX + 1];
 	const char			*broken;
@@ -98,6 +100,7 @@ pslquery(const char *file, const char *domain, struct diag *d)
 	char *const			 envp[] = { NULL };
 	pid_t				 pid = -1;
 	size_t				 len = 0;
+	int64_t				 deadline;
 	int				 fds[2], e, st;
 
 	if (program_path(path, sizeof(path), d) == -1)
@@ -106,13 +109,23 @@ pslquery(const char *file, const char *domain, struct diag *d)
 		diag_add(d, "%s: pipe: %s", PROGRAM, strerror(errno));
 		return -1;
 	}
-	if ((e = posix_spawn_file_actions_init(&fa)) == 0) {
-		if ((e = posix_spawn_file_actions_adddup2(&fa, fds[1], 1)) ==
-		    0 && (e = posix_spawn_file_actions_adddup2(&fa, fds[1],
-		    2)) == 0 && (e = posix_spawn_file_actions_addopen(&fa, 0,
-		    "/dev/null", O_RDONLY, 0)) == 0)
-			e = posix_spawn(&pid, path, &fa, NULL, argv, envp);
-		posix_spawn_file_actions_destroy(&fa);
+	/* A group of its own: what it leaves behind holding the pipe is
+	 * stopped with it. */
+	if ((e = posix_spawnattr_init(&at)) == 0) {
+		if ((e = posix_spawnattr_setflags(&at,
+		    POSIX_SPAWN_SETPGROUP)) == 0 &&
+		    (e = posix_spawnattr_setpgroup(&at, 0)) == 0 &&
+		    (e = posix_spawn_file_actions_init(&fa)) == 0) {
+			if ((e = posix_spawn_file_actions_adddup2(&fa, fds[1],
+			    1)) == 0 && (e = posix_spawn_file_actions_adddup2(
+			    &fa, fds[1], 2)) == 0 &&
+			    (e = posix_spawn_file_actions_addopen(&fa, 0,
+			    "/dev/null", O_RDONLY, 0)) == 0)
+				e = posix_spawn(&pid, path, &fa, &at, argv,
+				    envp);
+			posix_spawn_file_actions_destroy(&fa);
+		}
+		posix_spawnattr_destroy(&at);
 	}
 	(void)close(fds[1]);
 	if (e != 0) {
@@ -120,10 +133,16 @@ pslquery(const char *file, const char *domain, struct diag *d)
 		(void)close(fds[0]);
 		return -1;
 	}
-	broken = answer_read(fds[0], out, &len);
-	if (broken != NULL)
-		(void)kill(pid, SIGKILL);
+	deadline = clock_ms() + WAIT_MS;
+	broken = answer_read(fds[0], out, &len, deadline);
 	(void)close(fds[0]);
+	/* The end of its output is not its end: one that closes it and
+	 * goes on would hold --check in waitpid for as long as it likes. */
+	if (broken == NULL && !child_ended_within(pid, (long)(deadline -
+	    clock_ms() > 0 ? deadline - clock_ms() : 0)))
+		broken = "did not end within " BOUND(WAIT_MS) " ms";
+	if (broken != NULL)
+		(void)kill(-pid, SIGKILL);
 	while (waitpid(pid, &st, 0) == -1)
 		if (errno != EINTR) {
 			diag_add(d, "%s: waitpid: %s", PROGRAM,
@@ -137,10 +156,16 @@ pslquery(const char *file, const char *domain, struct diag *d)
 	while (len > 0 && out[len - 1] == '\n')
 		len--;
 	out[len] = '\0';
+	/* Anything else beside the domain (a line on its standard error,
+	 * which shares the pipe) is no answer: read as "not a public
+	 * suffix", a glob on one would pass --check unseen. */
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0 && (len == 0 ||
+	    strcmp(out, domain) == 0))
+		return len > 0;
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
-		return strcmp(out, domain) == 0;
+		diag_add(d, "%s answered neither the domain nor nothing", path);
 	/* The list, not the program: say where one comes from. */
-	if (WIFEXITED(st) && WEXITSTATUS(st) == 1 && len > 0)
+	else if (WIFEXITED(st) && WEXITSTATUS(st) == 1 && len > 0)
 		diag_add(d, "%s (install Debian's publicsuffix package, or name "
 		    "the list in CORS_PSL_FILE)", out);
 	else if (WIFEXITED(st))

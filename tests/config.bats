@@ -260,6 +260,17 @@ origins = https://a.example
 origins = *'
 }
 
+@test "a section name with ] fails closed naming file:line and the ], not the path iniparser did not give it" {
+	# iniparser ends the name at the first ]: its keys went to [api], and
+	# [api]x] had no path.
+	ini_error 4 "must not contain ':' or ']'" '[api]
+path = /api/*
+origins = https://a.example
+[api]x]
+path = /x/*
+origins = *'
+}
+
 @test "a last line ending in a backslash fails closed naming file:line" {
 	ini_error 2 backslash 'max_age = 60
 origins = https://a.example \'

@@ -85,6 +85,19 @@ printf 'Content-Type: text/plain\r\nAccess-Control-Allow-Credentials: true\r\n\r
 	in_log 'refused request GET /app .*credentials_origins does not allow this origin'
 }
 
+@test "credentials: with debug_header, an answer whose Allow-Origin the script's credentials withheld says miss and why, not hit" {
+	local prog
+	prog=$(script creds.cgi "#!/bin/sh
+printf 'Content-Type: text/plain\r\nAccess-Control-Allow-Credentials: true\r\n\r\nhello\n'")
+	req HTTP_ORIGIN="$SUB" CORS_DEBUG_HEADER=true
+	refute_header Access-Control-Allow-Origin
+	assert_header X-CORS-Wrap 'miss; credentials-withheld; section=global'
+	# enforce = report names the policy's reason, as before.
+	req HTTP_ORIGIN=https://other.example.net CORS_DEBUG_HEADER=true CORS_ENFORCE=report
+	refute_header Access-Control-Allow-Origin
+	assert_header X-CORS-Wrap 'report-only; origin-not-allowed; section=global'
+}
+
 @test "credentials: a script's own Access-Control-Allow-Credentials for an origin in credentials_origins stands beside the reflected origin" {
 	local prog
 	prog=$(script creds.cgi "#!/bin/sh

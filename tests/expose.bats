@@ -130,8 +130,30 @@ exposes() {
 	}
 }
 
+@test "the line about a cut list does not call the allowed request refused, in text or in JSON" {
+	exposes "$(names 63 30)$(last 33): v" X-Extra CORS_EXPOSE_HEADERS='* X-Extra' \
+		CORS_LOG_LEVEL=info CORS_LOG_RATE=0
+	[[ $log == "cors-wrap: info: answered request GET /app from origin \"https://a.example\": expose_headers *: "* ]]
+	[[ $log != *refused* ]]
+	exposes "$(names 63 30)$(last 33): v" X-Extra CORS_EXPOSE_HEADERS='* X-Extra' \
+		CORS_LOG_LEVEL=info CORS_LOG_RATE=0 CORS_LOG_FORMAT=json
+	[[ $log == '{"program":"cors-wrap","level":"info","event":"decided",'* ]]
+	[[ $log != *refused* ]]
+}
+
 @test "a script's names over 2048 bytes with no configured name send no Expose-Headers" {
 	exposes "$(names 100 30)$(last 30): v" ''
+}
+
+@test "an expose_headers list longer than 1000 bytes is a configuration error naming the key, as a methods list is: the merge keeps room for no more" {
+	local list
+	app 'Content-Type: text/plain'
+	list=$(for ((i = 0; i < 100; i++)); do printf 'X-Name-%04d, ' "$i"; done)
+	get CORS_EXPOSE_HEADERS="${list%, }"
+	assert_status 500
+	[[ $log == *'expose_headers: the list is longer than 1000 bytes'* ]]
+	get CORS_EXPOSE_HEADERS="$(for ((i = 0; i < 70; i++)); do printf 'X-Name-%04d, ' "$i"; done)X"
+	assert_equal "$body" ok
 }
 
 @test "prepend mode with credentials sends only the names listed beside *" {

@@ -110,6 +110,20 @@ field() {
 	assert_output "/$(printf '"\\x5c%.0s' {1..127})\""
 }
 
+@test "logjson: the line saying how many lines log_rate dropped carries no request's event: a pipeline counting events counts each request once" {
+	# The CGI budget file, as if 3 lines were dropped long ago.
+	"$PY" -c 'import struct, sys; open(sys.argv[1], "wb").write(struct.pack("=qqQ", 0, 1, 3))' \
+		"$BATS_TEST_TMPDIR/cors-wrap-$(id -u).log-budget"
+	json_cgi TMPDIR="$BATS_TEST_TMPDIR" CORS_LOG_RATE=10 REQUEST_METHOD=GET REQUEST_URI=/p \
+		HTTP_ORIGIN=https://evil.example
+	run "$PY" "$LOGJSON" check "$err"
+	assert_success
+	assert_line 'info: 3 lines about refused requests were not logged (log_rate 10 a minute)'
+	assert_equal "$(field 'were not logged' event)" '(none)'
+	assert_equal "$(field 'were not logged' origin)" '(none)'
+	assert_equal "$(field 'refused request GET' event)" refused
+}
+
 @test "logjson: FastCGI: the lines a request sends to the server (FCGI_STDERR) are JSON objects" {
 	CW_MODE=fastcgi CW_FCGI_SOCKET=$SOCK cgi CORS_ORIGINS="$APP" CORS_EXEC="$OK" \
 		REQUEST_METHOD=GET REQUEST_URI=/p HTTP_ORIGIN="$HOSTILE"
@@ -121,11 +135,33 @@ field() {
 	assert_equal "$(field refused origin)" "$HOSTILE_LOGGED"
 }
 
+@test "logjson: FastCGI: a line with hostile values fits in what nginx keeps of an FCGI_STDERR line (2048 bytes with its prefix): at most 1920 bytes, one object, message included" {
+	local q
+	q=$(printf '"%.0s' {1..250})
+	CW_MODE=fastcgi CW_FCGI_SOCKET=$SOCK cgi CORS_ORIGINS="$APP" CORS_EXEC="$OK" \
+		REQUEST_METHOD=GET REQUEST_URI="/$q$q" HTTP_ORIGIN="https://$q"
+	assert_equal "$body" ok
+	err=$BATS_TEST_TMPDIR/cgi.err
+	run "$PY" "$LOGJSON" check "$err"
+	assert_success
+	assert_line --regexp '^info: refused request GET /'
+	[ "$(awk '{ if (length($0) > m) m = length($0) } END { print m + 0 }' "$err")" -le 1920 ]
+}
+
 @test "logjson: FastCGI: a request's CORS_LOG_FORMAT param chooses the form of its lines, as for log_level: text under a daemon logging JSON" {
 	CW_MODE=fastcgi CW_FCGI_SOCKET=$SOCK cgi CORS_LOG_FORMAT=text CORS_ORIGINS="$APP" \
 		CORS_EXEC="$OK" REQUEST_METHOD=GET REQUEST_URI=/p HTTP_ORIGIN=https://evil.example
 	assert_equal "$body" ok
 	[[ $log == 'cors-wrap: info: refused request GET /p '* ]]
+}
+
+@test "logjson: FastCGI: the warning about a CORS_METRICS other than 1 takes the request's CORS_LOG_FORMAT, as the request's other lines do" {
+	CW_MODE=fastcgi CW_FCGI_SOCKET=$SOCK cgi CORS_LOG_FORMAT=text CORS_METRICS=yes \
+		CORS_ORIGINS="$APP" CORS_EXEC="$OK" REQUEST_METHOD=GET REQUEST_URI=/p \
+		HTTP_ORIGIN=https://evil.example
+	assert_equal "$body" ok
+	[[ $log == *'cors-wrap: warn: CORS_METRICS="yes" is not 1: answered as a request, not with the counters'* ]]
+	[[ $log != *'{'* ]]
 }
 
 @test "logjson: a line about the script (its 502), in CGI and in FastCGI mode, carries the request's fields too" {
