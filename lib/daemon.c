@@ -467,7 +467,7 @@ daemon_run(const struct fastcgi_opts *o, unsigned nworkers)
 	memset(&orph, 0, sizeof(orph));
 	for (i = 0; i < nworkers; i++) {
 		pids[i] = 0;
-		due[i] = 0;
+		born[i] = due[i] = 0;
 	}
 	/* Before the first fork: every worker maps the same region. */
 	if ((m = metrics_create(nworkers)) == NULL)
