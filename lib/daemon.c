@@ -422,8 +422,8 @@ start_workers(const struct fastcgi_opts *o, pid_t master,
 			pids[i] = 0;
 			if (!failed)
 				log_msg(lg, LOG_ERROR, "cannot start a worker: "
-				    "%s; trying again in %d ms", strerror(errno),
-				    RESPAWN_MIN_MS);
+				    "%s; trying again in %d s", strerror(errno),
+				    RESPAWN_MIN_MS / 1000);
 			failed = true;
 			due[i] = now + RESPAWN_MIN_MS;
 		}
