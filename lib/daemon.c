@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "account.h"
+#include "clock.h"
 #include "leakcheck.h"
 #include "log.h"
 #include "metrics.h"
@@ -34,7 +35,7 @@
 /* Without close_range(2) and /proc, the descriptors tried one by one for
  * close-on-exec: a limit of 2^30 (some containers) would take minutes. */
 #define INHERITED_FD_SCAN_MAX	65536
-#define RESPAWN_MIN_S	1	/* a worker dying faster is restarted late */
+#define RESPAWN_MIN_MS	1000	/* a worker dying faster is restarted late */
 
 bool
 daemon_fd0_is_listener(void)
@@ -390,36 +391,44 @@ spawn_worker(const struct fastcgi_opts *o, pid_t master,
 }
 
 /*
- * Starts every worker missing (pids[i] <= 0); returns how many started.
+ * Starts every worker missing (pids[i] <= 0) whose time has come (due[i],
+ * ms of the monotonic clock, at or before now); returns how many started.
+ * *retry_at gets the time the next missing one is due, 0 when none is.
  * A fork that fails (RLIMIT_NPROC, which the master shares with the
- * scripts' user, or memory) is logged and tried again RESPAWN_MIN_S
- * later, through *retry_at: a master that gave up would leave the socket
- * served by fewer workers, or by none, and exit without a word when the
- * last one died.
+ * scripts' user, or memory) is logged and tried again RESPAWN_MIN_MS
+ * later: a master that gave up would leave the socket served by fewer
+ * workers, or by none, and exit without a word when the last one died.
  */
 static unsigned
 start_workers(const struct fastcgi_opts *o, pid_t master,
-    const sigset_t *blocked, struct metrics *m, pid_t *pids, time_t *born,
-    unsigned n, const struct logger *lg, time_t *retry_at)
+    const sigset_t *blocked, struct metrics *m, pid_t *pids, long *born,
+    long *due, unsigned n, const struct logger *lg, long *retry_at)
 {
+	long		 now = (long)clock_ms();
 	unsigned	 i, started = 0;
+	bool		 failed = false;
 
 	*retry_at = 0;
 	for (i = 0; i < n; i++) {
 		if (pids[i] > 0)
 			continue;
-		pids[i] = spawn_worker(o, master, blocked, m, i);
-		born[i] = time(NULL);
-		if (pids[i] > 0) {
-			started++;
-			continue;
+		if (due[i] <= now) {
+			pids[i] = spawn_worker(o, master, blocked, m, i);
+			born[i] = now;
+			if (pids[i] > 0) {
+				started++;
+				continue;
+			}
+			pids[i] = 0;
+			if (!failed)
+				log_msg(lg, LOG_ERROR, "cannot start a worker: "
+				    "%s; trying again in %d s", strerror(errno),
+				    RESPAWN_MIN_MS / 1000);
+			failed = true;
+			due[i] = now + RESPAWN_MIN_MS;
 		}
-		pids[i] = 0;
-		if (*retry_at == 0)
-			log_msg(lg, LOG_ERROR, "cannot start a worker: %s; "
-			    "trying again in %d s", strerror(errno),
-			    RESPAWN_MIN_S);
-		*retry_at = time(NULL) + RESPAWN_MIN_S;
+		if (*retry_at == 0 || due[i] < *retry_at)
+			*retry_at = due[i];
 	}
 	return started;
 }
@@ -434,7 +443,7 @@ daemon_run(const struct fastcgi_opts *o, unsigned nworkers)
 	struct metrics		*m;
 	struct pollfd		 pfd;
 	pid_t			 pids[WORKERS_MAX], master = getpid(), pid;
-	time_t			 born[WORKERS_MAX], retry_at = 0;
+	long			 born[WORKERS_MAX], due[WORKERS_MAX], retry_at = 0;
 	sigset_t		 set;
 	unsigned		 i, alive = 0;
 	int			 sfd, st;
@@ -456,14 +465,16 @@ daemon_run(const struct fastcgi_opts *o, unsigned nworkers)
 		log_msg(&lg, LOG_WARN, "cannot adopt the scripts of workers "
 		    "that die: %s", strerror(errno));
 	memset(&orph, 0, sizeof(orph));
-	for (i = 0; i < nworkers; i++)
+	for (i = 0; i < nworkers; i++) {
 		pids[i] = 0;
+		born[i] = due[i] = 0;
+	}
 	/* Before the first fork: every worker maps the same region. */
 	if ((m = metrics_create(nworkers)) == NULL)
 		log_msg(&lg, LOG_WARN, "no counters for CORS_METRICS: %s",
 		    strerror(errno));
-	alive = start_workers(o, master, &set, m, pids, born, nworkers, &lg,
-	    &retry_at);
+	alive = start_workers(o, master, &set, m, pids, born, due, nworkers,
+	    &lg, &retry_at);
 	/* Stopping, the master waits out the grace of what its workers'
 	 * scripts left behind, as for a worker that died: SIGTERM, then
 	 * SIGKILL (orphans_kill), not SIGKILL at once. */
@@ -471,7 +482,7 @@ daemon_run(const struct fastcgi_opts *o, unsigned nworkers)
 		int	 wait = orphans_wait(&orph);
 
 		if (retry_at != 0 && !stopping) {
-			long	 ms = ((long)retry_at - (long)time(NULL)) * 1000;
+			long	 ms = retry_at - (long)clock_ms();
 
 			if (ms < 0)
 				ms = 0;
@@ -483,9 +494,9 @@ daemon_run(const struct fastcgi_opts *o, unsigned nworkers)
 		pfd.revents = 0;
 		(void)poll(&pfd, 1, wait);
 		orphans_kill(&orph, pids, nworkers, &lg);
-		if (retry_at != 0 && !stopping && time(NULL) >= retry_at)
+		if (retry_at != 0 && !stopping && (long)clock_ms() >= retry_at)
 			alive += start_workers(o, master, &set, m, pids, born,
-			    nworkers, &lg, &retry_at);
+			    due, nworkers, &lg, &retry_at);
 		if ((pfd.revents & POLLIN) == 0 ||
 		    read(sfd, &si, sizeof(si)) != sizeof(si))
 			continue;
@@ -521,11 +532,17 @@ daemon_run(const struct fastcgi_opts *o, unsigned nworkers)
 				    WIFSIGNALED(st) ? "signal" : "status",
 				    WIFSIGNALED(st) ? WTERMSIG(st) :
 				    WEXITSTATUS(st));
-				if (time(NULL) - born[i] < RESPAWN_MIN_S)
-					sleep(RESPAWN_MIN_S);
-				alive += start_workers(o, master, &set, m, pids,
-				    born, nworkers, &lg, &retry_at);
+				/* The pause is a time to start it at, not a
+				 * sleep: sleeping, the master heard no
+				 * SIGTERM (the socket stayed open for a
+				 * second) and no other worker's death. */
+				due[i] = (long)clock_ms() - born[i] <
+				    RESPAWN_MIN_MS ? (long)clock_ms() +
+				    RESPAWN_MIN_MS : 0;
 			}
+			if (!stopping)
+				alive += start_workers(o, master, &set, m, pids,
+				    born, due, nworkers, &lg, &retry_at);
 			break;
 		}
 	}

@@ -493,3 +493,51 @@ stop_in_flight() {
 	id_answered F "$f"
 	wait_gone 5 "$CW_PID" "$WORKER"
 }
+
+# refused_within MS: SIGTERM to the master, then a connect to $FCGI_SOCK
+# every 10 ms: the first refused (ECONNREFUSED) must come within MS ms.
+refused_within() {
+	perl -MIO::Socket::UNIX -MSocket=SOCK_STREAM -MTime::HiRes=time,sleep -e '
+		my ($p, $pid, $ms) = @ARGV;
+		my $t0 = time;
+		kill "TERM", $pid or die "kill $pid: $!\n";
+		while (time < $t0 + 3) {
+			my $s = IO::Socket::UNIX->new(Type => SOCK_STREAM, Peer => $p);
+			if (!$s) {
+				die "connect $p: $!\n" unless $!{ECONNREFUSED};
+				my $took = (time - $t0) * 1000;
+				printf STDERR "refused %.0f ms after SIGTERM\n", $took;
+				exit($took <= $ms ? 0 : 1);
+			}
+			close $s;
+			sleep 0.01;
+		}
+		print STDERR "connections still accepted 3 s after SIGTERM\n";
+		exit 1' "$FCGI_SOCK" "$CW_PID" "$1"
+}
+
+@test "fastcgi: SIGTERM while the master waits to restart a worker that died young: new connections are refused at once, not after the pause" {
+	local w i
+	daemon_s young
+	# The replacement of a worker that lived less than a second starts a
+	# second after its death; the master must hear signals meanwhile.
+	# The first worker is old enough to be replaced at once; the kills
+	# come early in a second of the wall clock, so that the replacement
+	# killed at once lived less than a second however its age is counted.
+	sleep 1.1
+	perl -MTime::HiRes=time,sleep -e 'sleep(1.02 - (time - int(time)))'
+	kill -KILL "$WORKER"
+	for ((i = 0; i < 50; i++)); do
+		w=$(children "$CW_PID")
+		[ -z "$w" ] || [ "$w" = "$WORKER" ] || break
+		sleep 0.1
+	done
+	[ -n "$w" ] && [ "$w" != "$WORKER" ] || {
+		echo "no new worker under $CW_PID" >&2
+		return 1
+	}
+	kill -KILL "$w"
+	sleep 0.2
+	refused_within 300
+	wait_gone 5 "$CW_PID"
+}
