@@ -7,16 +7,13 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Room for every field at LOG_FIELD_MAX and a whole message (1023 bytes)
- * with every byte escaped; a cut is the exception, not the rule. */
-#define LOG_JSON_LINE_MAX	12288
-/* A line that goes to the server (FastCGI's FCGI_STDERR): nginx keeps 2048
- * bytes of an error log entry, its date, pid and "FastCGI sent in stderr:"
- * included, and cuts the rest, which would leave no object.  The text
- * line's 1200 bytes fit; a JSON line, each hostile byte escaped in up to
- * 5, is bounded here, and so is each field about the request, so that the
- * message keeps room. */
-#define LOG_JSON_SINK_MAX	1920
+/* A JSON line, each hostile byte escaped in up to 5, is bounded, and so is
+ * each field about the request, so that the message keeps room: the line
+ * may go to nginx, which keeps 2048 bytes of an error log entry, its date,
+ * pid and "FastCGI sent in stderr:" included, and cuts the rest, which
+ * would leave no object.  That is the daemon's FCGI_STDERR, and CGI mode's
+ * stderr too under fcgiwrap.  The text line's 1200 bytes fit. */
+#define LOG_JSON_LINE_MAX	1920
 
 static const char *const names[] = { "error", "warn", "info", "debug" };
 static const char *const formats[] = { "text", "json" };
@@ -105,7 +102,6 @@ struct jline {
 	char	 buf[LOG_JSON_LINE_MAX];
 	size_t	 len;
 	size_t	 cap;
-	size_t	 field_out;	/* bytes of a field's escaped value, at most */
 };
 
 /* The string's text: log_escape's form (so that the value is the text
@@ -161,7 +157,7 @@ json_put(struct jline *j, const char *name, const char *v, size_t n,
 static void
 json_field(struct jline *j, const char *name, const char *v, size_t n)
 {
-	json_put(j, name, v, n, LOG_FIELD_MAX, j->field_out);
+	json_put(j, name, v, n, LOG_FIELD_MAX, LOG_FIELD_MAX);
 }
 
 static void
@@ -190,8 +186,7 @@ log_json(const struct logger *lg, enum log_level l, const char *msg,
 	const struct log_fields	*f = &lg->req;
 
 	j.len = 0;
-	j.cap = (lg->sink != NULL ? LOG_JSON_SINK_MAX : sizeof(j.buf)) - 2;
-	j.field_out = lg->sink != NULL ? LOG_FIELD_MAX : SIZE_MAX;
+	j.cap = sizeof(j.buf) - 2;
 	j.buf[j.len++] = '{';
 	json_cfield(&j, "program", "cors-wrap");
 	json_cfield(&j, "level", log_level_str(l));
