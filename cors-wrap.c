@@ -51,18 +51,65 @@ usage(int status)
 	exit(status);
 }
 
+/* n bytes of s to f, a byte outside printable ASCII (tab and newline
+ * aside) as \xHH: an INI file's section name or value may hold an escape
+ * sequence, which must not reach the terminal of whoever runs --check. */
+static void
+print_safe(FILE *f, const char *s, size_t n)
+{
+	size_t		 i;
+	unsigned char	 c;
+
+	for (i = 0; i < n; i++) {
+		c = (unsigned char)s[i];
+		if ((c >= 0x20 && c < 0x7f) || c == '\t' || c == '\n')
+			putc(c, f);
+		else
+			fprintf(f, "\\x%02x", c);
+	}
+}
+
 /* Prints a diag's lines, each after prefix. */
 static void
 print_lines(const struct diag *d, const char *prefix)
 {
 	const char	*p, *nl;
+	size_t		 n;
 
 	for (p = d->text; p != NULL && *p != '\0'; p = nl != NULL ? nl + 1 :
 	    NULL) {
 		nl = strchr(p, '\n');
-		fprintf(stderr, "%s%.*s\n", prefix,
-		    (int)(nl != NULL ? nl - p : (long)strlen(p)), p);
+		n = nl != NULL ? (size_t)(nl - p) : strlen(p);
+		fputs(prefix, stderr);
+		print_safe(stderr, p, n);
+		putc('\n', stderr);
 	}
+}
+
+/* What --check and --explain print about a configuration, to stdout through
+ * print_safe: config_print, or explain (then its status). */
+static int
+print_config(const struct config *cfg, FILE *in, char **words, int nwords)
+{
+	char	*buf = NULL;
+	size_t	 len = 0;
+	FILE	*m;
+	int	 rc = 0;
+
+	if ((m = open_memstream(&buf, &len)) == NULL) {
+		perror("cors-wrap: open_memstream");
+		return -1;
+	}
+	if (in == NULL)
+		config_print(cfg, m);
+	else
+		rc = explain(m, in, cfg, words, nwords);
+	if (fclose(m) == 0)
+		print_safe(stdout, buf, len);
+	else
+		rc = -1;
+	free(buf);
+	return rc;
 }
 
 static int
@@ -107,7 +154,8 @@ check(const char *ini, bool strict)
 		    "directory\n", cfg.script_root);
 		rc = 1;
 	}
-	config_print(&cfg, stdout);
+	if (print_config(&cfg, NULL, NULL, 0) == -1)
+		rc = 1;
 	fflush(stdout);
 	nwarn = configcheck(&cfg, getenv("CORS_PSL_FILE"), &w);
 	print_lines(&w, "cors-wrap: warning: ");
@@ -137,7 +185,7 @@ explain_main(const char *ini, char **words, int nwords)
 		    "request would get a 500 without CORS header\n");
 		return 1;
 	}
-	rc = explain(stdout, stdin, &cfg, words, nwords) == 0 ? 0 : 1;
+	rc = print_config(&cfg, stdin, words, nwords) == 0 ? 0 : 1;
 	config_free(&cfg);
 	return rc;
 }

@@ -96,6 +96,19 @@ explain() {
 	refute_output --partial $'\x01'
 }
 
+@test "--explain and --check print a section name's escape byte as \\x1b, never raw to the terminal" {
+	printf '[pub\033[31mlic]\npath = /esc/*\norigins = *\nsupports_credentials = no\n' >>"$INI"
+	explain GET /esc/x 'Origin: https://x.test'
+	assert_success
+	assert_line --partial 'section: [pub\x1b[31mlic]'
+	refute_output --partial $'\033'
+	run env -i PATH=/usr/bin:/bin "$CORS_WRAP" --check --config "$INI"
+	assert_success
+	assert_line 'cors-wrap: configuration test successful'
+	assert_line '[pub\x1b[31mlic]'
+	refute_output --partial $'\033'
+}
+
 @test "explain with a broken configuration says a request would get a 500" {
 	echo 'bogus = 1' >>"$INI"
 	explain GET /
