@@ -503,12 +503,24 @@ daemon_run(const struct fastcgi_opts *o, unsigned nworkers)
 		switch (si.ssi_signo) {
 		case SIGTERM:
 		case SIGINT:
+			/* The second asks to stop now: a graceful stop waits
+			 * for every request, and an event stream without -T
+			 * never ends.  Each worker is told with SIGUSR1 (it
+			 * may get SIGTERM twice, from the master and from its
+			 * process group): it cuts every answer off, as a
+			 * server sees, and stops the scripts. */
 			if (!stopping)
 				fastcgi_unlisten(o);
-			stopping = true;
+			else
+				log_msg(&lg, LOG_WARN, "a second %s: stopping "
+				    "now, requests in progress cut off",
+				    si.ssi_signo == SIGINT ? "SIGINT" :
+				    "SIGTERM");
 			for (i = 0; i < nworkers; i++)
 				if (pids[i] > 0)
-					kill(pids[i], SIGTERM);
+					kill(pids[i], stopping ? SIGUSR1 :
+					    SIGTERM);
+			stopping = true;
 			break;
 		case SIGHUP:
 			for (i = 0; i < nworkers; i++)

@@ -213,6 +213,40 @@ worker_stop(struct worker *w)
 	}
 }
 
+/*
+ * The master's second SIGTERM, passed on as SIGUSR1 (a worker may get
+ * SIGTERM twice in a graceful stop: from the master and from its process
+ * group): every request ends now, as at a timeout.  A script is stopped
+ * (SIGTERM, then SIGKILL after its grace); an answer already begun is cut
+ * off in the way a server sees (conn_send_cut_off), one not begun is a
+ * 503.  The worker then exits as its connections close.
+ */
+static void
+worker_stop_now(struct worker *w)
+{
+	struct conn	*c, *next;
+
+	worker_stop(w);
+	for (c = w->conns; c != NULL; c = next) {
+		next = c->next;
+		if (c->fd == -1 || !c->rq.active)
+			continue;
+		log_msg(&c->rq.lg, LOG_WARN, "the daemon stops now (a second "
+		    "SIGTERM): %s", c->rq.sent_any ? "cutting the answer off" :
+		    "answering 503");
+		fcgireq_dequeue(c);
+		if (c->ch.pid > 0)
+			fcgichild_release(c, true);
+		if (c->rq.sent_any)
+			fcgireq_abandon(c);
+		else {
+			spool_reset(&c->ch.spool);
+			fcgireq_fail(c, 503, false);
+		}
+		conn_flush(c);
+	}
+}
+
 static void
 on_signal(struct worker *w)
 {
@@ -226,6 +260,9 @@ on_signal(struct worker *w)
 		case SIGHUP:
 			/* Re-read configuration files on next use. */
 			confcache_clear(&w->cache);
+			break;
+		case SIGUSR1:
+			worker_stop_now(w);
 			break;
 		default:
 			worker_stop(w);
@@ -394,6 +431,7 @@ worker_setup(struct worker *w)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1 ||
 	    (sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) == -1)
 		return -1;

@@ -432,6 +432,46 @@ in_log() {
 	wait_gone 5 "$CW_PID" $w
 }
 
+@test "fastcgi: a second SIGTERM stops at once: an endless event stream is cut off (the client sees it), its script stopped, master and workers gone" {
+	local out=$BATS_TEST_TMPDIR/stream.out w curl_pid i spid rc=0
+	cat >"$CGI_BIN/events.cgi" <<EOF
+#!/bin/sh
+echo \$\$ >'$SERVER_VAR/events.pid'
+printf 'Content-Type: text/event-stream\n\n'
+while :; do printf 'data: tick\n\n'; sleep 0.2; done
+EOF
+	chmod 755 "$CGI_BIN/events.cgi"
+	rm -f "$SERVER_VAR/events.pid"
+	cors_wrap_start "$SOCK" -c 2 -t 5
+	started
+	wait_workers "$CW_PID" 2
+	w=$(workers "$CW_PID" | paste -sd' ')
+	curl -sS --noproxy '*' --max-time 30 -N -H "Origin: $APP" -o "$out" \
+		"$BASE/d/events.cgi" 2>"$out.err" 3>&- &
+	curl_pid=$!
+	for ((i = 0; i < 50; i++)); do
+		[ -s "$SERVER_VAR/events.pid" ] && break
+		sleep 0.1
+	done
+	spid=$(cat "$SERVER_VAR/events.pid")
+	kill -TERM "$CW_PID"
+	# Graceful: the stream goes on; -t limits silence, and it is not silent.
+	sleep 1.5
+	kill -0 "$CW_PID"
+	kill -0 "$spid"
+	kill -TERM "$CW_PID"
+	# shellcheck disable=SC2086 # the pids
+	wait_gone 5 "$CW_PID" $w "$spid"
+	wait "$curl_pid" || rc=$?
+	# Cut off, and it shows: no clean end of the chunked answer.
+	[ "$rc" -ne 0 ] || {
+		echo "curl ended cleanly; the cut-off answer looked complete" >&2
+		return 1
+	}
+	# (nginx buffers the answer, so the client may have had none of it.)
+	daemon_log | grep -q 'a second SIGTERM: stopping now, requests in progress cut off'
+}
+
 @test "fastcgi: SIGKILL to a worker: the master logs it, starts another, and requests keep working" {
 	local before w1 w2 i
 	cors_wrap_start "$SOCK" -c 2
