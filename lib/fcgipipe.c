@@ -19,6 +19,7 @@
 
 #include "clock.h"
 #include "exchange.h"
+#include "metrics.h"
 
 /* A script held back at the spool's bound (-b, -B) is looked at this
  * often; when it also leaves its input unread this long, with its output
@@ -222,6 +223,8 @@ fcgipipe_feed_header(struct conn *c, const char *data, size_t n)
 
 		exchange_log_merged(&c->rq.lg, &c->rq.ce->cfg, &b, &c->rq.req,
 		    c->ch.h, &c->rq.ans);
+		if (cgiheader_withholds(c->ch.h, &c->rq.ans))
+			metrics_withheld(w->o->metrics_slot);
 	}
 	c->ch.header_done = true;
 	if (answer_add(c, w->mbuf, m) == -1 ||

@@ -45,6 +45,7 @@ struct mname {
 struct metrics_slot {
 	struct metrics	*m;	/* the region, mapped alike in every worker */
 	counter		 scripts;
+	counter		 withheld;
 	counter		 bad_gateway;
 	counter		 gateway_timeout;
 	counter		 spooled;
@@ -166,6 +167,13 @@ metrics_script(struct metrics_slot *s)
 {
 	if (s != NULL)
 		bump(&s->scripts, 1);
+}
+
+void
+metrics_withheld(struct metrics_slot *s)
+{
+	if (s != NULL)
+		bump(&s->withheld, 1);
 }
 
 void
@@ -354,6 +362,11 @@ metrics_write(const struct metrics *m, char *buf, size_t len,
 	write_requests(&o, m);
 	write_sum(&o, m, "cors_wrap_scripts_total", "counter",
 	    "Scripts started.", offsetof(struct metrics_slot, scripts));
+	write_sum(&o, m, "cors_wrap_withheld_total", "counter",
+	    "Answers sent without their Access-Control fields: the script's "
+	    "own Access-Control-Allow-Credentials for an origin that may "
+	    "have none (also counted by the policy's decision).",
+	    offsetof(struct metrics_slot, withheld));
 	for (i = 0; i < m->nslots; i++) {
 		bad += load(&m->slot[i].bad_gateway);
 		timeout += load(&m->slot[i].gateway_timeout);

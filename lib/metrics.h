@@ -45,6 +45,10 @@ void	metrics_worker_start(struct metrics_slot *);	/* the gauges: 0 */
 void	metrics_request(struct metrics_slot *, const char *section,
 	    const struct answer *);
 void	metrics_script(struct metrics_slot *);
+/* The script's own credentials withheld the answer's Access-Control-*
+ * fields (cgiheader_withholds): the decision counted it allowed, the log
+ * says refused. */
+void	metrics_withheld(struct metrics_slot *);
 void	metrics_gateway(struct metrics_slot *, int status); /* 502, 504 */
 void	metrics_spooled(struct metrics_slot *, size_t bytes);
 void	metrics_queue(struct metrics_slot *, unsigned depth);

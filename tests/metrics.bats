@@ -25,7 +25,7 @@ setup_file() {
 	SOCK=$(fcgi_dir)/cw.sock
 	INI=$SERVER_ROOT/conf/cors-wrap.ini
 	export SOCK INI
-	printf 'origins = %s\n[cw]\npath = /cw/*\n' "$APP" >"$INI"
+	printf 'origins = %s\n[cw]\npath = /cw/*\n[open]\npath = /open/*\norigins = *\n' "$APP" >"$INI"
 	cat >"$CGI_BIN/hello.cgi" <<'EOF2'
 #!/bin/sh
 printf 'Content-Type: text/plain\n\nhello\n'
@@ -35,6 +35,9 @@ EOF2
 echo "\$PPID" >>'$SERVER_VAR/ppids'
 printf 'Content-Type: text/plain\n\nppid\n'
 EOF2
+	# Its own credentials, which an origin only * allows may not have.
+	printf '#!/bin/sh\nprintf "Content-Type: text/plain\\nAccess-Control-Allow-Credentials: true\\n\\nc\\n"\n' \
+		>"$CGI_BIN/creds.cgi"
 	# No header: 502.
 	printf '#!/bin/sh\nexit 3\n' >"$CGI_BIN/fail.cgi"
 	# Silent past -t 1: 504.
@@ -46,6 +49,12 @@ EOF2
 	cat >"$BATS_FILE_TMPDIR/locations.conf" <<'EOF2'
 location /cw/ {
     fastcgi_split_path_info ^/cw(/[^/]+)(/.*)?$;
+    include fastcgi_params;
+    fastcgi_param SCRIPT_FILENAME @CGI_BIN@$fastcgi_script_name;
+    fastcgi_pass unix:@SOCKET@;
+}
+location /open/ {
+    fastcgi_split_path_info ^/open(/[^/]+)(/.*)?$;
     include fastcgi_params;
     fastcgi_param SCRIPT_FILENAME @CGI_BIN@$fastcgi_script_name;
     fastcgi_pass unix:@SOCKET@;
@@ -164,13 +173,19 @@ req() {
 	assert_http_status 502
 	http GET /cw/slow.cgi
 	assert_http_status 504
+	# [open] allows any origin: the script's own credentials withhold it.
+	http GET /open/creds.cgi -H 'Origin: https://evil.example'
+	assert_http_status 200
+	refute_header Access-Control-Allow-Origin
 	scrape "$BATS_TEST_TMPDIR/after"
 	delta "$(req not_cors allowed no-origin)" $((n + 2))
 	delta "$(req preflight allowed allowed)" 3
 	delta "$(req actual refused origin-not-allowed)" 2
 	delta "$(req actual allowed allowed)" 1
 	delta "$(req actual would_refuse origin-not-allowed)" 0
-	delta cors_wrap_scripts_total $((n + 5))
+	delta cors_wrap_scripts_total $((n + 6))
+	delta cors_wrap_withheld_total 1
+	delta 'cors_wrap_requests_total{section="open",kind="actual",outcome="allowed",reason="allowed"}' 1
 	delta 'cors_wrap_gateway_errors_total{status="502"}' 1
 	delta 'cors_wrap_gateway_errors_total{status="504"}' 1
 	delta cors_wrap_queue_depth 0
@@ -227,7 +242,7 @@ req() {
 
 @test "metrics: a reload (SIGHUP, a new section in the INI file) resets nothing; the new section is counted" {
 	scrape "$BATS_TEST_TMPDIR/before"
-	printf 'origins = %s\n[new]\npath = /cw/hello.cgi\n[cw]\npath = /cw/*\n' "$APP" >"$INI"
+	printf 'origins = %s\n[new]\npath = /cw/hello.cgi\n[cw]\npath = /cw/*\n[open]\npath = /open/*\norigins = *\n' "$APP" >"$INI"
 	kill -HUP "$CW_PID"
 	http GET /cw/hello.cgi
 	assert_http_status 200

@@ -169,6 +169,7 @@ main(int argc, char *argv[])
 	a = answer(false, VERDICT_NONE, REASON_NO_ORIGIN, false);
 	metrics_request(s0, "global", &a);
 	metrics_script(s0);
+	metrics_withheld(s0);
 	metrics_gateway(s0, 502);
 	metrics_gateway(s0, 500);
 	metrics_spooled(s0, 1000);
@@ -182,6 +183,8 @@ main(int argc, char *argv[])
 		metrics_request(s1, "api", &a);
 		metrics_request(s1, "api", &a);
 		metrics_script(s1);
+		metrics_withheld(s1);
+		metrics_withheld(NULL);	/* no slot: nothing */
 		metrics_gateway(s1, 504);
 		metrics_spooled(s1, 24);
 		metrics_queue(s1, 2);
@@ -231,6 +234,7 @@ main(int argc, char *argv[])
 	expect("cors_wrap_requests_total{section=\"other\",kind=\"actual\","
 	    "outcome=\"allowed\",reason=\"allowed\"} 10");
 	expect("cors_wrap_scripts_total 2");
+	expect("cors_wrap_withheld_total 2");
 	expect("cors_wrap_gateway_errors_total{status=\"502\"} 1");
 	expect("cors_wrap_gateway_errors_total{status=\"504\"} 1");
 	expect("cors_wrap_spooled_bytes_total 1024");
