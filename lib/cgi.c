@@ -172,8 +172,9 @@ stop(pid_t pid, int *st)
 
 /* The script failed before a valid header block: 502, with the CORS
  * answer when intercept_exceptions is on so the page can see it.  The
- * client gets it at once; a script that does not end by itself within
- * GATEWAY_WAIT_MS is stopped afterwards. */
+ * log line says how the script ended, so the 502 waits for its exit up
+ * to GATEWAY_WAIT_MS; one still running then gets the 502 first and is
+ * stopped after. */
 static int
 bad_gateway(const struct logger *lg, const struct policy *p,
     const struct answer *a, pid_t pid, const char *prog, const char *cause)
