@@ -1,5 +1,6 @@
 #include "io.h"
 
+#include <sys/socket.h>
 #include <sys/uio.h>
 
 #include <errno.h>
@@ -144,13 +145,23 @@ write_side(int e)
  * our own: two splices, still no copy through user space.  Filling our
  * pipe may block (nobody else uses it); emptying it into the server's
  * socket waits in poll when that socket is non-blocking.
+ *
+ * The server's socket gets a send buffer as wide as the script's (the
+ * default is 208 KiB): with the default, cors-wrap and Apache took turns,
+ * and 256 MiB through mod_cgid moved at 0.78 of the script's own
+ * throughput (15 transfers each, medians, on two cores 70 % busy); with
+ * 1 MiB at 1.00.  It bounds what is in flight, not when a byte leaves:
+ * each piece still goes on as soon as it is written.  On a pipe this
+ * fails (ENOTSOCK) and changes nothing.
  */
 static int
 copy_via_pipe(int from, int to, int *write_failed)
 {
-	ssize_t	 n, m;
-	int	 p[2], rc = -1, e;
+	const int	 wide = IO_SPLICE;
+	ssize_t		 n, m;
+	int		 p[2], rc = -1, e;
 
+	(void)setsockopt(to, SOL_SOCKET, SO_SNDBUF, &wide, sizeof(wide));
 	if (pipe2(p, O_CLOEXEC) == -1)
 		return copy_rw(from, to, write_failed);
 	(void)fcntl(p[0], F_SETPIPE_SZ, IO_SPLICE);
