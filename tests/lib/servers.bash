@@ -270,16 +270,14 @@ _alive() {
 	fi
 }
 
-# _server_track PID NAME: records PID for server_stop.  The process group is
-# killed at the end only when PID leads it; otherwise the group could be bats'.
+# _server_track PID NAME: records PID for server_stop, which kills its process
+# group at the end too.  Every caller starts PID under setsid, so the group is
+# its own; not read from /proc here: read at once, before setsid(2) had run, it
+# was bats' group, and fcgiwrap -c N's children outlived the bench (they keep
+# its socket and its CPU).  A group is killed by PID's number, which is never
+# bats' group's.
 _server_track() {
-	local group=shared s
-	if s=$(cat "/proc/$1/stat" 2>/dev/null); then
-		s=${s##*) }
-		# shellcheck disable=SC2086 # split into the fields after the name
-		set -- "$1" "$2" $s
-		[ "$5" != "$1" ] || group=own
-	fi
+	local group=own
 	printf '%s %s %s\n' "$1" "$group" "$2" >>"$BATS_FILE_TMPDIR/servers.pids"
 }
 
