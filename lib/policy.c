@@ -277,7 +277,10 @@ allow_headers(const struct policy *p, const struct request *r, bool any,
 		if (i > 0 && span_cmp(&names[i - 1], &names[i]) == 0)
 			continue;
 		/* Fits: the names come from a value of at most
-		 * REQ_HEADERS_MAX bytes with at least one comma between. */
+		 * REQ_HEADERS_MAX bytes with at least one comma between,
+		 * at most REQ_HEADER_NAMES_MAX of them, and ", " adds a
+		 * byte to each separator but the first name's (the size
+		 * of acah, lib/policy.h). */
 		if (o > 0) {
 			memcpy(a->acah + o, ", ", 2);
 			o += 2;

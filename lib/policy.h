@@ -109,8 +109,12 @@ struct field {
 };
 
 struct answer {
-	/* Storage for computed values: Allow-Headers, Allow-Methods. */
-	char		 acah[REQ_HEADERS_MAX + 1];
+	/* Storage for computed values: Allow-Headers, Allow-Methods.  The
+	 * requested names are joined with ", " where the request may have
+	 * put a lone comma: each name but the first adds a byte, so the
+	 * list may be REQ_HEADER_NAMES_MAX - 1 bytes longer than the
+	 * request's. */
+	char		 acah[REQ_HEADERS_MAX + REQ_HEADER_NAMES_MAX];
 	char		 acam[1024 + METHOD_MAX];
 	char		 debug[128];
 	bool		 preflight;	/* decided as a preflight */

@@ -16,6 +16,7 @@ const char	*response_reason(int status);
  * text/plain body for errors.  Returns the length, -1 if it did not fit. */
 ssize_t	response_format(char *, size_t, int status, const struct answer *);
 
-#define RESPONSE_MAX	(ORIGIN_MAX + REQ_HEADERS_MAX + 4096)
+#define RESPONSE_MAX	(ORIGIN_MAX + REQ_HEADERS_MAX + REQ_HEADER_NAMES_MAX + \
+			    4096)
 
 #endif

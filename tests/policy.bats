@@ -386,6 +386,21 @@ config_error() {
 	assert_header Access-Control-Allow-Methods "$METHODS"
 }
 
+@test "127 header names of 31 bytes sent with lone commas (4063 bytes) are all allowed, joined with \", \" into 4189 bytes: no overflow" {
+	local i names=() sent want
+	for ((i = 1; i <= 127; i++)); do
+		names+=("$(printf 'x-%03d-%s' "$i" aaaaaaaaaaaaaaaaaaaaaaaaa)")
+	done
+	sent=$(IFS=,; echo "${names[*]}")
+	want=$(printf '%s, ' "${names[@]}")
+	want=${want%, }
+	assert_equal "${#sent}" 4063
+	assert_equal "${#want}" 4189
+	preflight CORS_ALLOW_HEADERS='*' HTTP_ACCESS_CONTROL_REQUEST_HEADERS="$sent"
+	assert_status 204
+	assert_header Access-Control-Allow-Headers "$want"
+}
+
 @test "a preflight asking only for headers allow_headers does not permit is allowed, without Allow-Headers" {
 	preflight CORS_ALLOW_HEADERS='Content-Type, X-Custom' HTTP_ACCESS_CONTROL_REQUEST_HEADERS=x-other
 	assert_header Access-Control-Allow-Origin "$O"
