@@ -245,7 +245,8 @@ relay(const struct exchange *x, const struct script *s, char **env)
 		close(fd);
 		return bad_gateway(x->lg, p, a, pid, prog, cause);
 	}
-	exchange_log_merged(x->lg, x->cfg, &x->budget, x->req, &mem.h, a);
+	(void)exchange_log_merged(x->lg, x->cfg, &x->budget, x->req, &mem.h,
+	    a);
 	rc = io_write2(STDOUT_FILENO, mem.out, n, mem.in + mem.h.block_len,
 	    len - mem.h.block_len);
 	if (rc == 0 && !eof)

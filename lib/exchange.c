@@ -209,12 +209,14 @@ log_script_refusal(const struct logger *lg, const struct config *cfg,
 	    FROM_ARGS(r, olen), why);
 }
 
-void
+bool
 exchange_log_merged(const struct logger *lg, const struct config *cfg,
     const struct log_budget *b, const struct request *r,
     const struct cgi_headers *h, const struct answer *a)
 {
-	if (cgiheader_withholds(h, a))
+	bool	 withheld = cgiheader_withholds(h, a);
+
+	if (withheld)
 		log_script_refusal(lg, cfg, b, r, true, a->star_only ?
 		    "the script sets Access-Control-Allow-Credentials and "
 		    "only \"*\" allows this origin; no "
@@ -240,6 +242,7 @@ exchange_log_merged(const struct logger *lg, const struct config *cfg,
 		    "the script's header names take more than "
 		    BOUND(EXPOSE_LIST_MAX) " bytes; Access-Control-Expose-"
 		    "Headers lists only the configured names");
+	return withheld;
 }
 
 void

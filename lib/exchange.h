@@ -90,8 +90,9 @@ void	exchange_log(const struct logger *, const struct config *,
 /* Logs, as a refused request and within the same budget, what merging the
  * answer into the script's header block withheld or dropped because of
  * the script's own credentials (cgiheader_withholds,
- * cgiheader_drops_credentials). */
-void	exchange_log_merged(const struct logger *, const struct config *,
+ * cgiheader_drops_credentials).  True when the answer's Access-Control-*
+ * fields were withheld (the daemon counts it). */
+bool	exchange_log_merged(const struct logger *, const struct config *,
 	    const struct log_budget *, const struct request *,
 	    const struct cgi_headers *, const struct answer *);
 

@@ -221,9 +221,8 @@ fcgipipe_feed_header(struct conn *c, const char *data, size_t n)
 	{
 		struct log_budget	 b = { &w->budget, false };
 
-		exchange_log_merged(&c->rq.lg, &c->rq.ce->cfg, &b, &c->rq.req,
-		    c->ch.h, &c->rq.ans);
-		if (cgiheader_withholds(c->ch.h, &c->rq.ans))
+		if (exchange_log_merged(&c->rq.lg, &c->rq.ce->cfg, &b,
+		    &c->rq.req, c->ch.h, &c->rq.ans))
 			metrics_withheld(w->o->metrics_slot);
 	}
 	c->ch.header_done = true;
