@@ -108,10 +108,11 @@ deps-check:
 # bench-only programs are built with cors-wrap's flags.  The references
 # (the exec wrapper, the libfcgi responder) are linked as a C program is
 # by default, dynamically; execwrap-static is the same wrapper linked as
-# cors-wrap is, and relaywrap, the floor of cors-wrap's merging design,
-# is linked as cors-wrap is too.
+# cors-wrap is, and the floors of cors-wrap's two CGI designs, relaywrap
+# (merging) and prefixwrap (prepend), are linked as cors-wrap is too.
 BENCH_BIN = build/bench/execwrap build/bench/execwrap-static build/bench/relaywrap \
-	    build/bench/fcgi204 build/bench/stream build/bench/decide_bench
+	    build/bench/prefixwrap build/bench/fcgi204 build/bench/stream \
+	    build/bench/decide_bench
 LIB_OBJS = $(LIB_SRCS:.c=.o)
 
 bench: deps-bench cors-wrap $(BENCH_BIN)
@@ -131,6 +132,10 @@ build/bench/execwrap-static: bench/execwrap.c .flags
 build/bench/relaywrap: bench/relaywrap.c .flags
 	@mkdir -p build/bench
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) $(PIE) -o $@ bench/relaywrap.c
+
+build/bench/prefixwrap: bench/prefixwrap.c .flags
+	@mkdir -p build/bench
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) $(PIE) -o $@ bench/prefixwrap.c
 
 build/bench/fcgi204: bench/fcgi204.c .flags
 	@mkdir -p build/bench
