@@ -52,19 +52,14 @@ fcgichild_reset(struct conn *c)
 		spool_reset(&ch->spool);
 }
 
+/* The table has room for -j entries and never fills: a lingerer is one of
+ * the worker's nscripts until it is reaped, and no script starts while
+ * nscripts is -j.  (It held 1,024 once, and past that a worker killed the
+ * next script at once, without its SIGTERM, and waited for it to die.) */
 static void
 linger_add(struct worker *w, pid_t pid, long deadline,
     enum child_stage stage, bool ended)
 {
-	if (w->nlinger == LINGER_MAX) {
-		/* Out of room to track it: stop it now.  SIGKILL is not
-		 * refused, so the wait is short. */
-		kill(-pid, SIGKILL);
-		while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
-			;
-		w->nscripts--;
-		return;
-	}
 	w->linger[w->nlinger].pid = pid;
 	w->linger[w->nlinger].deadline = deadline;
 	w->linger[w->nlinger].stage = stage;

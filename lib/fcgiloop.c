@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -467,7 +468,8 @@ fastcgi_serve(const struct fastcgi_opts *o)
 	w.lg.format = o->log_format;
 	w.lg.fd = STDERR_FILENO;
 	metrics_worker_start(o->metrics_slot);
-	if (confcache_init(&w.cache, o->config, o->environ) == -1 ||
+	if ((w.linger = calloc(o->max_scripts, sizeof(*w.linger))) == NULL ||
+	    confcache_init(&w.cache, o->config, o->environ) == -1 ||
 	    worker_setup(&w) == -1) {
 		log_msg(&w.lg, LOG_ERROR, "worker setup: %s", strerror(errno));
 		return 1;
@@ -500,5 +502,6 @@ fastcgi_serve(const struct fastcgi_opts *o)
 		conn_free(c);
 	}
 	confcache_free(&w.cache);
+	free(w.linger);
 	return 0;
 }

@@ -33,7 +33,6 @@
 #define PARAMS_COUNT_MAX 1024
 #define READ_CHUNK	32768		/* script output per read */
 #define OUT_HIGH	((size_t)256 * 1024)	/* stop reading the script above */
-#define LINGER_MAX	1024
 /* An answer given before the whole body arrived (an error, a preflight)
  * on a connection that is not kept: closing at once breaks the server's
  * write of the rest (Apache answers 503, nginx 502), but nginx also stops
@@ -175,7 +174,8 @@ struct worker {
 	struct ratelimit busy_budget;	/* for the lines about 503s */
 	struct confcache cache;
 	struct logger	 lg;		/* the daemon's own log */
-	struct lingerer	 linger[LINGER_MAX];
+	struct lingerer	*linger;	/* room for -j: each is one of
+					   nscripts */
 	size_t		 nlinger;
 	char		 rbuf[READ_CHUNK];
 	char		 pbuf[READ_CHUNK];

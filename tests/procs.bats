@@ -72,6 +72,18 @@ EOF
 setsid sh -c 'echo \$\$ >"$v/pids/job"; trap "sleep 0.5; : >$v/run/termed; exit 0" TERM; while :; do sleep 0.1; done' </dev/null >/dev/null 2>&1 &
 printf 'Content-Type: text/plain\n\nleft\n'
 EOF
+	# Answers, then outlives its request with its output closed, and
+	# notes a SIGTERM.  Its pid and its sleep's in pids/PID ("orphan" in
+	# its name, for teardown).
+	cat >"$CGI_BIN/orphan-linger.cgi" <<EOF
+#!/bin/sh
+printf 'Content-Type: text/plain\n\nlinger\n'
+exec >/dev/null 2>&1
+trap ": >'$v/run/termed.\$\$'; exit 0" TERM
+sleep 300 &
+echo "\$\$ \$!" >'$v/pids/'\$\$
+wait
+EOF
 	chmod 755 "$CGI_BIN"/*.cgi
 	FCGI_SOCK=$(fcgi_dir)/procs.sock
 	export FCGI_SOCK
@@ -433,4 +445,21 @@ abort 1" --until-end
 		return 1
 	}
 	wait_gone 5 "$job"
+}
+
+@test "procs: -j 1100: 1,040 scripts that outlive their answers all run on, and each gets SIGTERM with its grace when the daemon stops (the worker's table of them held 1,024)" {
+	local i n
+	daemon -j 1100
+	for ((i = 0; i < 13; i++)); do
+		fan 80 60 orphan-linger.cgi
+		assert_equal "$(grep -c ' END EOF$' "$BATS_TEST_TMPDIR/fan")" 80
+	done
+	wait_files "$SERVER_VAR/pids/*" 1040 30
+	# None was killed to make room.
+	n=$(survivors $(awk '{ print $1 }' "$SERVER_VAR"/pids/*) | wc -l)
+	assert_equal "$n" 1040
+	kill -TERM "$CW_PID"
+	wait_gone 30 "$CW_PID"
+	CW_PID=
+	wait_files "$SERVER_VAR/run/termed.*" 1040 10
 }
