@@ -190,7 +190,7 @@ exchange_log(const struct logger *lg, const struct config *cfg,
  * refusal, or (refused false) a narrower answer to an allowed request;
  * why says which, within the same budget as the policy's refusals. */
 static void
-log_script_refusal(const struct logger *lg, const struct config *cfg,
+log_script_change(const struct logger *lg, const struct config *cfg,
     const struct log_budget *b, const struct request *r, bool refused,
     const char *why)
 {
@@ -217,7 +217,7 @@ exchange_log_merged(const struct logger *lg, const struct config *cfg,
 	bool	 withheld = cgiheader_withholds(h, a);
 
 	if (withheld)
-		log_script_refusal(lg, cfg, b, r, true, a->star_only ?
+		log_script_change(lg, cfg, b, r, true, a->star_only ?
 		    "the script sets Access-Control-Allow-Credentials and "
 		    "only \"*\" allows this origin; no "
 		    "Access-Control-Allow-Origin sent" :
@@ -233,12 +233,12 @@ exchange_log_merged(const struct logger *lg, const struct config *cfg,
 		    "credentials_origins does not allow this origin; no "
 		    "Access-Control-Allow-Origin sent");
 	if (cgiheader_drops_credentials(h))
-		log_script_refusal(lg, cfg, b, r, true, "the script sets "
+		log_script_change(lg, cfg, b, r, true, "the script sets "
 		    "Access-Control-Allow-Credentials on a local redirect "
 		    "without its own Access-Control-Allow-Origin; the field "
 		    "dropped");
 	if (cgiheader_expose_cut(h, a))
-		log_script_refusal(lg, cfg, b, r, false, "expose_headers *: "
+		log_script_change(lg, cfg, b, r, false, "expose_headers *: "
 		    "the script's header names take more than "
 		    BOUND(EXPOSE_LIST_MAX) " bytes; Access-Control-Expose-"
 		    "Headers lists only the configured names");
