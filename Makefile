@@ -133,9 +133,10 @@ build/bench/relaywrap: bench/relaywrap.c .flags
 	@mkdir -p build/bench
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) $(PIE) -o $@ bench/relaywrap.c
 
-build/bench/prefixwrap: bench/prefixwrap.c .flags
+build/bench/prefixwrap: bench/execwrap.c .flags
 	@mkdir -p build/bench
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) $(PIE) -o $@ bench/prefixwrap.c
+	$(CC) $(CPPFLAGS) -DPREFIX_LINES $(ALL_CFLAGS) $(LDFLAGS) $(PIE) -o $@ \
+	    bench/execwrap.c
 
 build/bench/fcgi204: bench/fcgi204.c .flags
 	@mkdir -p build/bench
