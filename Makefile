@@ -48,16 +48,15 @@ endif
 
 # Link order is layout: what a CGI request runs comes first, so that it
 # spans fewer pages of text (each one a page fault in a process that lives
-# for one request), and lib/cgi.c's buffers start .bss (see mem there).
-# The INI reader, explain mode, the FastCGI daemon and --check's warnings
+# for one request).  The INI reader, explain mode, the FastCGI daemon and --check's warnings
 # come last.
-LIB_SRCS = lib/cgi.c lib/launch.c lib/config.c lib/configtype.c lib/request.c lib/exchange.c \
-	   lib/policy.c lib/origin.c lib/token.c lib/pattern.c lib/response.c \
+LIB_SRCS = lib/cgi.c lib/launch.c lib/config.c lib/configtype.c lib/configlist.c \
+	   lib/request.c lib/exchange.c lib/policy.c lib/origin.c lib/token.c lib/pattern.c lib/response.c \
 	   lib/script.c lib/child.c lib/cgiheader.c lib/io.c lib/log.c lib/diag.c \
 	   lib/ratelimit.c lib/inifile.c lib/confcache.c lib/explain.c \
 	   lib/fcgiconn.c lib/fcgireq.c lib/fcgichild.c lib/fcgipipe.c \
 	   lib/fcgiloop.c lib/fcgirec.c lib/spool.c lib/daemon.c lib/orphans.c \
-	   lib/metrics.c lib/account.c lib/configlist.c lib/configcheck.c \
+	   lib/metrics.c lib/account.c lib/configcheck.c \
 	   lib/pslquery.c
 SRCS	 = cors-wrap.c $(LIB_SRCS)
 OBJS	 = $(SRCS:.c=.o)

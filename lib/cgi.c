@@ -18,6 +18,7 @@
 #include "config.h"
 #include "exchange.h"
 #include "io.h"
+#include "layout.h"
 #include "log.h"
 #include "metrics.h"
 #include "policy.h"
@@ -93,33 +94,46 @@ catch_signals(void)
  * - no printf where a request that logs nothing passes (response_format,
  *   budget_file in lib/exchange.c), paths normalised in place, _exit
  *   rather than exit handlers (cors-wrap.c);
- * - the objects a CGI request runs are linked first, and mem starts .bss
- *   (Makefile, LIB_SRCS).
+ * - the objects a CGI request runs are linked first (Makefile, LIB_SRCS),
+ *   and mem goes after libc's small variables (lib/layout.h).
  *
  * Only the first bytes of each buffer of mem are used on a common
  * request, so the block puts the used parts next to each other:
  * - out (the header block cors-wrap writes, in one write(2); the merged
- *   block in merging mode) comes first, so its start shares the page the
- *   linker puts the libc copies (stdout, environ) in, touched before main;
- * - ans ends with its decision and req begins with its own, so that both
- *   lie on one page: the asserts below hold struct answer and struct
- *   request to that, and fail when a field moves;
+ *   block in merging mode) comes first, so its start shares the page of
+ *   the last small variables before it;
+ * - ans ends with its decision and req begins with its own, and both lie
+ *   in one aligned span of 2 * MEM_NEAR bytes, so never on two pages
+ *   whatever the sizes before them: pad puts that span's start on a
+ *   multiple of its size, the asserts below hold struct answer and struct
+ *   request to it and fail when a field moves (a change of struct answer's
+ *   size once put them on two pages);
  * - then what only merging mode uses: the script's header index and the
  *   bytes it was parsed from.
  */
-static struct {
-	char			 out[CGI_HEADER_MAX + CGIHDR_MERGE_EXTRA];
-	struct answer		 ans;
-	struct request		 req;
-	struct cgi_headers	 h;
-	char			 in[CGI_HEADER_MAX];
-} mem;
 
 /* What policy_decide writes of every answer is in its last bytes, after
  * the value storage (acah, acam, debug) that only a preflight or
  * debug_header fills; what request_read writes first is at the start of
  * a request. */
 #define MEM_NEAR	256
+#define MEM_OUT		(CGI_HEADER_MAX + CGIHDR_MERGE_EXTRA)
+#define MEM_PAD		(2 * MEM_NEAR - (MEM_OUT + sizeof(struct answer) + \
+			    MEM_NEAR) % (2 * MEM_NEAR))
+
+struct cgi_mem {
+	char			 out[MEM_OUT];
+	char			 pad[MEM_PAD];
+	struct answer		 ans;
+	struct request		 req;
+	struct cgi_headers	 h;
+	char			 in[CGI_HEADER_MAX];
+};
+
+LATE_BSS_BEGIN
+static struct cgi_mem	 mem LATE_BSS __attribute__((aligned(2 * MEM_NEAR)));
+LATE_BSS_END
+
 #define ANSWER_TAIL(f)	(sizeof(struct answer) - offsetof(struct answer, f))
 _Static_assert(ANSWER_TAIL(preflight) <= MEM_NEAR &&
     ANSWER_TAIL(star_only) <= MEM_NEAR && ANSWER_TAIL(verdict) <= MEM_NEAR &&
@@ -130,6 +144,11 @@ _Static_assert(ANSWER_TAIL(preflight) <= MEM_NEAR &&
     "(lib/cgi.c, page faults)");
 _Static_assert(offsetof(struct request, path) <= MEM_NEAR,
     "struct request: its path must follow its few other fields "
+    "(lib/cgi.c, page faults)");
+_Static_assert(offsetof(struct cgi_mem, ans) + sizeof(struct answer) ==
+    offsetof(struct cgi_mem, req) &&
+    offsetof(struct cgi_mem, req) % (2 * MEM_NEAR) == MEM_NEAR,
+    "mem: ans's tail and req's head must fill one aligned span "
     "(lib/cgi.c, page faults)");
 #undef ANSWER_TAIL
 

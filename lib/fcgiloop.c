@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "layout.h"
 #include "metrics.h"
 
 /* On SIGTERM, a connection whose request has not started (no request, or
@@ -454,7 +455,10 @@ worker_setup(struct worker *w)
 int
 fastcgi_serve(const struct fastcgi_opts *o)
 {
-	static struct worker	 w;
+	/* 150 KiB: after the small variables a CGI process writes. */
+LATE_BSS_BEGIN
+	static struct worker	 w LATE_BSS;
+LATE_BSS_END
 	struct epoll_event	 evs[64];
 	struct conn		*c;
 	long			 now, next_at;
