@@ -98,18 +98,37 @@ key_by_env(const char *name, size_t len, enum config_key *k)
 static void
 setting_free(struct setting *s)
 {
-	free(s->value);
-	free(s->source);
+	if (s->owned) {
+		free((void *)s->value);
+		free((void *)s->source);
+	}
 	s->value = s->source = NULL;
+	s->owned = false;
 }
 
+/* Takes source (allocated), copies value. */
 static int
 setting_set(struct setting *s, const char *value, char *source)
 {
+	char	*v = NULL;
+
 	setting_free(s);
-	s->value = value != NULL ? xstrdup(value) : NULL;
+	if (value != NULL && (v = xstrdup(value)) == NULL) {
+		free(source);
+		return -1;
+	}
+	s->value = v;
 	s->source = source;
-	return (value != NULL && s->value == NULL) || source == NULL ? -1 : 0;
+	s->owned = true;
+	return source == NULL ? -1 : 0;
+}
+
+static void
+setting_default(struct setting *s, const struct config_keydef *k)
+{
+	setting_free(s);
+	s->value = k->def;
+	s->source = "default";
 }
 
 static int
@@ -118,6 +137,10 @@ setting_copy(struct setting *dst, const struct setting *src)
 	setting_free(dst);
 	if (src->source == NULL)
 		return 0;
+	if (!src->owned) {
+		*dst = *src;
+		return 0;
+	}
 	return setting_set(dst, src->value, xstrdup(src->source));
 }
 
@@ -466,10 +489,8 @@ config_load(struct config *c, const char *ini_path, char *const *envp,
 	if ((g->name = strdup("global")) == NULL)
 		goto fail;
 	for (k = 0; k < KEY_COUNT; k++)
-		if (config_keys[k].scope != SCOPE_SECTION &&
-		    setting_set(&g->set[k], config_keys[k].def,
-		    xstrdup("default")) == -1)
-			goto fail;
+		if (config_keys[k].scope != SCOPE_SECTION)
+			setting_default(&g->set[k], &config_keys[k]);
 	if (have_ini && load_ini_section(g, &ini, "", true, d) == -1 &&
 	    d->count == before)
 		goto fail;
@@ -489,9 +510,11 @@ config_load(struct config *c, const char *ini_path, char *const *envp,
 		if (load_ini_section(s, &ini, is->name, false, d) == -1 &&
 		    d->count == before)
 			goto fail;
-		if (s->set[KEY_PATH].source == NULL)
+		if (s->set[KEY_PATH].source == NULL) {
 			s->set[KEY_PATH].source = xprintf("%s:%u", ini.path,
 			    is->line);
+			s->set[KEY_PATH].owned = true;
+		}
 	}
 
 	/* The server's per-location setting is the most specific. */

@@ -72,10 +72,14 @@ struct config_keydef {
 
 extern const struct config_keydef config_keys[KEY_COUNT];
 
-/* Where a value came from: "default", "FILE:LINE" or "CORS_X". */
+/* Where a value came from: "default", "FILE:LINE" or "CORS_X".  A
+ * default's value and source are the key table's own strings, not copies
+ * (owned false): every CGI request loads the configuration, and two
+ * copies for each of the keys were most of its allocations. */
 struct setting {
-	char		*value;
-	char		*source;
+	const char	*value;
+	const char	*source;
+	bool		 owned;
 };
 
 struct section {

@@ -95,13 +95,24 @@ join(char **v, size_t n)
 	return s;
 }
 
-/* "SOURCE: KEY", the start of a line about one value of a key. */
+/* "SOURCE: KEY", the start of a line about one value of a key.  Every
+ * request builds it, for lines it rarely logs: not with snprintf, whose
+ * code is pages a CGI process would fault in for nothing (lib/cgi.c). */
 #define DIAG_WHERE_MAX	1024
 
 static const char *
 key_where(char *where, const struct setting *s, const struct config_keydef *k)
 {
-	snprintf(where, DIAG_WHERE_MAX, "%s: %s", s->source, k->ini);
+	const char	*part[] = { s->source, ": ", k->ini };
+	size_t		 o = 0, n, i;
+
+	/* Cut where snprintf would. */
+	for (i = 0; i < sizeof(part) / sizeof(part[0]); i++) {
+		n = strnlen(part[i], DIAG_WHERE_MAX - 1 - o);
+		memcpy(where + o, part[i], n);
+		o += n;
+	}
+	where[o] = '\0';
 	return where;
 }
 
