@@ -60,6 +60,14 @@ static void
 linger_add(struct worker *w, pid_t pid, long deadline,
     enum child_stage stage, bool ended)
 {
+	if (w->nlinger >= w->o->max_scripts) {
+		/* Should a later change break the above: a script killed
+		 * at once and left unreaped, not a write past the table. */
+		kill(-pid, SIGKILL);
+		log_msg(&w->lg, LOG_ERROR, "internal: no room to track "
+		    "script %ld after its request; killed", (long)pid);
+		return;
+	}
 	w->linger[w->nlinger].pid = pid;
 	w->linger[w->nlinger].deadline = deadline;
 	w->linger[w->nlinger].stage = stage;
