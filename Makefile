@@ -111,7 +111,7 @@ deps-check:
 # (merging) and prefixwrap (prepend), are linked as cors-wrap is too.
 BENCH_BIN = build/bench/execwrap build/bench/execwrap-static build/bench/relaywrap \
 	    build/bench/prefixwrap build/bench/fcgi204 build/bench/stream \
-	    build/bench/decide_bench
+	    build/bench/decide_bench build/bench/spawn
 LIB_OBJS = $(LIB_SRCS:.c=.o)
 
 bench: deps-bench cors-wrap $(BENCH_BIN)
@@ -136,6 +136,10 @@ build/bench/prefixwrap: bench/execwrap.c .flags
 	@mkdir -p build/bench
 	$(CC) $(CPPFLAGS) -DPREFIX_LINES $(ALL_CFLAGS) $(LDFLAGS) $(PIE) -o $@ \
 	    bench/execwrap.c
+
+build/bench/spawn: bench/spawn.c .flags
+	@mkdir -p build/bench
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -pie -o $@ bench/spawn.c
 
 build/bench/fcgi204: bench/fcgi204.c .flags
 	@mkdir -p build/bench
