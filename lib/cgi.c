@@ -116,7 +116,7 @@ catch_signals(void)
  * the value storage (acah, acam, debug) that only a preflight or
  * debug_header fills; what request_read writes first is at the start of
  * a request. */
-#define MEM_NEAR	256
+#define MEM_NEAR	((size_t)256)
 #define MEM_OUT		(CGI_HEADER_MAX + CGIHDR_MERGE_EXTRA)
 #define MEM_PAD		(2 * MEM_NEAR - (MEM_OUT + sizeof(struct answer) + \
 			    MEM_NEAR) % (2 * MEM_NEAR))
