@@ -9,8 +9,8 @@
  * never overtakes what is read): no second 4 KiB buffer, one stack page
  * fewer (page faults: lib/cgi.c).
  */
-bool
-request_normalise_path(const char *in, size_t len, char *out, size_t outlen)
+static bool
+normalise(const char *in, size_t len, char *out, size_t outlen)
 {
 	size_t	 i, n = 0, w = 0, s, e;
 	int	 hi, lo;
@@ -60,6 +60,27 @@ request_normalise_path(const char *in, size_t len, char *out, size_t outlen)
 		out[w++] = '/';
 	out[w] = '\0';
 	return true;
+}
+
+/*
+ * A path refused is logged as the client sent it.  Never what a failed
+ * pass left in out: that has no end, and in the daemon out is a reused
+ * buffer still holding the last request's path, whose user the line
+ * would name to another's.
+ */
+bool
+request_normalise_path(const char *in, size_t len, char *out, size_t outlen)
+{
+	size_t	 n;
+
+	if (normalise(in, len, out, outlen))
+		return true;
+	if (outlen > 0) {
+		n = strnlen(in, len < outlen ? len : outlen - 1);
+		memcpy(out, in, n);
+		out[n] = '\0';
+	}
+	return false;
 }
 
 /*

@@ -41,7 +41,8 @@ void	request_read(struct request *, request_getter, void *ctx);
 
 /* Percent-decodes once and removes dot segments and empty segments
  * (RFC 3986 5.2.4), so that /api/%2e%2e/x and /api//../x are /x. Returns
- * false for a path that cannot be a file path (NUL, bad escape, too long). */
+ * false for a path that cannot be a file path (NUL, bad escape, too long),
+ * with out then holding as much of the path as sent as fits, for the log. */
 bool	request_normalise_path(const char *, size_t, char *, size_t);
 
 /* A request_getter over a NULL-terminated "NAME=VALUE" array (environ,

@@ -120,6 +120,9 @@ normalise_sizes(const char *in, size_t len)
 	ok_ref = request_normalise_path(ein, len, ref, PATH_MAX_BYTES);
 	if (ok_ref)
 		check_path(ref);
+	else
+		CHECK(memchr(ref, '\0', PATH_MAX_BYTES) != NULL &&
+		    memcmp(ref, ein, strlen(ref)) == 0);
 	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]) + 2; i++) {
 		if (i < sizeof(sizes) / sizeof(sizes[0]))
 			outlen = sizes[i];
@@ -134,6 +137,10 @@ normalise_sizes(const char *in, size_t len)
 			CHECK(ok_ref);
 			CHECK(strlen(out) < outlen);
 			CHECK(strcmp(out, ref) == 0);
+		} else if (outlen > 0) {
+			/* Refused: the input's head, ended (it is logged). */
+			CHECK(memchr(out, '\0', outlen) != NULL);
+			CHECK(memcmp(out, ein, strlen(out)) == 0);
 		}
 		free(out);
 	}
