@@ -7,12 +7,18 @@
  * buffers of 150 KiB between them and .data spread them over pages of
  * their own (bench/README.md).  GCC takes the section from an attribute;
  * clang makes a named section's data NOBITS (no file space) only through
- * its pragma.
+ * its pragma.  Only on x86: elsewhere GCC makes .lbss PROGBITS (300 KiB of
+ * zeros in the file) and the linker's scripts do not place it, so the
+ * buffers stay in .bss.
  */
 #ifndef CORS_LAYOUT_H
 #define CORS_LAYOUT_H
 
-#if defined(__clang__)
+#if !defined(__x86_64__) && !defined(__i386__)
+#define LATE_BSS_BEGIN
+#define LATE_BSS_END
+#define LATE_BSS
+#elif defined(__clang__)
 #define LATE_BSS_BEGIN	_Pragma("clang section bss=\".lbss\"")
 #define LATE_BSS_END	_Pragma("clang section bss=\"\"")
 #define LATE_BSS
