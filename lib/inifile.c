@@ -187,6 +187,7 @@ scan(struct inifile *f, const char *buf, size_t len, struct diag *d)
 	const char	*section = "";
 	unsigned	 line = 0, first = 0, errors = d->count;
 	int		 cont = 0, was_cont;
+	bool		 lost = false;	/* in a section refused above */
 	size_t		 n, raw, jlen = 0;
 	char		 joined[INI_LINE_MAX];
 
@@ -230,6 +231,9 @@ scan(struct inifile *f, const char *buf, size_t len, struct diag *d)
 		if (*s == '[') {
 			char	*name;
 
+			/* The keys of a section refused are not the last
+			 * one's: each would be "already set" there. */
+			lost = true;
 			if (e[-1] != ']' || e - s < 3) {
 				diag_add(d, "%s:%u: syntax error: expected "
 				    "[section]", f->path, line);
@@ -246,8 +250,10 @@ scan(struct inifile *f, const char *buf, size_t len, struct diag *d)
 				free(name);
 				continue;
 			}
-			if (add_section(f, name, line, d) == 0)
+			if (add_section(f, name, line, d) == 0) {
 				section = f->sections[f->nsections - 1].name;
+				lost = false;
+			}
 			continue;
 		}
 		if ((eq = memchr(s, '=', (size_t)(e - s))) == NULL || eq == s) {
@@ -266,7 +272,10 @@ scan(struct inifile *f, const char *buf, size_t len, struct diag *d)
 				free(key);
 				continue;
 			}
-			(void)add_entry(f, section, key, line, d);
+			if (lost)
+				free(key);
+			else
+				(void)add_entry(f, section, key, line, d);
 		}
 	}
 	/* iniparser drops a line still waiting for its continuation. */

@@ -617,9 +617,16 @@ path = /app
 origins = *")
 	fails_closed "$f:5:" 'section [api] already defined at line 1' CORS_CONFIG="$f"
 	check_fails "$f:5:" 'section [api] already defined at line 1' CORS_CONFIG="$f"
+	# A refused section's keys are not the section's before it: one line
+	# for the section, none saying its keys are "already set".
+	refute_output --partial 'already set'
+	f=$(ini many "$(for i in $(seq 258); do printf '[s%d]\npath = /p%d\norigins = *\n' "$i" "$i"; done)")
+	check_fails "$f:769:" 'more than 256 sections' CORS_CONFIG="$f"
+	check_fails "$f:772:" 'more than 256 sections' CORS_CONFIG="$f"
+	refute_output --partial 'already set'
 }
 
-@test "an unreadable configuration file, an invalid regex in allow_headers, or sections named alike but for case fail closed naming file, line and key" {
+@test "an unreadable configuration file, an invalid regex in allow_headers, sections named alike but for case, or past 256 fail closed naming file, line and key" {
 	bad_regex_or_sections
 	unreadable_file
 }
