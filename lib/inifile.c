@@ -80,6 +80,8 @@ read_file(const char *path, char **buf, size_t *len, struct diag *d)
 	return 0;
 }
 
+/* add_section and add_entry: 0, -1 for a line refused (said in d), -2 out
+ * of memory. */
 static int
 add_section(struct inifile *f, char *name, unsigned line, struct diag *d)
 {
@@ -103,8 +105,9 @@ add_section(struct inifile *f, char *name, unsigned line, struct diag *d)
 	}
 	s = realloc(f->sections, (f->nsections + 1) * sizeof(*s));
 	if (s == NULL) {
+		diag_add(d, "%s:%u: out of memory", f->path, line);
 		free(name);
-		return -1;
+		return -2;
 	}
 	f->sections = s;
 	s[f->nsections].name = name;
@@ -133,8 +136,9 @@ add_entry(struct inifile *f, const char *section, char *key, unsigned line,
 	if (e == NULL || (section = strdup(section)) == NULL) {
 		if (e != NULL)
 			f->entries = e;
+		diag_add(d, "%s:%u: out of memory", f->path, line);
 		free(key);
-		return -1;
+		return -2;
 	}
 	f->entries = e;
 	e[f->nentries].section = (char *)section;
@@ -250,9 +254,15 @@ scan(struct inifile *f, const char *buf, size_t len, struct diag *d)
 				free(name);
 				continue;
 			}
-			if (add_section(f, name, line, d) == 0) {
+			/* Out of memory ends the scan: should its line be
+			 * lost too, the section must not load without it. */
+			switch (add_section(f, name, line, d)) {
+			case 0:
 				section = f->sections[f->nsections - 1].name;
 				lost = false;
+				break;
+			case -2:
+				return -1;
 			}
 			continue;
 		}
@@ -274,8 +284,8 @@ scan(struct inifile *f, const char *buf, size_t len, struct diag *d)
 			}
 			if (lost)
 				free(key);
-			else
-				(void)add_entry(f, section, key, line, d);
+			else if (add_entry(f, section, key, line, d) == -2)
+				return -1;
 		}
 	}
 	/* iniparser drops a line still waiting for its continuation. */
