@@ -68,18 +68,31 @@ normalise(const char *in, size_t len, char *out, size_t outlen)
  * buffer still holding the last request's path, whose user the line
  * would name to another's.
  */
+static void
+refused_head(char *out, size_t outlen, const char *a, size_t alen,
+    const char *b)
+{
+	size_t	 n, o;
+
+	if (outlen == 0)
+		return;
+	n = strnlen(a, alen < outlen ? alen : outlen - 1);
+	memcpy(out, a, n);
+	o = n;
+	if (b != NULL) {
+		n = strnlen(b, outlen - 1 - o);
+		memcpy(out + o, b, n);
+		o += n;
+	}
+	out[o] = '\0';
+}
+
 bool
 request_normalise_path(const char *in, size_t len, char *out, size_t outlen)
 {
-	size_t	 n;
-
 	if (normalise(in, len, out, outlen))
 		return true;
-	if (outlen > 0) {
-		n = strnlen(in, len < outlen ? len : outlen - 1);
-		memcpy(out, in, n);
-		out[n] = '\0';
-	}
+	refused_head(out, outlen, in, len, NULL);
 	return false;
 }
 
@@ -97,8 +110,10 @@ path_from_script(const char *sn, const char *pi, char *out, size_t outlen)
 	tmp[0] = '\0';
 	if (sn != NULL)
 		n = strlen(sn);
-	if (n + (pi ? strlen(pi) : 0) + 1 > sizeof(tmp))
+	if (n + (pi ? strlen(pi) : 0) + 1 > sizeof(tmp)) {
+		refused_head(out, outlen, sn != NULL ? sn : "", n, pi);
 		return false;
+	}
 	if (sn != NULL)
 		memcpy(tmp, sn, n);
 	if (pi != NULL) {
@@ -122,7 +137,11 @@ path_from_script(const char *sn, const char *pi, char *out, size_t outlen)
 		} else
 			enc[o++] = tmp[i];
 	}
-	return i == n && request_normalise_path(enc, o, out, outlen);
+	if (i == n && normalise(enc, o, out, outlen))
+		return true;
+	/* Logged as the server gave it, not as encoded here. */
+	refused_head(out, outlen, tmp, n, NULL);
+	return false;
 }
 
 static const char *

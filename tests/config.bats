@@ -403,6 +403,11 @@ origins = https://api.example'
 			{ printf 'log:\n%s\n' "$log" >&2; return 1; }
 		[[ $log != *secret* ]]
 	done
+	# Without REQUEST_URI: SCRIPT_NAME + PATH_INFO too long for a path.
+	req PATH_INFO="/$(printf 'A%.0s' {1..5000})" HTTP_ORIGIN=https://a.example \
+		CORS_LOG_REFUSED=warn CORS_LOG_RATE=0
+	[[ $log == *'refused request GET /cgi-bin/cors-wrap/AAAA'* ]] ||
+		{ printf 'log:\n%s\n' "$log" >&2; return 1; }
 }
 
 @test "a dot-dot segment does not stay under /api/*" {
